@@ -1,0 +1,70 @@
+/**
+ * One benchmark phase: `total` volume creates driven by `concurrency` closed-loop workers (each
+ * creates a volume, waits until it is available, then creates the next).
+ */
+import type { KindlingClient } from './kindling-client.js';
+import type { StatusWatcher } from './status-watcher.js';
+import { nowMs } from './stats.js';
+
+/** Measurements of one phase. */
+export interface CreatePhaseResult {
+  concurrency: number;
+  /** Creates attempted. */
+  total: number;
+  /** POST sent → 202 received, ms, one per accepted create. */
+  postMs: number[];
+  /** POST sent → status `available` seen, ms, one per volume that became available. */
+  availableMs: number[];
+  /** Wall time from the first POST to the last volume settling, ms. */
+  wallMs: number;
+  /** Every volume id the server accepted (to delete afterwards), whatever became of it. */
+  createdIds: string[];
+  /** One line per create that failed (non-202, status `error`, timeout). */
+  errors: string[];
+}
+
+/** Runs `total` creates of `sizeGb` GiB volumes with `concurrency` workers. */
+export async function runCreatePhase(
+  client: KindlingClient,
+  watcher: StatusWatcher,
+  concurrency: number,
+  total: number,
+  sizeGb = 1,
+): Promise<CreatePhaseResult> {
+  const result: CreatePhaseResult = {
+    concurrency,
+    total,
+    postMs: [],
+    availableMs: [],
+    wallMs: 0,
+    createdIds: [],
+    errors: [],
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      next++;
+      const t0 = nowMs();
+      let id: string;
+      try {
+        id = await client.createVolume(sizeGb);
+      } catch (err) {
+        result.errors.push(`create: ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
+      result.postMs.push(nowMs() - t0);
+      result.createdIds.push(id);
+      try {
+        const settled = await watcher.wait(id);
+        if (settled.status === 'available') result.availableMs.push(settled.at - t0);
+        else result.errors.push(`volume ${id} went to ${settled.status}`);
+      } catch (err) {
+        result.errors.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+  const start = nowMs();
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  result.wallMs = nowMs() - start;
+  return result;
+}

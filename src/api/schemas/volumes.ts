@@ -1,0 +1,110 @@
+/**
+ * Volume create/update bodies, after Cinder Zed's `cinder/api/schemas/volumes.py`.
+ * Create: 3.0 `createVolume`, 3.13 adds `group_id`, 3.47 adds `backup_id`, 3.53 refuses unknown
+ * keys inside `volume`. Update: 3.53 also wants at least one known key.
+ */
+import * as types from './parameter-types.js';
+
+/** `name`/`display_name`: string or null, ≤255 once trimmed (`Invalid input received: …`). */
+const trimmedName = { type: ['string', 'null'], format: 'name_non_mandatory_remove_white_spaces' } as const;
+/** `description`/`display_description`: string or null, ≤255 once trimmed. */
+const trimmedDescription = {
+  type: ['string', 'null'],
+  format: 'description_non_mandatory_remove_white_spaces',
+} as const;
+
+const createFields = {
+  name: trimmedName,
+  description: trimmedDescription,
+  display_name: trimmedName,
+  display_description: trimmedDescription,
+  // NOTE: volume_type takes an id as well as a name, so it is only a bounded string here.
+  volume_type: types.nameAllowZeroMinLength,
+  metadata: types.metadataAllowsNull,
+  snapshot_id: types.optionalUuid,
+  source_volid: types.optionalUuid,
+  consistencygroup_id: types.optionalUuid,
+  size: types.volumeSizeAllowsNull,
+  availability_zone: types.availabilityZone,
+  // NOTE: accepted only so the controller can answer that multiattach moved to volume types.
+  multiattach: types.optionalBoolean,
+  image_id: types.nullableString,
+  imageRef: types.nullableString,
+} as const;
+
+const createFieldsV313 = { ...createFields, group_id: types.nullableString } as const;
+const createFieldsV347 = { ...createFieldsV313, backup_id: types.optionalUuid } as const;
+
+function createBody<F>(fields: F, additionalProperties: boolean) {
+  return {
+    type: 'object',
+    properties: {
+      volume: { type: 'object', properties: fields, additionalProperties },
+      'OS-SCH-HNT:scheduler_hints': { type: ['object', 'null'] },
+    },
+    required: ['volume'],
+    additionalProperties: false,
+  } as const;
+}
+
+/** `POST /volumes`, 3.0–3.12 (unknown keys inside `volume` are accepted and ignored). */
+export const createVolume = createBody(createFields, true);
+/** `POST /volumes`, 3.13–3.46 (adds `group_id`). */
+export const createVolumeV313 = createBody(createFieldsV313, true);
+/** `POST /volumes`, 3.47–3.52 (adds `backup_id`). */
+export const createVolumeV347 = createBody(createFieldsV347, true);
+/** `POST /volumes`, 3.53+ (unknown keys inside `volume` → 400). */
+export const createVolumeV353 = createBody(createFieldsV347, false);
+
+const updateFields = {
+  name: trimmedName,
+  description: trimmedDescription,
+  display_name: trimmedName,
+  display_description: trimmedDescription,
+  metadata: types.extraSpecs,
+} as const;
+
+/** `PUT /volumes/{id}`, 3.0–3.52. */
+export const updateVolume = {
+  type: 'object',
+  properties: {
+    volume: { type: 'object', properties: updateFields, additionalProperties: false },
+  },
+  required: ['volume'],
+  additionalProperties: false,
+} as const;
+
+/** `PUT /volumes/{id}`, 3.53+: at least one of the known keys. */
+export const updateVolumeV353 = {
+  ...updateVolume,
+  properties: {
+    volume: {
+      ...updateVolume.properties.volume,
+      anyOf: [
+        { required: ['name'] },
+        { required: ['description'] },
+        { required: ['display_name'] },
+        { required: ['display_description'] },
+        { required: ['metadata'] },
+      ],
+    },
+  },
+} as const;
+
+/** Anything that can answer "is the request's microversion at least v?". */
+export interface VersionLike {
+  gte(version: string): boolean;
+}
+
+/** The create schema Cinder applies at `version`. */
+export function volumeCreateSchemaFor(version: VersionLike) {
+  if (version.gte('3.53')) return createVolumeV353;
+  if (version.gte('3.47')) return createVolumeV347;
+  if (version.gte('3.13')) return createVolumeV313;
+  return createVolume;
+}
+
+/** The update schema Cinder applies at `version`. */
+export function volumeUpdateSchemaFor(version: VersionLike) {
+  return version.gte('3.53') ? updateVolumeV353 : updateVolume;
+}

@@ -1,0 +1,331 @@
+/**
+ * The error registry: every error Kindling raises on purpose, with its HTTP status and message
+ * template, in the spirit of Cinder's `exception.py`. The API maps them to fault bodies in one
+ * place (`src/api/fault.ts`); nothing else needs to know HTTP statuses.
+ */
+
+/** Base class: `code` is the HTTP status, `safe` means the message may be shown to the user. */
+export class CinderError extends Error {
+  /** HTTP status the API answers with. */
+  readonly code: number = 500;
+  /** Whether the message is shown to users (unsafe errors become a generic 500 text). */
+  readonly safe: boolean = true;
+  /** Quota errors are shown with their class name prefixed, as Cinder's fault middleware does. */
+  readonly prefixClassName: boolean = false;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+// ---- 400 family --------------------------------------------------------------------------------
+
+export class Invalid extends CinderError {
+  override readonly code: number = 400;
+}
+
+/** `Invalid input received: <reason>` */
+export class InvalidInput extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid input received: ${reason}`);
+  }
+}
+
+/** A body that failed schema validation: the message is the whole Cinder detail. */
+export class ValidationError extends Invalid {}
+
+/** Plain 400 with a message used verbatim (Cinder's `webob.exc.HTTPBadRequest(explanation=…)`). */
+export class BadRequest extends Invalid {}
+
+export class InvalidVolume extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid volume: ${reason}`);
+  }
+}
+
+export class InvalidSnapshot extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid snapshot: ${reason}`);
+  }
+}
+
+export class InvalidBackup extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid backup: ${reason}`);
+  }
+}
+
+export class InvalidVolumeType extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid volume type: ${reason}`);
+  }
+}
+
+export class InvalidVolumeMetadata extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid metadata: ${reason}`);
+  }
+}
+
+export class InvalidVolumeMetadataSize extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid metadata size: ${reason}`);
+  }
+}
+
+export class InvalidAvailabilityZone extends Invalid {
+  constructor(az: string) {
+    super(`Availability zone '${az}' is invalid.`);
+  }
+}
+
+export class InvalidQuotaValue extends Invalid {
+  constructor(reason: string) {
+    super(`Change would make usage less than 0 for the following resources: ${reason}`);
+  }
+}
+
+export class InvalidStatus extends Invalid {}
+
+/** API version string that does not parse (`3.07`, `3`). */
+export class InvalidAPIVersionString extends Invalid {
+  constructor(version: string) {
+    super(`API Version String ${version} is of invalid format. Must be of format MajorNum.MinorNum.`);
+  }
+}
+
+// ---- 403 -----------------------------------------------------------------------------------------
+
+export class NotAuthorized extends CinderError {
+  override readonly code: number = 403;
+}
+
+export class PolicyNotAuthorized extends NotAuthorized {
+  constructor(action: string) {
+    super(`Policy doesn't allow ${action} to be performed.`);
+  }
+}
+
+// ---- 404 family ----------------------------------------------------------------------------------
+
+export class NotFound extends CinderError {
+  override readonly code: number = 404;
+}
+
+export class VolumeNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Volume ${id} could not be found.`);
+  }
+}
+
+export class VolumeMetadataNotFound extends NotFound {
+  constructor(volumeId: string, key: string) {
+    super(`Volume ${volumeId} has no metadata with key ${key}.`);
+  }
+}
+
+export class SnapshotNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Snapshot ${id} could not be found.`);
+  }
+}
+
+export class BackupNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Backup ${id} could not be found.`);
+  }
+}
+
+export class GroupNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Group ${id} could not be found.`);
+  }
+}
+
+export class ConsistencyGroupNotFound extends NotFound {
+  constructor(id: string) {
+    super(`ConsistencyGroup ${id} could not be found.`);
+  }
+}
+
+export class VolumeTypeNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Volume type ${id} could not be found.`);
+  }
+}
+
+export class VolumeTypeNotFoundByName extends NotFound {
+  constructor(name: string) {
+    super(`Volume type with name ${name} could not be found.`);
+  }
+}
+
+export class VolumeTypeExtraSpecsNotFound extends NotFound {
+  constructor(typeId: string, key: string) {
+    super(`Volume Type ${typeId} has no extra specs with key ${key}.`);
+  }
+}
+
+export class MessageNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Message ${id} could not be found.`);
+  }
+}
+
+export class ServiceNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Service ${id} could not be found.`);
+  }
+}
+
+export class ProjectQuotaNotFound extends NotFound {
+  constructor(projectId: string) {
+    super(`Quota for project ${projectId} could not be found.`);
+  }
+}
+
+/** Route exists but not at this microversion, or no such route: Cinder answers a bare 404. */
+export class ItemNotFound extends NotFound {
+  constructor(message = 'The resource could not be found.') {
+    super(message);
+  }
+}
+
+// ---- 406 / 409 / 413 / 415 / 500 -----------------------------------------------------------------
+
+export class VersionNotSupported extends CinderError {
+  override readonly code: number = 406;
+  constructor(version: string, min: string, max: string) {
+    super(`Version ${version} is not supported by the API. Minimum is ${min} and maximum is ${max}.`);
+  }
+}
+
+export class Conflict extends CinderError {
+  override readonly code: number = 409;
+}
+
+export class VolumeTypeExists extends Conflict {
+  constructor(id: string) {
+    super(`Volume Type ${id} already exists.`);
+  }
+}
+
+/** Quota errors: 413 `overLimit`, shown as `<ClassName>: <text>`. */
+export class QuotaError extends CinderError {
+  override readonly code: number = 413;
+  override readonly prefixClassName: boolean = true;
+}
+
+export class VolumeSizeExceedsAvailableQuota extends QuotaError {
+  constructor(name: string, requested: number, quota: number, consumed: number) {
+    super(
+      `Requested volume or snapshot exceeds allowed ${name} quota. Requested ${requested}G, quota is ${quota}G and ${consumed}G has been consumed.`,
+    );
+  }
+}
+
+export class VolumeSizeExceedsLimit extends QuotaError {
+  constructor(size: number, limit: number) {
+    super(`Requested volume size ${size}G is larger than maximum allowed limit ${limit}G.`);
+  }
+}
+
+export class VolumeLimitExceeded extends QuotaError {
+  constructor(allowed: number, name: string) {
+    super(`Maximum number of volumes allowed (${allowed}) exceeded for quota '${name}'.`);
+  }
+}
+
+export class SnapshotLimitExceeded extends QuotaError {
+  constructor(allowed: number, name = 'snapshots') {
+    super(`Maximum number of snapshots allowed (${allowed}) exceeded for quota '${name}'.`);
+  }
+}
+
+export class UnexpectedOverQuota extends QuotaError {
+  constructor(names: string) {
+    super(`Unexpected over quota on ${names}.`);
+  }
+}
+
+export class UnsupportedMediaType extends CinderError {
+  override readonly code: number = 415;
+  constructor() {
+    super('Unsupported Content-Type');
+  }
+}
+
+/** Default volume type missing: Cinder answers 500 with this (safe) text. */
+export class VolumeTypeDefaultMisconfiguredError extends CinderError {
+  override readonly code: number = 500;
+  constructor(name: string) {
+    super(
+      `The request cannot be fulfilled as the default volume type ${name} cannot be found.`,
+    );
+  }
+}
+
+// ---- internal errors (not user-facing as such) --------------------------------------------------
+
+/** The scheduler found nowhere to put a resource. */
+export class NoValidBackend extends CinderError {
+  override readonly code: number = 500;
+  constructor(reason: string) {
+    super(`No valid backend was found. ${reason}`);
+  }
+}
+
+/** A driver was used before `doSetup`/`checkForSetupError` succeeded. */
+export class DriverNotInitialized extends CinderError {
+  override readonly code: number = 500;
+  constructor(driver = 'Volume driver') {
+    super(`${driver} not ready.`);
+  }
+}
+
+/** A backend operation failed. */
+export class VolumeBackendAPIException extends CinderError {
+  override readonly code: number = 500;
+  constructor(data: string) {
+    super(`Bad or unexpected response from the storage volume backend API: ${data}`);
+  }
+}
+
+/** Something broke that the user did not cause; answered as a generic 500. */
+export class InternalError extends CinderError {
+  override readonly safe: boolean = false;
+}
+
+// ---- added for config, flow engine and strutils --------------------------------------------------
+
+/** A configuration file or environment override that cannot be used (bad syntax or bad value). */
+export class ConfigError extends InternalError {}
+
+/** A flow task needs a value that is neither in the engine's store nor provided by an earlier task. */
+export class MissingInputError extends InternalError {}
+
+/**
+ * `boolFromString(v, strict=true)` got something that is not a boolean word (oslo raises
+ * `ValueError` with this text; callers usually re-raise it as `InvalidInput`).
+ */
+export class UnrecognizedBoolValue extends Invalid {}
+
+// ---- scheduler ---------------------------------------------------------------------------------
+
+/** `scheduler_default_filters` names a filter that does not exist (start-up error). */
+export class SchedulerHostFilterNotFound extends NotFound {
+  constructor(filterName: string) {
+    super(`Scheduler Host Filter ${filterName} could not be found.`);
+  }
+}
+
+/** `scheduler_default_weighers` names a weigher that does not exist (start-up error). */
+export class SchedulerHostWeigherNotFound extends NotFound {
+  constructor(weigherName: string) {
+    super(`Scheduler Host Weigher ${weigherName} could not be found.`);
+  }
+}
+
+/** A configuration or parameter value out of range; the message is used as is. */
+export class InvalidParameterValue extends Invalid {}

@@ -1,0 +1,204 @@
+/**
+ * The option table: every option Kindling reads, with Cinder's (oslo.config) names, types,
+ * defaults and help. Section types are derived from these tables, so adding an option here is
+ * all it takes to make it appear, typed, in `Config`.
+ */
+import { hostname } from 'node:os';
+
+/** oslo.config option types. */
+export type OptionType = 'str' | 'int' | 'float' | 'bool' | 'list' | 'multistr';
+
+/** What a derived default may look at. */
+export interface DefaultContext {
+  /** The section being resolved, as named in `enabled_backends` for backend sections. */
+  readonly section: string;
+  /** Names from `enabled_backends`. */
+  readonly backendNames: readonly string[];
+  /** A resolved option of another section (`get('DEFAULT', 'state_path')`). */
+  get(section: string, name: string): unknown;
+}
+
+/** One option. `T` is the TypeScript type of its value. */
+export interface OptionDef<T> {
+  readonly type: OptionType;
+  /** A value, or a function of other options (computed after every override). */
+  readonly default: T | ((ctx: DefaultContext) => T);
+  readonly help: string;
+  /** Allowed values (str options). */
+  readonly choices?: readonly string[];
+  /** A pattern the whole value must match (str options). */
+  readonly regex?: RegExp;
+  /** Bounds (int options). */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** The value type of an option definition. */
+export type OptionValue<O> = O extends OptionDef<infer T> ? T : never;
+/** The typed, read-only section built from an option table. */
+export type SectionOf<Table> = { readonly [K in keyof Table]: OptionValue<Table[K]> };
+
+type Extra<T> = Omit<OptionDef<T>, 'type' | 'default' | 'help'>;
+type Default<T> = T | ((ctx: DefaultContext) => T);
+
+const str = <T extends string | null = string>(
+  d: Default<T>,
+  help: string,
+  x: Extra<T> = {},
+): OptionDef<T> => ({ type: 'str', default: d, help, ...x });
+const int = (d: Default<number>, help: string, x: Extra<number> = {}): OptionDef<number> => ({
+  type: 'int',
+  default: d,
+  help,
+  ...x,
+});
+const float = (d: Default<number>, help: string): OptionDef<number> => ({ type: 'float', default: d, help });
+const bool = (d: boolean, help: string): OptionDef<boolean> => ({ type: 'bool', default: d, help });
+const list = (d: readonly string[], help: string): OptionDef<readonly string[]> => ({
+  type: 'list',
+  default: d,
+  help,
+});
+
+const statePath = (ctx: DefaultContext): string =>
+  String(ctx.get('DEFAULT', 'state_path')).replace(/\/+$/, '');
+
+/** `[DEFAULT]` options. */
+export const DEFAULT_OPTIONS = {
+  host: str(
+    () => hostname(),
+    'Name of this node, used in service and volume host strings (host@backend#pool).',
+  ),
+  state_path: str('./var', 'Top-level directory for Kindling state: database file, file-backend volumes.'),
+  osapi_volume_listen: str('127.0.0.1', 'Address the Block Storage API listens on.'),
+  osapi_volume_listen_port: int(8776, 'Port the Block Storage API listens on.', { min: 0, max: 65535 }),
+  enabled_backends: list(['file'], 'Backend names; each has its own section holding its driver options.'),
+  default_volume_type: str('__DEFAULT__', 'Volume type used when a request names none.'),
+  storage_availability_zone: str('nova', 'Availability zone of this node.'),
+  default_availability_zone: str<string | null>(
+    null,
+    'Zone for new volumes when none is given (unset: storage_availability_zone).',
+  ),
+  allow_availability_zone_fallback: bool(
+    false,
+    'Use default_availability_zone when the requested zone does not exist.',
+  ),
+  auth_strategy: str<'noauth' | 'keystone'>('noauth', 'How requests are authenticated.', {
+    choices: ['noauth', 'keystone'],
+  }),
+  transport_url: str(
+    'inproc://',
+    'Message bus: inproc:// (one process) or rabbit://user:pass@host:port/vhost.',
+  ),
+  project_id_regex: str('[0-9a-zA-Z_\\-]+', 'Pattern a {project_id} in a URL must match.'),
+  osapi_max_limit: int(1000, 'Largest number of items a collection returns in one response.'),
+  scheduler_max_attempts: int(3, 'Attempts to schedule a volume before giving up.', { min: 1 }),
+  scheduler_default_filters: list(
+    ['AvailabilityZoneFilter', 'CapacityFilter', 'CapabilitiesFilter'],
+    'Filters the scheduler applies, in order.',
+  ),
+  scheduler_default_weighers: list(['CapacityWeigher'], 'Weighers the scheduler uses to rank backends.'),
+  capacity_weight_multiplier: float(
+    1.0,
+    'Multiplier of the free-capacity weight (positive spreads, negative stacks).',
+  ),
+  allocated_capacity_weight_multiplier: float(-1.0, 'Multiplier of the allocated-capacity weight.'),
+  max_over_subscription_ratio: str(
+    '20.0',
+    'Provisioned/total capacity ratio allowed on thin backends, or "auto".',
+    { regex: /^(auto|\d*\.\d+|\d+)$/ },
+  ),
+  reserved_percentage: int(0, 'Percentage of backend capacity kept free.', { min: 0, max: 100 }),
+  service_down_time: int(60, 'Seconds since the last heartbeat after which a service counts as down.'),
+  report_interval: int(10, 'Seconds between service heartbeats.'),
+  periodic_interval: int(60, 'Seconds between periodic tasks.'),
+  backend_stats_polling_interval: int(60, 'Seconds between driver capacity reports.'),
+  quota_volumes: int(10, 'Volumes allowed per project (-1: unlimited).'),
+  quota_snapshots: int(10, 'Snapshots allowed per project.'),
+  quota_gigabytes: int(1000, 'Gigabytes of volumes and snapshots allowed per project.'),
+  quota_backups: int(10, 'Backups allowed per project.'),
+  quota_backup_gigabytes: int(1000, 'Gigabytes of backups allowed per project.'),
+  quota_groups: int(10, 'Groups allowed per project.'),
+  quota_consistencygroups: int(10, 'Consistency groups allowed per project.'),
+  per_volume_size_limit: int(-1, 'Largest volume size in GB (-1: no limit).'),
+  reservation_expire: int(86400, 'Seconds until a quota reservation expires.'),
+  until_refresh: int(0, 'Reservations until usage is refreshed (0: never).'),
+  max_age: int(0, 'Seconds between usage refreshes (0: never).'),
+  use_default_quota_class: bool(true, 'Take default quotas from the default quota class.'),
+  message_ttl: int(2592000, 'Seconds a user message is kept.'),
+  message_reap_interval: int(86400, 'Seconds between purges of expired user messages.'),
+  az_cache_duration: int(3600, 'Seconds the list of availability zones is cached.'),
+  cloned_volume_same_az: bool(true, 'Create a clone in the zone of its source volume.'),
+  snapshot_same_host: bool(true, "Create a volume from a snapshot on the snapshot's backend."),
+  debug: bool(false, 'Log at debug level.'),
+  log_file: str<string | null>(null, 'Log to this file instead of standard output.'),
+} as const;
+
+/** `[database]` options. */
+export const DATABASE_OPTIONS = {
+  connection: str(
+    (ctx) => `sqlite:///${statePath(ctx)}/kindling.sqlite`,
+    'Database URL: sqlite:///path, postgresql://…, mysql://….',
+  ),
+} as const;
+
+/** `[oslo_messaging_notifications]` options. */
+export const NOTIFICATION_OPTIONS = {
+  driver: list(['log'], 'Where notifications go: log, messaging, noop.'),
+  topics: list(['notifications'], 'Topics notifications are sent to.'),
+} as const;
+
+/**
+ * Options of each backend section (one per name in `enabled_backends`). A value missing from the
+ * backend's own section is taken from `[backend_defaults]`, then from the default below.
+ */
+export const BACKEND_OPTIONS = {
+  volume_driver: str('file', 'Driver of this backend: file, rbd, ….'),
+  volume_backend_name: str(
+    (ctx) => ctx.section,
+    'Backend name reported to the scheduler (matched by volume types).',
+  ),
+  backend_availability_zone: str<string | null>(
+    null,
+    'Availability zone of this backend (unset: storage_availability_zone).',
+  ),
+  file_volume_dir: str(
+    (ctx) =>
+      ctx.section === 'file' || ctx.backendNames.length === 1
+        ? `${statePath(ctx)}/volumes`
+        : `${statePath(ctx)}/volumes/${ctx.section}`,
+    "Directory holding the file driver's volume files.",
+  ),
+  reserved_percentage: int(
+    (ctx) => ctx.get('DEFAULT', 'reserved_percentage') as number,
+    'Percentage of capacity kept free (default: [DEFAULT] reserved_percentage).',
+    { min: 0, max: 100 },
+  ),
+  max_over_subscription_ratio: str(
+    (ctx) => ctx.get('DEFAULT', 'max_over_subscription_ratio') as string,
+    'Over-subscription ratio (default: [DEFAULT] max_over_subscription_ratio).',
+    { regex: /^(auto|\d*\.\d+|\d+)$/ },
+  ),
+} as const;
+
+/** Every fixed section and its table (backend sections use {@link BACKEND_OPTIONS}). */
+export const SECTIONS = {
+  DEFAULT: DEFAULT_OPTIONS,
+  database: DATABASE_OPTIONS,
+  oslo_messaging_notifications: NOTIFICATION_OPTIONS,
+} as const;
+
+/** A flat row of the option table, for sample-config generation and docs. */
+export interface OptionInfo {
+  readonly section: string;
+  readonly name: string;
+  readonly option: OptionDef<unknown>;
+}
+
+/** The whole option table as rows; backend options are listed under section `<backend>`. */
+export const OPTIONS: readonly OptionInfo[] = [
+  ...Object.entries(SECTIONS).flatMap(([section, table]) =>
+    Object.entries(table).map(([name, option]) => ({ section, name, option })),
+  ),
+  ...Object.entries(BACKEND_OPTIONS).map(([name, option]) => ({ section: '<backend>', name, option })),
+];

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from './common.js';
+import type { ServicesTable } from '../schema.js';
+import { formatTimestamp, isoNow, parseTimestamp } from '../time.js';
+
+export type ServiceRow = ServicesTable & { id: number };
+
+/** Finds the live service row of `host`+`binary`, creating it if absent (a service's start). */
+export async function serviceGetOrCreate(
+  db: Db,
+  values: { host: string; binary: string; topic: string; availability_zone: string; cluster_name?: string | null },
+): Promise<ServiceRow> {
+  const existing = await db
+    .selectFrom('services')
+    .selectAll()
+    .where('host', '=', values.host)
+    .where('binary', '=', values.binary)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  const now = isoNow();
+  if (existing) {
+    await db
+      .updateTable('services')
+      .set({ availability_zone: values.availability_zone, topic: values.topic, cluster_name: values.cluster_name ?? null, heartbeat_at: now, updated_at: now })
+      .where('id', '=', existing.id)
+      .execute();
+    return { ...existing, availability_zone: values.availability_zone, heartbeat_at: now } as ServiceRow;
+  }
+  await db
+    .insertInto('services')
+    .values({
+      uuid: randomUUID(),
+      host: values.host,
+      binary: values.binary,
+      topic: values.topic,
+      report_count: 0,
+      disabled: 0,
+      disabled_reason: null,
+      availability_zone: values.availability_zone,
+      cluster_name: values.cluster_name ?? null,
+      frozen: 0,
+      replication_status: 'not-capable',
+      active_backend_id: null,
+      modified_at: null,
+      heartbeat_at: now,
+      created_at: now,
+      deleted: 0,
+    })
+    .execute();
+  return (await db
+    .selectFrom('services')
+    .selectAll()
+    .where('host', '=', values.host)
+    .where('binary', '=', values.binary)
+    .where('deleted', '=', 0)
+    .executeTakeFirstOrThrow()) as ServiceRow;
+}
+
+/** Heartbeat (`report_state`): bumps the report count and the time the service was last seen. */
+export async function serviceHeartbeat(db: Db, id: number): Promise<void> {
+  const now = isoNow();
+  await db
+    .updateTable('services')
+    .set((eb) => ({ report_count: eb('report_count', '+', 1), heartbeat_at: now, updated_at: now }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Every live service row, optionally of one binary and/or host. */
+export async function serviceGetAll(db: Db, filters: { binary?: string; host?: string } = {}): Promise<ServiceRow[]> {
+  let q = db.selectFrom('services').selectAll().where('deleted', '=', 0);
+  if (filters.binary) q = q.where('binary', '=', filters.binary);
+  if (filters.host) q = q.where('host', '=', filters.host);
+  return (await q.orderBy('id').execute()) as ServiceRow[];
+}
+
+/** Up while the last heartbeat is within `service_down_time` seconds. */
+export function serviceIsUp(row: Pick<ServicesTable, 'heartbeat_at' | 'updated_at' | 'created_at'>, downTimeSeconds: number, now = Date.now()): boolean {
+  const last = row.heartbeat_at ?? row.updated_at ?? row.created_at;
+  return now - parseTimestamp(last).getTime() <= downTimeSeconds * 1000;
+}
+
+/** Marks a service stopped now, so it shows as down at once (graceful shutdown). */
+export async function serviceMarkStopped(db: Db, id: number, downTimeSeconds: number): Promise<void> {
+  await db
+    .updateTable('services')
+    .set({ heartbeat_at: formatTimestamp(new Date(Date.now() - (downTimeSeconds + 1) * 1000)) })
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,0 +1,190 @@
+import type { Db } from './common.js';
+import { softDeleteValues, toDict } from './common.js';
+import type { VolumeTypesTable } from '../schema.js';
+import { isoNow } from '../time.js';
+
+/** A volume type row with its extra specs, as the API and flows use it. */
+export interface VolumeTypeRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  is_public: boolean;
+  qos_specs_id: string | null;
+  created_at: string;
+  updated_at: string | null;
+  deleted: boolean;
+  extra_specs: Record<string, string>;
+}
+
+function toRecord(row: VolumeTypesTable, specs: Record<string, string>): VolumeTypeRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    is_public: row.is_public === 1,
+    qos_specs_id: row.qos_specs_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    deleted: row.deleted === 1,
+    extra_specs: specs,
+  };
+}
+
+async function specsOf(db: Db, typeId: string): Promise<Record<string, string>> {
+  const rows = await db
+    .selectFrom('volume_type_extra_specs')
+    .select(['key', 'value'])
+    .where('volume_type_id', '=', typeId)
+    .where('deleted', '=', 0)
+    .execute();
+  return toDict(rows);
+}
+
+/** Type by id; `includeDeleted` for volumes whose type was deleted after they were made. */
+export async function volumeTypeGet(db: Db, id: string, includeDeleted = false): Promise<VolumeTypeRecord | null> {
+  let q = db.selectFrom('volume_types').selectAll().where('id', '=', id);
+  if (!includeDeleted) q = q.where('deleted', '=', 0);
+  const row = await q.executeTakeFirst();
+  return row ? toRecord(row, await specsOf(db, row.id)) : null;
+}
+
+export async function volumeTypeGetByName(db: Db, name: string): Promise<VolumeTypeRecord | null> {
+  const row = await db
+    .selectFrom('volume_types')
+    .selectAll()
+    .where('name', '=', name)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return row ? toRecord(row, await specsOf(db, row.id)) : null;
+}
+
+/** Projects that may use a private type. */
+export async function volumeTypeProjects(db: Db, typeId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('volume_type_projects')
+    .select('project_id')
+    .where('volume_type_id', '=', typeId)
+    .where('deleted', '=', 0)
+    .execute();
+  return rows.map((r) => r.project_id);
+}
+
+/** All types visible with the given filter; `projectId` limits private types to those shared with it. */
+export async function volumeTypeGetAll(
+  db: Db,
+  opts: { isPublic?: boolean | null; projectId?: string | null } = {},
+): Promise<VolumeTypeRecord[]> {
+  let q = db.selectFrom('volume_types').selectAll().where('deleted', '=', 0);
+  if (opts.isPublic === true && opts.projectId) {
+    const pid = opts.projectId;
+    q = q.where((eb) =>
+      eb.or([
+        eb('is_public', '=', 1),
+        eb(
+          'id',
+          'in',
+          eb.selectFrom('volume_type_projects').select('volume_type_id').where('project_id', '=', pid).where('deleted', '=', 0),
+        ),
+      ]),
+    );
+  } else if (opts.isPublic === true) {
+    q = q.where('is_public', '=', 1);
+  } else if (opts.isPublic === false) {
+    q = q.where('is_public', '=', 0);
+  }
+  const rows = await q.orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
+  const specs = rows.length
+    ? await db
+        .selectFrom('volume_type_extra_specs')
+        .select(['volume_type_id', 'key', 'value'])
+        .where('deleted', '=', 0)
+        .where(
+          'volume_type_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute()
+    : [];
+  return rows.map((r) => toRecord(r, toDict(specs.filter((s) => s.volume_type_id === r.id))));
+}
+
+export async function volumeTypeCreate(
+  db: Db,
+  values: { id: string; name: string; description: string | null; is_public: boolean; extra_specs: Record<string, string>; projects?: string[] },
+): Promise<void> {
+  const now = isoNow();
+  await db
+    .insertInto('volume_types')
+    .values({ id: values.id, name: values.name, description: values.description, is_public: values.is_public ? 1 : 0, qos_specs_id: null, created_at: now, deleted: 0 })
+    .execute();
+  await volumeTypeExtraSpecsUpdate(db, values.id, values.extra_specs);
+  for (const p of values.projects ?? []) {
+    await db.insertInto('volume_type_projects').values({ volume_type_id: values.id, project_id: p, created_at: now, deleted: 0 }).execute();
+  }
+}
+
+export async function volumeTypeUpdate(
+  db: Db,
+  id: string,
+  values: { name?: string; description?: string | null; is_public?: boolean },
+): Promise<void> {
+  const patch: Partial<VolumeTypesTable> = { updated_at: isoNow() };
+  if (values.name !== undefined) patch.name = values.name;
+  if (values.description !== undefined) patch.description = values.description;
+  if (values.is_public !== undefined) patch.is_public = values.is_public ? 1 : 0;
+  await db.updateTable('volume_types').set(patch).where('id', '=', id).where('deleted', '=', 0).execute();
+}
+
+export async function volumeTypeDestroy(db: Db, id: string): Promise<void> {
+  const sd = softDeleteValues();
+  await db.updateTable('volume_types').set(sd).where('id', '=', id).where('deleted', '=', 0).execute();
+  await db.updateTable('volume_type_extra_specs').set(sd).where('volume_type_id', '=', id).where('deleted', '=', 0).execute();
+  await db.updateTable('volume_type_projects').set(sd).where('volume_type_id', '=', id).where('deleted', '=', 0).execute();
+}
+
+/** Creates or updates the given extra specs (others untouched). */
+export async function volumeTypeExtraSpecsUpdate(db: Db, typeId: string, specs: Record<string, string>): Promise<void> {
+  const now = isoNow();
+  for (const [key, value] of Object.entries(specs)) {
+    const res = await db
+      .updateTable('volume_type_extra_specs')
+      .set({ value, updated_at: now })
+      .where('volume_type_id', '=', typeId)
+      .where('key', '=', key)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) {
+      await db.insertInto('volume_type_extra_specs').values({ volume_type_id: typeId, key, value, created_at: now, deleted: 0 }).execute();
+    }
+  }
+}
+
+/** Deletes one extra spec; returns false when there was none. */
+export async function volumeTypeExtraSpecsDelete(db: Db, typeId: string, key: string): Promise<boolean> {
+  const res = await db
+    .updateTable('volume_type_extra_specs')
+    .set(softDeleteValues())
+    .where('volume_type_id', '=', typeId)
+    .where('key', '=', key)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Number of live volumes using a type (a type in use cannot be deleted). */
+export async function volumeTypeInUse(db: Db, typeId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('volumes')
+    .select('id')
+    .where('volume_type_id', '=', typeId)
+    .where('deleted', '=', 0)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The project's default type (3.62 `/default-types`), if one is set. */
+export async function projectDefaultVolumeTypeId(db: Db, projectId: string): Promise<string | null> {
+  const row = await db.selectFrom('default_volume_types').select('volume_type_id').where('project_id', '=', projectId).executeTakeFirst();
+  return row?.volume_type_id ?? null;
+}

@@ -1,0 +1,266 @@
+import { sql, type SelectQueryBuilder, type Expression, type SqlBool } from 'kysely';
+import type { Db, PageRequest } from './common.js';
+import { softDeleteValues, toDict } from './common.js';
+import type { Database, VolumesTable } from '../schema.js';
+import { isoNow } from '../time.js';
+
+/** A volume row with what the views and flows read beside it. */
+export interface VolumeRecord extends VolumesTable {
+  metadata: Record<string, string>;
+  admin_metadata: Record<string, string>;
+  volume_type_name: string | null;
+}
+
+/** Values of a new row; the rest take their defaults. */
+export type VolumeCreateValues = Omit<VolumesTable, 'created_at' | 'updated_at' | 'deleted_at' | 'deleted'> & {
+  metadata?: Record<string, string>;
+  admin_metadata?: Record<string, string>;
+};
+
+/** Inserts a volume and its metadata (EntryCreateTask's `db.volume_create`). */
+export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<void> {
+  const { metadata, admin_metadata, ...row } = values;
+  const now = isoNow();
+  await db.insertInto('volumes').values({ ...row, created_at: now, updated_at: null, deleted_at: null, deleted: 0 }).execute();
+  await metadataInsert(db, 'volume_metadata', row.id, metadata ?? {}, now);
+  await metadataInsert(db, 'volume_admin_metadata', row.id, admin_metadata ?? {}, now);
+}
+
+async function metadataInsert(
+  db: Db,
+  table: 'volume_metadata' | 'volume_admin_metadata',
+  volumeId: string,
+  meta: Record<string, string>,
+  now: string,
+): Promise<void> {
+  const rows = Object.entries(meta).map(([key, value]) => ({ volume_id: volumeId, key, value, created_at: now, deleted: 0 as const }));
+  if (rows.length) await db.insertInto(table).values(rows).execute();
+}
+
+/** Adds metadata, admin metadata and type name to rows, in two queries whatever the row count. */
+async function hydrate(db: Db, rows: VolumesTable[]): Promise<VolumeRecord[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [meta, admin, types] = await Promise.all([
+    db.selectFrom('volume_metadata').select(['volume_id', 'key', 'value']).where('volume_id', 'in', ids).where('deleted', '=', 0).execute(),
+    db.selectFrom('volume_admin_metadata').select(['volume_id', 'key', 'value']).where('volume_id', 'in', ids).where('deleted', '=', 0).execute(),
+    db.selectFrom('volume_types').select(['id', 'name']).where('id', 'in', [...new Set(rows.map((r) => r.volume_type_id))]).execute(),
+  ]);
+  const group = (list: { volume_id: string; key: string; value: string }[]) => {
+    const m = new Map<string, { key: string; value: string }[]>();
+    for (const r of list) {
+      const arr = m.get(r.volume_id) ?? [];
+      arr.push(r);
+      m.set(r.volume_id, arr);
+    }
+    return m;
+  };
+  const metaBy = group(meta);
+  const adminBy = group(admin);
+  const typeName = new Map(types.map((t) => [t.id, t.name]));
+  return rows.map((r) => ({
+    ...r,
+    metadata: toDict(metaBy.get(r.id) ?? []),
+    admin_metadata: toDict(adminBy.get(r.id) ?? []),
+    volume_type_name: typeName.get(r.volume_type_id) ?? null,
+  }));
+}
+
+/** One live volume, or null. `projectId` restricts to that project (non-admin visibility). */
+export async function volumeGet(db: Db, id: string, projectId?: string | null): Promise<VolumeRecord | null> {
+  let q = db.selectFrom('volumes').selectAll().where('id', '=', id).where('deleted', '=', 0);
+  if (projectId) q = q.where('project_id', '=', projectId);
+  const row = await q.executeTakeFirst();
+  return row ? ((await hydrate(db, [row]))[0] ?? null) : null;
+}
+
+/** Updates columns of a live volume; returns whether a row changed. */
+export async function volumeUpdate(db: Db, id: string, values: Partial<VolumesTable>): Promise<boolean> {
+  const res = await db
+    .updateTable('volumes')
+    .set({ ...values, updated_at: isoNow() })
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/**
+ * Compare-and-swap on a volume (Cinder's `conditional_update`): applies `values` only while the row
+ * still matches `expected` (column → allowed values). Returns whether it did.
+ */
+export async function volumeConditionalUpdate(
+  db: Db,
+  id: string,
+  values: Partial<VolumesTable>,
+  expected: Partial<Record<keyof VolumesTable, readonly (string | number | null)[]>>,
+): Promise<boolean> {
+  let q = db.updateTable('volumes').set({ ...values, updated_at: isoNow() }).where('id', '=', id).where('deleted', '=', 0);
+  for (const [col, allowed] of Object.entries(expected) as [keyof VolumesTable, (string | number | null)[]][]) {
+    const nonNull = allowed.filter((v) => v !== null);
+    const hasNull = allowed.length !== nonNull.length;
+    q = q.where((eb) => {
+      const parts: Expression<SqlBool>[] = [];
+      if (nonNull.length) parts.push(eb(col, 'in', nonNull as never[]));
+      if (hasNull) parts.push(eb(col, 'is', null));
+      return eb.or(parts);
+    });
+  }
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Soft-deletes a volume and its metadata (`volume_destroy`). */
+export async function volumeDestroy(db: Db, id: string): Promise<void> {
+  const sd = softDeleteValues();
+  await db.updateTable('volumes').set({ ...sd, status: 'deleted', terminated_at: sd.deleted_at, attach_status: 'detached' }).where('id', '=', id).where('deleted', '=', 0).execute();
+  await db.updateTable('volume_metadata').set(sd).where('volume_id', '=', id).where('deleted', '=', 0).execute();
+  await db.updateTable('volume_admin_metadata').set(sd).where('volume_id', '=', id).where('deleted', '=', 0).execute();
+}
+
+// ---- listing --------------------------------------------------------------------------------------
+
+/** Exact-match and special filters a volume list accepts (already mapped to column names). */
+export interface VolumeFilters {
+  project_id?: string | null;
+  metadata?: Record<string, string>;
+  /** Column equality filters; array values mean "any of". */
+  columns?: Partial<Record<keyof VolumesTable, string | number | null | (string | number)[]>>;
+  /** `name~`-style substring filters. */
+  like?: Partial<Record<keyof VolumesTable, string>>;
+}
+
+type VolumeQuery = SelectQueryBuilder<Database, 'volumes', object>;
+
+function applyFilters(q: VolumeQuery, f: VolumeFilters): VolumeQuery {
+  q = q.where('volumes.deleted', '=', 0);
+  if (f.project_id) q = q.where('volumes.project_id', '=', f.project_id);
+  for (const [col, val] of Object.entries(f.columns ?? {}) as [keyof VolumesTable, unknown][]) {
+    if (Array.isArray(val)) q = q.where(`volumes.${col}`, 'in', val as never[]);
+    else if (val === null) q = q.where(`volumes.${col}`, 'is', null);
+    else q = q.where(`volumes.${col}`, '=', val as never);
+  }
+  for (const [col, val] of Object.entries(f.like ?? {}) as [keyof VolumesTable, string][]) {
+    q = q.where(`volumes.${col}`, 'like', `%${val}%`);
+  }
+  for (const [key, value] of Object.entries(f.metadata ?? {})) {
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('volume_metadata as vm')
+          .select('vm.id')
+          .whereRef('vm.volume_id', '=', 'volumes.id')
+          .where('vm.key', '=', key)
+          .where('vm.value', '=', value)
+          .where('vm.deleted', '=', 0),
+      ),
+    );
+  }
+  return q;
+}
+
+/** A page of volumes matching `filters`, sorted and paginated like Cinder's `paginate_query`. */
+export async function volumeGetAll(db: Db, filters: VolumeFilters, page: PageRequest): Promise<VolumeRecord[]> {
+  const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
+  if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[0]?.dir ?? 'desc' });
+  let q = applyFilters(db.selectFrom('volumes'), filters);
+  if (page.marker) {
+    const marker = await db.selectFrom('volumes').selectAll().where('id', '=', page.marker).executeTakeFirst();
+    if (!marker) return Promise.reject(new MarkerNotFound(page.marker));
+    q = q.where((eb) => {
+      // Keyset condition: (k1 > m1) OR (k1 = m1 AND k2 > m2) OR ...
+      const ors: Expression<SqlBool>[] = [];
+      for (let i = 0; i < sort.length; i++) {
+        const ands: Expression<SqlBool>[] = [];
+        for (let j = 0; j < i; j++) {
+          const s = sort[j]!;
+          const mv = (marker as unknown as Record<string, unknown>)[s.key];
+          ands.push(mv === null ? eb(sql.ref(`volumes.${s.key}`), 'is', null) : eb(sql.ref(`volumes.${s.key}`), '=', mv));
+        }
+        const s = sort[i]!;
+        const mv = (marker as unknown as Record<string, unknown>)[s.key];
+        if (mv === null) continue;
+        ands.push(eb(sql.ref(`volumes.${s.key}`), s.dir === 'asc' ? '>' : '<', mv));
+        ors.push(eb.and(ands));
+      }
+      return eb.or(ors);
+    });
+  }
+  for (const s of sort) q = q.orderBy(sql.ref(`volumes.${s.key}`), s.dir);
+  if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
+  if (page.offset) q = q.offset(page.offset);
+  const rows = await q.selectAll('volumes').execute();
+  return hydrate(db, rows);
+}
+
+/** Count and total size of the volumes matching `filters` (`/volumes/summary`, `with_count`). */
+export async function volumeSummary(db: Db, filters: VolumeFilters): Promise<{ count: number; size: number }> {
+  const row = await applyFilters(db.selectFrom('volumes'), filters)
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('volumes.size').as('size')])
+    .executeTakeFirst();
+  return { count: Number(row?.count ?? 0), size: Number(row?.size ?? 0) };
+}
+
+/** Raised when a list `marker` names no volume: the API answers 400 `Marker not found`. */
+export class MarkerNotFound extends Error {
+  constructor(readonly marker: string) {
+    super(`Marker ${marker} could not be found.`);
+  }
+}
+
+/** Sum of sizes of live volumes per `host` value starting with `hostPrefix` (allocated capacity). */
+export async function volumeAllocatedByHost(db: Db, hostPrefix: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('volumes')
+    .select((eb) => ['host', eb.fn.sum<number>('size').as('size')])
+    .where('deleted', '=', 0)
+    .where('host', 'like', `${hostPrefix}%`)
+    .groupBy('host')
+    .execute();
+  return new Map(rows.map((r) => [r.host ?? '', Number(r.size)]));
+}
+
+// ---- metadata ---------------------------------------------------------------------------------------
+
+/**
+ * Sets user (or admin) metadata: merges `meta` into the existing keys, or with `replace` makes
+ * the stored set exactly `meta`. Returns the resulting dict.
+ */
+export async function volumeMetadataUpdate(
+  db: Db,
+  volumeId: string,
+  meta: Record<string, string>,
+  replace: boolean,
+  table: 'volume_metadata' | 'volume_admin_metadata' = 'volume_metadata',
+): Promise<Record<string, string>> {
+  const now = isoNow();
+  const current = toDict(
+    await db.selectFrom(table).select(['key', 'value']).where('volume_id', '=', volumeId).where('deleted', '=', 0).execute(),
+  );
+  if (replace) {
+    const gone = Object.keys(current).filter((k) => !(k in meta));
+    if (gone.length)
+      await db.updateTable(table).set(softDeleteValues(now)).where('volume_id', '=', volumeId).where('key', 'in', gone).where('deleted', '=', 0).execute();
+  }
+  for (const [key, value] of Object.entries(meta)) {
+    if (key in current) {
+      if (current[key] !== value)
+        await db.updateTable(table).set({ value, updated_at: now }).where('volume_id', '=', volumeId).where('key', '=', key).where('deleted', '=', 0).execute();
+    } else {
+      await db.insertInto(table).values({ volume_id: volumeId, key, value, created_at: now, deleted: 0 }).execute();
+    }
+  }
+  return replace ? { ...meta } : { ...current, ...meta };
+}
+
+/** Deletes one metadata key; false when it was not there. */
+export async function volumeMetadataDelete(db: Db, volumeId: string, key: string): Promise<boolean> {
+  const res = await db
+    .updateTable('volume_metadata')
+    .set(softDeleteValues())
+    .where('volume_id', '=', volumeId)
+    .where('key', '=', key)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

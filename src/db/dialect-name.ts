@@ -1,0 +1,2 @@
+/** The SQL engines Kindling speaks; chosen from `[database] connection`. */
+export type DialectName = 'sqlite' | 'postgres' | 'mysql';

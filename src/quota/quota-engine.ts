@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { DatabaseHandle } from '../db/connection.js';
+import type { Db } from '../db/api/common.js';
+import { isoNow, formatTimestamp } from '../db/time.js';
+import { ABSOLUTE_RESOURCES, RESERVABLE_RESOURCES, perTypeKeys } from './resources.js';
+import { OverQuota } from './over-quota.js';
+import { VolumeSizeExceedsLimit } from '../common/errors.js';
+
+/** The quota settings from cinder.conf the engine needs. */
+export interface QuotaOptions {
+  /** Default limit per resource name (config `quota_*`), used when no class or project row exists. */
+  defaults: Record<string, number>;
+  reservation_expire: number;
+  use_default_quota_class: boolean;
+}
+
+/** One resource's numbers in a project. */
+export interface QuotaUsage {
+  limit: number;
+  in_use: number;
+  reserved: number;
+  allocated: number;
+}
+
+/**
+ * Cinder's DbQuotaDriver: limits (project rows over the `default` class over config), usages, and
+ * reservations that are reserved, then committed or rolled back, in one transaction each.
+ */
+export class QuotaEngine {
+  readonly #h: DatabaseHandle;
+  readonly #opts: QuotaOptions;
+
+  constructor(handle: DatabaseHandle, opts: QuotaOptions) {
+    this.#h = handle;
+    this.#opts = opts;
+  }
+
+  /** Every resource name that exists now: the fixed ones plus per-type keys of every live type. */
+  async resourceNames(db: Db = this.#h.db): Promise<string[]> {
+    const types = await db.selectFrom('volume_types').select('name').where('deleted', '=', 0).orderBy('name').execute();
+    return [...RESERVABLE_RESOURCES, ...ABSOLUTE_RESOURCES, ...types.flatMap((t) => perTypeKeys(t.name))];
+  }
+
+  /** Default limits (`os-quota-sets/{p}/defaults`): class `default` rows over config values. */
+  async defaults(db: Db = this.#h.db): Promise<Record<string, number>> {
+    const names = await this.resourceNames(db);
+    const out: Record<string, number> = {};
+    for (const n of names) out[n] = this.#opts.defaults[n] ?? -1;
+    if (this.#opts.use_default_quota_class) {
+      const rows = await db.selectFrom('quota_classes').select(['resource', 'hard_limit']).where('class_name', '=', 'default').where('deleted', '=', 0).execute();
+      for (const r of rows) if (r.resource in out) out[r.resource] = r.hard_limit;
+    }
+    return out;
+  }
+
+  /** Limits and usages of a project, every resource. */
+  async projectQuotas(projectId: string, db: Db = this.#h.db): Promise<Record<string, QuotaUsage>> {
+    const limits = await this.defaults(db);
+    const [rows, usages] = await Promise.all([
+      db.selectFrom('quotas').select(['resource', 'hard_limit', 'allocated']).where('project_id', '=', projectId).where('deleted', '=', 0).execute(),
+      db.selectFrom('quota_usages').select(['resource', 'in_use', 'reserved']).where('project_id', '=', projectId).where('deleted', '=', 0).execute(),
+    ]);
+    const out: Record<string, QuotaUsage> = {};
+    for (const [name, limit] of Object.entries(limits)) out[name] = { limit, in_use: 0, reserved: 0, allocated: 0 };
+    for (const r of rows) if (out[r.resource]) Object.assign(out[r.resource]!, { limit: r.hard_limit, allocated: r.allocated });
+    for (const u of usages) if (out[u.resource]) Object.assign(out[u.resource]!, { in_use: u.in_use, reserved: u.reserved });
+    return out;
+  }
+
+  /** Sets project limits (admin `PUT os-quota-sets`). */
+  async setProjectLimits(projectId: string, limits: Record<string, number>): Promise<void> {
+    await this.#h.db.transaction().execute(async (trx) => {
+      const now = isoNow();
+      for (const [resource, hard_limit] of Object.entries(limits)) {
+        const res = await trx.updateTable('quotas').set({ hard_limit, updated_at: now }).where('project_id', '=', projectId).where('resource', '=', resource).where('deleted', '=', 0).executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0)
+          await trx.insertInto('quotas').values({ project_id: projectId, resource, hard_limit, allocated: 0, created_at: now, deleted: 0 }).execute();
+      }
+    });
+  }
+
+  /** Drops a project's own limits so the defaults apply again (admin `DELETE os-quota-sets`). */
+  async resetProjectLimits(projectId: string): Promise<void> {
+    const now = isoNow();
+    await this.#h.db.updateTable('quotas').set({ deleted: 1, deleted_at: now, updated_at: now }).where('project_id', '=', projectId).where('deleted', '=', 0).execute();
+  }
+
+  /** Absolute limit check (`per_volume_gigabytes`): throws VolumeSizeExceedsLimit. */
+  async checkPerVolumeSize(projectId: string, size: number): Promise<void> {
+    const q = await this.projectQuotas(projectId);
+    const limit = q.per_volume_gigabytes?.limit ?? -1;
+    if (limit >= 0 && size > limit) throw new VolumeSizeExceedsLimit(size, limit);
+  }
+
+  /**
+   * Reserves `deltas` for a project. All or nothing: throws `OverQuota` when any resource would go
+   * over its limit (`limit >= 0 and delta >= 0 and limit < delta + in_use + reserved`).
+   * Returns the reservation ids to commit or roll back.
+   */
+  async reserve(projectId: string, deltas: Record<string, number>): Promise<string[]> {
+    const expire = formatTimestamp(new Date(Date.now() + this.#opts.reservation_expire * 1000));
+    return this.#h.db.transaction().execute(async (trx) => {
+      const quotas = await this.projectQuotas(projectId, trx);
+      const usages = await this.#lockUsages(trx, projectId, Object.keys(deltas));
+      const overs: string[] = [];
+      for (const [res, delta] of Object.entries(deltas)) {
+        const limit = quotas[res]?.limit ?? -1;
+        const u = usages.get(res)!;
+        if (limit >= 0 && delta >= 0 && limit < delta + u.in_use + u.reserved) overs.push(res);
+      }
+      if (overs.length) {
+        const lim: Record<string, number> = {};
+        const use: Record<string, { in_use: number; reserved: number }> = {};
+        for (const r of Object.keys(deltas)) {
+          lim[r] = quotas[r]?.limit ?? -1;
+          use[r] = { in_use: usages.get(r)!.in_use, reserved: usages.get(r)!.reserved };
+        }
+        throw new OverQuota(overs, lim, use);
+      }
+      const now = isoNow();
+      const ids: string[] = [];
+      for (const [resource, delta] of Object.entries(deltas)) {
+        const u = usages.get(resource)!;
+        const uuid = randomUUID();
+        ids.push(uuid);
+        await trx.insertInto('reservations').values({ uuid, usage_id: u.id, project_id: projectId, resource, delta, expire, created_at: now, deleted: 0 }).execute();
+        if (delta > 0) await trx.updateTable('quota_usages').set({ reserved: u.reserved + delta, updated_at: now }).where('id', '=', u.id).execute();
+      }
+      return ids;
+    });
+  }
+
+  /** Usage rows for the resources (created at 0 when missing), locked for the transaction where the engine can. */
+  async #lockUsages(trx: Db, projectId: string, resources: string[]): Promise<Map<string, { id: number; in_use: number; reserved: number }>> {
+    const select = () => {
+      let q = trx.selectFrom('quota_usages').select(['id', 'resource', 'in_use', 'reserved']).where('project_id', '=', projectId).where('resource', 'in', resources).where('deleted', '=', 0);
+      if (this.#h.dialect !== 'sqlite') q = q.forUpdate();
+      return q.execute();
+    };
+    let rows = await select();
+    const missing = resources.filter((r) => !rows.some((x) => x.resource === r));
+    if (missing.length) {
+      const now = isoNow();
+      await trx.insertInto('quota_usages').values(missing.map((resource) => ({ project_id: projectId, resource, in_use: 0, reserved: 0, until_refresh: null, created_at: now, deleted: 0 as const }))).execute();
+      rows = await select();
+    }
+    return new Map(rows.map((r) => [r.resource, r]));
+  }
+
+  /** Makes reservations count as usage (in_use += delta; reserved -= positive delta). */
+  async commit(reservations: readonly string[]): Promise<void> {
+    await this.#finish(reservations, true);
+  }
+
+  /** Releases reservations without using them. */
+  async rollback(reservations: readonly string[]): Promise<void> {
+    await this.#finish(reservations, false);
+  }
+
+  async #finish(reservations: readonly string[], commit: boolean): Promise<void> {
+    if (!reservations.length) return;
+    await this.#h.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('reservations').select(['id', 'usage_id', 'delta']).where('uuid', 'in', [...reservations]).where('deleted', '=', 0).execute();
+      const now = isoNow();
+      for (const r of rows) {
+        const u = await trx.selectFrom('quota_usages').select(['in_use', 'reserved']).where('id', '=', r.usage_id).executeTakeFirstOrThrow();
+        const reserved = r.delta > 0 ? Math.max(0, u.reserved - r.delta) : u.reserved;
+        const in_use = commit ? Math.max(0, u.in_use + r.delta) : u.in_use;
+        await trx.updateTable('quota_usages').set({ reserved, in_use, updated_at: now }).where('id', '=', r.usage_id).execute();
+      }
+      if (rows.length) await trx.updateTable('reservations').set({ deleted: 1, deleted_at: now, updated_at: now }).where('id', 'in', rows.map((r) => r.id)).execute();
+    });
+  }
+
+  /** Rolls back reservations past their `expire` time, so a crashed request never leaks quota. */
+  async expire(now: Date = new Date()): Promise<number> {
+    const rows = await this.#h.db.selectFrom('reservations').select('uuid').where('deleted', '=', 0).where('expire', '<', formatTimestamp(now)).execute();
+    await this.rollback(rows.map((r) => r.uuid));
+    return rows.length;
+  }
+
+  /** Reserve + commit in one go (used for deletes, whose negative deltas never go over). */
+  async reserveAndCommit(projectId: string, deltas: Record<string, number>): Promise<void> {
+    await this.commit(await this.reserve(projectId, deltas));
+  }
+}

@@ -1,0 +1,84 @@
+import type { RequestContext } from '../../common/context.js';
+import { MessagingTimeout, type Endpoint, type Listener, type Target, type Transport } from '../transport.js';
+
+interface Message {
+  ctx: RequestContext;
+  method: string;
+  args: Record<string, unknown>;
+}
+
+/**
+ * The embedded bus: queues in memory, delivered on a later tick. Every message is serialized to
+ * JSON and back, so no object is shared between sender and receiver — the same contract a real
+ * broker enforces, which keeps the embedded mode honest about what crosses service boundaries.
+ */
+export class InprocTransport implements Transport {
+  /** topic → its servers' endpoints (round-robin among them for server-less casts). */
+  readonly #consumers = new Map<string, { server: string | undefined; endpoint: Endpoint }[]>();
+  #rr = 0;
+  readonly #onError: (e: unknown, method: string) => void;
+
+  constructor(onError: (e: unknown, method: string) => void = () => {}) {
+    this.#onError = onError;
+  }
+
+  #pick(target: Target): { endpoint: Endpoint }[] {
+    const all = this.#consumers.get(target.topic) ?? [];
+    if (target.fanout) return all;
+    const matching = target.server ? all.filter((c) => c.server === target.server || c.server === undefined) : all;
+    if (matching.length === 0) return [];
+    return [matching[this.#rr++ % matching.length]!];
+  }
+
+  #copy(ctx: RequestContext, method: string, args: Record<string, unknown>): Message {
+    return JSON.parse(JSON.stringify({ ctx, method, args })) as Message;
+  }
+
+  async cast(target: Target, method: string, args: Record<string, unknown>, ctx: RequestContext): Promise<void> {
+    const msg = this.#copy(ctx, method, args);
+    for (const c of this.#pick(target)) {
+      setImmediate(() => {
+        void this.#dispatch(c.endpoint, msg).catch((e: unknown) => this.#onError(e, method));
+      });
+    }
+  }
+
+  async call<T>(target: Target, method: string, args: Record<string, unknown>, ctx: RequestContext, timeoutSeconds = 60): Promise<T> {
+    const msg = this.#copy(ctx, method, args);
+    const [c] = this.#pick(target);
+    if (!c) throw new MessagingTimeout(target.topic, method, timeoutSeconds);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new MessagingTimeout(target.topic, method, timeoutSeconds)), timeoutSeconds * 1000);
+    });
+    try {
+      const result = await Promise.race([this.#dispatch(c.endpoint, msg), timeout]);
+      return (result === undefined ? undefined : JSON.parse(JSON.stringify(result))) as T;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #dispatch(endpoint: Endpoint, msg: Message): Promise<unknown> {
+    const fn = endpoint[msg.method];
+    if (!fn) throw new Error(`Endpoint does not support RPC method ${msg.method}`);
+    return fn.call(endpoint, msg.ctx, msg.args);
+  }
+
+  async listen(target: Target, endpoint: Endpoint): Promise<Listener> {
+    const list = this.#consumers.get(target.topic) ?? [];
+    const entry = { server: target.server, endpoint };
+    list.push(entry);
+    this.#consumers.set(target.topic, list);
+    return {
+      stop: async () => {
+        const l = this.#consumers.get(target.topic) ?? [];
+        this.#consumers.set(target.topic, l.filter((e) => e !== entry));
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#consumers.clear();
+  }
+}

@@ -1,0 +1,46 @@
+import type { RequestContext } from '../common/context.js';
+
+/** Where a message goes, as oslo.messaging's `Target`: a topic, optionally one server or all (fanout). */
+export interface Target {
+  readonly topic: string;
+  readonly server?: string;
+  readonly fanout?: boolean;
+}
+
+/** An RPC endpoint: methods called by name with the caller's context and keyword arguments. */
+export type Endpoint = Record<string, (ctx: RequestContext, args: Record<string, unknown>) => Promise<unknown>>;
+
+/** A running consumer; `stop()` ends it. */
+export interface Listener {
+  stop(): Promise<void>;
+}
+
+/**
+ * The message bus contract every transport implements (in-process now, RabbitMQ later).
+ * Messages are plain JSON: nothing but data crosses it, so services can live in other processes.
+ */
+export interface Transport {
+  /** Fire and forget. Resolves once the message is accepted by the bus, not when it is handled. */
+  cast(target: Target, method: string, args: Record<string, unknown>, ctx: RequestContext): Promise<void>;
+  /** Request/reply with a timeout in seconds. */
+  call<T = unknown>(target: Target, method: string, args: Record<string, unknown>, ctx: RequestContext, timeoutSeconds?: number): Promise<T>;
+  /** Starts consuming `target` (and its fanout) with `endpoint`. */
+  listen(target: Target, endpoint: Endpoint): Promise<Listener>;
+  close(): Promise<void>;
+}
+
+/** Raised when a `call` gets no reply in time (oslo `MessagingTimeout`). */
+export class MessagingTimeout extends Error {
+  constructor(topic: string, method: string, seconds: number) {
+    super(`Timed out waiting for a reply to ${method} on ${topic} after ${seconds}s`);
+  }
+}
+
+/** Topic names, as Cinder's. */
+export const SCHEDULER_TOPIC = 'cinder-scheduler';
+export const VOLUME_TOPIC = 'cinder-volume';
+
+/** `cinder-volume.<host@backend>`: the queue of one backend's volume service. */
+export function volumeTopicFor(hostAtBackend: string): string {
+  return `${VOLUME_TOPIC}.${hostAtBackend}`;
+}

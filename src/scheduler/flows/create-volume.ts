@@ -1,0 +1,115 @@
+/**
+ * The scheduler side of create-volume (Cinder's `scheduler/flows/create_volume.py`, flow
+ * `volume:create_scheduler`): rebuild the request spec if needed, pick a backend, record it on the
+ * volume and cast to that backend. Failure: the volume goes to `error` with a user message and an
+ * ERROR notification; a NoValidBackend is not re-raised (the API already answered 202).
+ */
+import { Task, LinearFlow } from '../../flow/index.js';
+import type { RequestContext } from '../../common/context.js';
+import type { CoreDeps } from '../../common/deps.js';
+import { NoValidBackend } from '../../common/errors.js';
+import { volumeGet, volumeUpdate } from '../../db/api/volumes.js';
+import { volumeTypeGet } from '../../db/api/volume-types.js';
+import { isoNow } from '../../db/time.js';
+import { Action, Resource } from '../../message/message-field.js';
+import type { VolumeRPCAPI } from '../../volume/rpcapi.js';
+import type { FilterScheduler } from '../filter-scheduler.js';
+import type { FilterProperties, RequestSpec } from '../types.js';
+
+type ExtractInputs = { request_spec: RequestSpec | null; volume_id: string };
+
+/**
+ * Makes sure there is a full request spec: an older caller may send only the volume id, so the
+ * spec is rebuilt from the volume row.
+ * Revert: nothing to undo.
+ */
+export class ExtractSchedulerSpecTask extends Task<ExtractInputs, RequestSpec> {
+  constructor(private readonly deps: CoreDeps) {
+    super({ requires: ['request_spec', 'volume_id'], provides: ['request_spec'] });
+  }
+
+  async execute({ request_spec, volume_id }: ExtractInputs): Promise<RequestSpec> {
+    if (request_spec?.volume_properties) return request_spec;
+    const v = await volumeGet(this.deps.dbh.db, volume_id);
+    if (!v) throw new Error(`volume ${volume_id} is gone`);
+    const t = await volumeTypeGet(this.deps.dbh.db, v.volume_type_id, true);
+    return {
+      volume_id,
+      snapshot_id: v.snapshot_id,
+      source_volid: v.source_volid,
+      backup_id: v.backup_id,
+      image_id: null,
+      volume_properties: { size: v.size, availability_zone: v.availability_zone, volume_type_id: v.volume_type_id },
+      volume_type: t ? { id: t.id, name: t.name, extra_specs: t.extra_specs } : null,
+    };
+  }
+}
+
+type ScheduleInputs = { context: RequestContext; request_spec: RequestSpec; filter_properties: FilterProperties };
+
+/**
+ * Runs the FilterScheduler, records `host@backend#pool` (and the backend's zone) on the volume and
+ * casts `create_volume` to `cinder-volume.<host@backend>`.
+ * Revert: on failure the volume goes to `error`, with a user message (action 001) and a
+ * `scheduler.create_volume` ERROR notification.
+ */
+export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly scheduler: FilterScheduler,
+    private readonly volumeRpc: VolumeRPCAPI,
+  ) {
+    super({ requires: ['context', 'request_spec', 'filter_properties'] });
+  }
+
+  async execute({ context, request_spec, filter_properties }: ScheduleInputs): Promise<void> {
+    const volumeId = request_spec.volume_id;
+    try {
+      const chosen = await this.scheduler.scheduleCreateVolume(request_spec, filter_properties);
+      const updated = await volumeUpdate(this.deps.dbh.db, volumeId, {
+        host: chosen.backendId,
+        cluster_name: chosen.clusterName,
+        scheduled_at: isoNow(),
+        availability_zone: chosen.availabilityZone,
+      });
+      if (!updated) return; // deleted while we were scheduling
+      await this.volumeRpc.createVolume(context, chosen.backendId, {
+        volume_id: volumeId,
+        request_spec,
+        filter_properties,
+        allow_reschedule: true,
+      });
+    } catch (e) {
+      await this.#fail(context, request_spec, e);
+      if (!(e instanceof NoValidBackend)) throw e;
+    }
+  }
+
+  async #fail(ctx: RequestContext, spec: RequestSpec, e: unknown): Promise<void> {
+    const reason = e instanceof Error ? e.message : String(e);
+    const v = await volumeGet(this.deps.dbh.db, spec.volume_id);
+    await volumeUpdate(this.deps.dbh.db, spec.volume_id, { status: 'error' });
+    await this.deps.messages.create(ctx, Action.SCHEDULE_ALLOCATE_VOLUME, {
+      resourceType: Resource.VOLUME,
+      resourceUuid: spec.volume_id,
+      projectId: v?.project_id ?? ctx.projectId,
+      error: e,
+    });
+    await this.deps.notifier.notify(
+      `scheduler.${this.deps.config.DEFAULT.host}`,
+      'scheduler.create_volume',
+      { request_spec: spec, volume_properties: spec.volume_properties, volume_id: spec.volume_id, state: 'error', method: 'create_volume', reason },
+      'ERROR',
+    );
+    this.deps.log.warn({ volume_id: spec.volume_id, err: reason }, 'Failed to schedule create_volume');
+  }
+}
+
+/**
+ * The scheduler flow:
+ * 1. ExtractSchedulerSpecTask — a full request spec
+ * 2. ScheduleCreateVolumeTask — filter, weigh, record the host, cast to the backend
+ */
+export function getFlow(deps: CoreDeps, scheduler: FilterScheduler, volumeRpc: VolumeRPCAPI): LinearFlow {
+  return new LinearFlow('volume:create_scheduler', new ExtractSchedulerSpecTask(deps), new ScheduleCreateVolumeTask(deps, scheduler, volumeRpc));
+}

@@ -1,0 +1,180 @@
+/**
+ * The volume API (Cinder's `volume/api.py`): what the HTTP controllers call. Checks policy and the
+ * request's own rules, then runs the api flow or acts on the database and casts to the services.
+ */
+import type { RequestContext } from '../common/context.js';
+import type { CoreDeps } from '../common/deps.js';
+import { authorize } from '../auth/policy.js';
+import { InvalidInput, InvalidVolume, InvalidVolumeMetadata, InvalidVolumeMetadataSize, VolumeNotFound } from '../common/errors.js';
+import { isIntLike } from '../common/strutils.js';
+import { Engine, DynamicLogListener } from '../flow/index.js';
+import type { PageRequest } from '../db/api/common.js';
+import { snapshotCountForVolume } from '../db/api/snapshots.js';
+import {
+  volumeConditionalUpdate,
+  volumeGet,
+  volumeGetAll,
+  volumeMetadataDelete,
+  volumeMetadataUpdate,
+  volumeSummary,
+  volumeUpdate,
+  type VolumeFilters,
+  type VolumeRecord,
+} from '../db/api/volumes.js';
+import { volumeTypeGet } from '../db/api/volume-types.js';
+import { volumeDeltas } from '../quota/resources.js';
+import { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
+import { AvailabilityZones } from './availability-zones.js';
+import { getFlow, type CreateVolumeRequest } from './flows/api/create-volume.js';
+import { VolumeRPCAPI } from './rpcapi.js';
+import { getDefaultVolumeType } from './volume-types.js';
+import { VolumeMetadataNotFound } from '../common/errors.js';
+
+/** Statuses a volume may be deleted from (without force). */
+const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'] as const;
+
+/** Cinder's `check_metadata_properties`. */
+export function checkMetadataProperties(metadata: unknown): void {
+  if (metadata === null || metadata === undefined) return;
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new InvalidVolumeMetadata('Metadata type should be dict.');
+  for (const [k, v] of Object.entries(metadata as Record<string, unknown>)) {
+    if (k.length === 0) throw new InvalidVolumeMetadata('Metadata property key blank.');
+    if (k.length > 255) throw new InvalidVolumeMetadataSize(`Metadata property key ${k} greater than 255 characters.`);
+    if (typeof v === 'string' && v.length > 255) throw new InvalidVolumeMetadataSize(`Metadata property key ${k} value greater than 255 characters.`);
+  }
+}
+
+export class VolumeAPI {
+  readonly azs: AvailabilityZones;
+  readonly #scheduler: SchedulerRPCAPI;
+  readonly #volumeRpc: VolumeRPCAPI;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.azs = new AvailabilityZones(deps.dbh.db, deps.config.DEFAULT);
+    this.#scheduler = new SchedulerRPCAPI(deps.transport);
+    this.#volumeRpc = new VolumeRPCAPI(deps.transport);
+  }
+
+  /** `API.create`: the pre-flow checks, then the api flow; returns the new row (`creating`). */
+  async create(ctx: RequestContext, req: Omit<CreateVolumeRequest, 'context'>): Promise<VolumeRecord> {
+    authorize(ctx, req.image_id ? 'volume:create_from_image' : 'volume:create', ctx.projectId);
+    if (req.size !== null && req.size !== undefined && (!isIntLike(req.size) || Number(req.size) <= 0)) {
+      throw new InvalidInput(
+        `Invalid volume size provided for create request: ${String(req.size)} (size argument must be an integer (or string representation of an integer) and greater than zero).`,
+      );
+    }
+    const type = req.volume_type ?? (req.snapshot || req.source_volume ? null : await getDefaultVolumeType(this.deps.dbh.db, ctx, this.deps.config.DEFAULT.default_volume_type));
+    if (type && req.size !== null && req.size !== undefined) this.#checkTypeSizeLimits(Number(req.size), type.name, type.extra_specs);
+    checkMetadataProperties(req.metadata);
+
+    const engine = new Engine(getFlow(this.deps, this.azs, this.#scheduler), { ...req, context: ctx }, [
+      new DynamicLogListener(this.deps.log.child({ request_id: ctx.requestId })),
+    ]);
+    await engine.run();
+    return engine.fetch<VolumeRecord>('volume');
+  }
+
+  #checkTypeSizeLimits(size: number, typeName: string, specs: Record<string, string>): void {
+    const min = specs['provisioning:min_vol_size'];
+    const max = specs['provisioning:max_vol_size'];
+    if (min !== undefined && isIntLike(min) && size < Number(min))
+      throw new InvalidInput(`Specified volume size of '${size}' is less than the minimum required size of '${min}' for volume type '${typeName}'.`);
+    if (max !== undefined && isIntLike(max) && size > Number(max))
+      throw new InvalidInput(`Specified volume size of '${size}' is greater than the maximum allowable size of '${max}' for volume type '${typeName}'.`);
+  }
+
+  /** A volume the caller may see, or 404. */
+  async get(ctx: RequestContext, id: string): Promise<VolumeRecord> {
+    const v = await volumeGet(this.deps.dbh.db, id, ctx.isAdmin ? null : ctx.projectId);
+    if (!v) throw new VolumeNotFound(id);
+    authorize(ctx, 'volume:get', v.project_id);
+    return v;
+  }
+
+  async getAll(ctx: RequestContext, filters: VolumeFilters, page: PageRequest): Promise<VolumeRecord[]> {
+    authorize(ctx, 'volume:get_all');
+    return volumeGetAll(this.deps.dbh.db, filters, page);
+  }
+
+  async summary(ctx: RequestContext, filters: VolumeFilters): Promise<{ count: number; size: number; metadata: Record<string, string[]> }> {
+    authorize(ctx, 'volume:get_all');
+    const { count, size } = await volumeSummary(this.deps.dbh.db, filters);
+    const metadata: Record<string, string[]> = {};
+    for (const v of await volumeGetAll(this.deps.dbh.db, filters, {})) {
+      for (const [k, val] of Object.entries(v.metadata)) {
+        const list = (metadata[k] ??= []);
+        if (!list.includes(val)) list.push(val);
+      }
+    }
+    return { count, size, metadata };
+  }
+
+  /** Name, description and metadata updates (`PUT /volumes/{id}`). */
+  async update(ctx: RequestContext, v: VolumeRecord, fields: { display_name?: string | null; display_description?: string | null; metadata?: Record<string, string> }): Promise<VolumeRecord> {
+    authorize(ctx, 'volume:update', v.project_id);
+    if (fields.metadata !== undefined) {
+      checkMetadataProperties(fields.metadata);
+      await volumeMetadataUpdate(this.deps.dbh.db, v.id, fields.metadata, true);
+    }
+    const cols: Partial<VolumeRecord> = {};
+    if (fields.display_name !== undefined) cols.display_name = fields.display_name;
+    if (fields.display_description !== undefined) cols.display_description = fields.display_description;
+    if (Object.keys(cols).length) await volumeUpdate(this.deps.dbh.db, v.id, cols);
+    await this.deps.notifier.notify(`volume.${this.deps.config.DEFAULT.host}`, 'volume.update.end', { volume_id: v.id, tenant_id: v.project_id, ...cols });
+    return (await volumeGet(this.deps.dbh.db, v.id))!;
+  }
+
+  /**
+   * `API.delete`: moves the volume to `deleting` (compare-and-swap on its status) and casts to
+   * its backend; a volume never scheduled is removed here, its quota released at once.
+   */
+  async delete(ctx: RequestContext, v: VolumeRecord, opts: { cascade: boolean; force: boolean }): Promise<void> {
+    authorize(ctx, opts.force ? 'volume:force_delete' : 'volume:delete', v.project_id);
+    const db = this.deps.dbh.db;
+    if (!opts.cascade && (await snapshotCountForVolume(db, v.id)) > 0)
+      throw new InvalidVolume('Volume cannot be deleted while it has snapshots.');
+    const expected: Parameters<typeof volumeConditionalUpdate>[3] = { attach_status: ['detached'], migration_status: [null, 'deleting', 'error', 'success'] };
+    if (!opts.force) expected.status = [...DELETABLE];
+    const ok = await volumeConditionalUpdate(db, v.id, { status: 'deleting', previous_status: v.status, terminated_at: null }, expected);
+    if (!ok) {
+      throw new InvalidVolume(
+        `Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.`,
+      );
+    }
+    if (!v.host) {
+      // Never reached a backend: nothing to remove on storage.
+      await this.#finishLocalDelete(ctx, v);
+      return;
+    }
+    await this.#volumeRpc.deleteVolume(ctx, v.host, { volume_id: v.id, cascade: opts.cascade });
+  }
+
+  async #finishLocalDelete(ctx: RequestContext, v: VolumeRecord): Promise<void> {
+    const { volumeDestroy } = await import('../db/api/volumes.js');
+    const type = await volumeTypeGet(this.deps.dbh.db, v.volume_type_id, true);
+    if (v.use_quota && v.project_id) await this.deps.quotas.reserveAndCommit(v.project_id, volumeDeltas(v.size, type?.name ?? null, -1));
+    await volumeDestroy(this.deps.dbh.db, v.id);
+    await this.deps.notifier.notify(`volume.${this.deps.config.DEFAULT.host}`, 'volume.delete.end', { volume_id: v.id, tenant_id: v.project_id, request_id: ctx.requestId });
+  }
+
+  // ---- metadata ----
+
+  async getMetadata(ctx: RequestContext, v: VolumeRecord): Promise<Record<string, string>> {
+    authorize(ctx, 'volume:get_volume_metadata', v.project_id);
+    return v.metadata;
+  }
+
+  /** Merge (`replace=false`) or replace all (`replace=true`) user metadata. */
+  async updateMetadata(ctx: RequestContext, v: VolumeRecord, meta: Record<string, string>, replace: boolean): Promise<Record<string, string>> {
+    authorize(ctx, replace ? 'volume:update_volume_metadata' : 'volume:create_volume_metadata', v.project_id);
+    if (v.status === 'maintenance') throw new InvalidVolume('The volume metadata cannot be updated when the volume is in maintenance mode.');
+    checkMetadataProperties(meta);
+    return volumeMetadataUpdate(this.deps.dbh.db, v.id, meta, replace);
+  }
+
+  async deleteMetadataKey(ctx: RequestContext, v: VolumeRecord, key: string): Promise<void> {
+    authorize(ctx, 'volume:delete_volume_metadata', v.project_id);
+    if (v.status === 'maintenance') throw new InvalidVolume('The volume metadata cannot be deleted when the volume is in maintenance mode.');
+    if (!(await volumeMetadataDelete(this.deps.dbh.db, v.id, key))) throw new VolumeMetadataNotFound(v.id, key);
+  }
+}

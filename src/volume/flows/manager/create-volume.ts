@@ -1,0 +1,222 @@
+/**
+ * The volume-service side of create-volume (Cinder's `volume/flows/manager/create_volume.py`, flow
+ * `volume:create_manager`): load the row, arm rescheduling, work out what kind of create it is,
+ * announce `create.start`, have the driver make it, and finish with `available` + `create.end`.
+ */
+import { Task, LinearFlow, type RevertOutcome } from '../../../flow/index.js';
+import type { RequestContext } from '../../../common/context.js';
+import type { CoreDeps } from '../../../common/deps.js';
+import { DriverNotInitialized, VolumeNotFound } from '../../../common/errors.js';
+import { volumeGet, volumeUpdate, type VolumeRecord } from '../../../db/api/volumes.js';
+import { isoNow } from '../../../db/time.js';
+import { Action, Detail, Resource } from '../../../message/message-field.js';
+import { volumeUsagePayload } from '../../../notify/volume-usage.js';
+import type { SchedulerRPCAPI } from '../../../scheduler/rpcapi.js';
+import type { FilterProperties, RequestSpec } from '../../../scheduler/types.js';
+import { volumeName, type DriverVolume, type VolumeDriver } from '../../driver.js';
+
+/** What the manager shares with its flow's tasks. */
+export interface ManagerFlowContext {
+  readonly deps: CoreDeps;
+  readonly host: string;
+  readonly driver: VolumeDriver;
+  readonly driverInitialized: () => boolean;
+  readonly scheduler: SchedulerRPCAPI;
+}
+
+/** Mutable note the reschedule task leaves for the others (taskflow passes revert results). */
+export interface RescheduleState {
+  rescheduled: boolean;
+}
+
+/** Errors after which trying another backend cannot help (Cinder's no-reschedule list). */
+const NO_RESCHEDULE = new Set([
+  'ImageCopyFailure', 'MetadataCopyFailure', 'MetadataUpdateFailure', 'VolumeNotFound', 'SnapshotNotFound',
+  'VolumeTypeNotFound', 'ImageConversionNotAllowed', 'ImageUnacceptable', 'ImageTooBig', 'InvalidSignatureImage',
+  'ImageSignatureVerificationException',
+]);
+
+export function toDriverVolume(v: VolumeRecord, extraSpecs?: Record<string, string>): DriverVolume {
+  return { id: v.id, name: volumeName(v.id), size: v.size, host: v.host, provider_location: v.provider_location, volume_type_extra_specs: extraSpecs ?? {} };
+}
+
+// ---- 1. ExtractVolumeRefTask ------------------------------------------------------------------------
+
+/**
+ * Loads the volume row.
+ * Revert: the volume goes to `error`, unless it was rescheduled to another backend.
+ */
+export class ExtractVolumeRefTask extends Task<{ volume_id: string; reschedule_state: RescheduleState }, VolumeRecord> {
+  constructor(private readonly c: ManagerFlowContext) {
+    super({ requires: ['volume_id', 'reschedule_state'], provides: ['volume'] });
+  }
+
+  async execute({ volume_id }: { volume_id: string }): Promise<VolumeRecord> {
+    const v = await volumeGet(this.c.deps.dbh.db, volume_id);
+    if (!v) throw new VolumeNotFound(volume_id);
+    return v;
+  }
+
+  override async revert({ volume_id, reschedule_state }: { volume_id: string; reschedule_state: RescheduleState }, { result }: RevertOutcome<VolumeRecord>): Promise<void> {
+    if (!result || reschedule_state.rescheduled) return;
+    await volumeUpdate(this.c.deps.dbh.db, volume_id, { status: 'error' });
+  }
+}
+
+// ---- 2. OnFailureRescheduleTask ----------------------------------------------------------------------
+
+type RescheduleInputs = {
+  context: RequestContext;
+  volume: VolumeRecord;
+  request_spec: RequestSpec;
+  filter_properties: FilterProperties;
+  allow_reschedule: boolean;
+  reschedule_state: RescheduleState;
+};
+
+/**
+ * Does nothing going forward. Revert: when rescheduling is allowed (a `retry` entry exists and the
+ * error is one another backend might not hit), clears the host, casts the request back to the
+ * scheduler with the failure recorded, and removes whatever the driver left behind.
+ */
+export class OnFailureRescheduleTask extends Task<RescheduleInputs, void> {
+  constructor(private readonly c: ManagerFlowContext) {
+    super({ requires: ['context', 'volume', 'request_spec', 'filter_properties', 'allow_reschedule', 'reschedule_state'] });
+  }
+
+  async execute(): Promise<void> {}
+
+  override async revert(i: RescheduleInputs, { flowFailures }: RevertOutcome<void>): Promise<void> {
+    const cause = flowFailures[0]?.error;
+    const name = cause instanceof Error ? cause.name : '';
+    if (!i.allow_reschedule || !i.filter_properties.retry || NO_RESCHEDULE.has(name)) return;
+    const retry = { ...i.filter_properties.retry, exc: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) };
+    const stillThere = await volumeUpdate(this.c.deps.dbh.db, i.volume.id, { host: null, scheduled_at: isoNow(), status: 'creating' });
+    if (!stillThere) return;
+    i.reschedule_state.rescheduled = true;
+    this.c.deps.log.info({ volume_id: i.volume.id, host: this.c.host, err: retry.exc }, 'Volume create failed: rescheduling');
+    await this.c.scheduler.createVolume(i.context, i.volume.id, i.request_spec, { ...i.filter_properties, retry });
+    try {
+      await this.c.driver.deleteVolume(toDriverVolume(i.volume));
+    } catch (e) {
+      this.c.deps.log.warn({ volume_id: i.volume.id, err: e }, 'Cleanup after failed create did not finish');
+    }
+  }
+}
+
+// ---- 3. ExtractVolumeSpecTask --------------------------------------------------------------------------
+
+/** What kind of create this is, and its inputs (Cinder's `volume_spec`). */
+export interface VolumeSpec {
+  type: 'raw' | 'snap' | 'source_vol' | 'image' | 'backup';
+  volume_id: string;
+  volume_name: string;
+  volume_size: number;
+  snapshot_id?: string | null;
+  source_volid?: string | null;
+  image_id?: string | null;
+  backup_id?: string | null;
+}
+
+/** Classifies the request by its source. Revert: nothing to undo. */
+export class ExtractVolumeSpecTask extends Task<{ volume: VolumeRecord; request_spec: RequestSpec }, VolumeSpec> {
+  constructor() {
+    super({ requires: ['volume', 'request_spec'], provides: ['volume_spec'] });
+  }
+
+  async execute({ volume, request_spec }: { volume: VolumeRecord; request_spec: RequestSpec }): Promise<VolumeSpec> {
+    const base = { volume_id: volume.id, volume_name: volumeName(volume.id), volume_size: volume.size };
+    if (volume.snapshot_id || request_spec.snapshot_id) return { ...base, type: 'snap', snapshot_id: volume.snapshot_id ?? request_spec.snapshot_id ?? null };
+    if (volume.source_volid || request_spec.source_volid) return { ...base, type: 'source_vol', source_volid: volume.source_volid ?? request_spec.source_volid ?? null };
+    if (request_spec.image_id) return { ...base, type: 'image', image_id: request_spec.image_id };
+    if (volume.backup_id || request_spec.backup_id) return { ...base, type: 'backup', backup_id: volume.backup_id ?? request_spec.backup_id ?? null };
+    return { ...base, type: 'raw' };
+  }
+}
+
+// ---- 4. NotifyVolumeActionTask -------------------------------------------------------------------------
+
+/** Emits `volume.<event>` (here `create.start`). Revert: nothing (notifications are history). */
+export class NotifyVolumeActionTask extends Task<{ volume: VolumeRecord }, void> {
+  constructor(private readonly c: ManagerFlowContext, private readonly event: string) {
+    super({ name: `NotifyVolumeActionTask:${event}`, requires: ['volume'] });
+  }
+
+  async execute({ volume }: { volume: VolumeRecord }): Promise<void> {
+    await this.c.deps.notifier.notify(`volume.${volume.host ?? this.c.host}`, `volume.${this.event}`, volumeUsagePayload(volume));
+  }
+}
+
+// ---- 5. CreateVolumeFromSpecTask -----------------------------------------------------------------------
+
+type FromSpecInputs = { context: RequestContext; volume: VolumeRecord; volume_spec: VolumeSpec; request_spec: RequestSpec };
+
+/**
+ * Has the driver make the volume. `raw` is built here; the other sources arrive with the
+ * lifecycle issue and fail clearly until then. A driver failure leaves a user message (action
+ * 008, detail 012) whether or not the volume is then rescheduled.
+ * Revert: nothing here; OnFailureRescheduleTask cleans up the backend.
+ */
+export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord> {
+  constructor(private readonly c: ManagerFlowContext) {
+    super({ requires: ['context', 'volume', 'volume_spec', 'request_spec'], provides: ['volume'] });
+  }
+
+  async execute({ context, volume, volume_spec, request_spec }: FromSpecInputs): Promise<VolumeRecord> {
+    if (!this.c.driverInitialized()) throw new DriverNotInitialized();
+    if (volume_spec.type !== 'raw') throw new Error(`create type '${volume_spec.type}' is not supported by this service yet`);
+    let update;
+    try {
+      update = await this.c.driver.createVolume(toDriverVolume(volume, request_spec.volume_type?.extra_specs));
+    } catch (e) {
+      await this.c.deps.messages.create(context, Action.CREATE_VOLUME_FROM_BACKEND, {
+        resourceType: Resource.VOLUME,
+        resourceUuid: volume.id,
+        projectId: volume.project_id,
+        detail: Detail.DRIVER_FAILED_CREATE,
+        error: e,
+      });
+      throw e;
+    }
+    if (update && Object.keys(update).length) await volumeUpdate(this.c.deps.dbh.db, volume.id, update);
+    return { ...volume, ...(update ?? {}) };
+  }
+}
+
+// ---- 6. CreateVolumeOnFinishTask -----------------------------------------------------------------------
+
+/** Marks the volume `available` (launched now) and emits `volume.create.end`. Revert: nothing. */
+export class CreateVolumeOnFinishTask extends Task<{ volume: VolumeRecord }, void> {
+  constructor(private readonly c: ManagerFlowContext) {
+    super({ requires: ['volume'] });
+  }
+
+  async execute({ volume }: { volume: VolumeRecord }): Promise<void> {
+    const launched_at = isoNow();
+    const db = this.c.deps.dbh.db;
+    await volumeUpdate(db, volume.id, { status: 'available', launched_at });
+    const fresh = (await volumeGet(db, volume.id)) ?? { ...volume, status: 'available', launched_at };
+    await this.c.deps.notifier.notify(`volume.${volume.host ?? this.c.host}`, 'volume.create.end', volumeUsagePayload(fresh));
+  }
+}
+
+/**
+ * The manager flow:
+ * 1. ExtractVolumeRefTask — load the row
+ * 2. OnFailureRescheduleTask — on failure, send the request back to the scheduler
+ * 3. ExtractVolumeSpecTask — raw / snap / source_vol / image / backup
+ * 4. NotifyVolumeActionTask — `volume.create.start`
+ * 5. CreateVolumeFromSpecTask — the driver makes it
+ * 6. CreateVolumeOnFinishTask — `available` + `volume.create.end`
+ */
+export function getFlow(c: ManagerFlowContext): LinearFlow {
+  return new LinearFlow(
+    'volume:create_manager',
+    new ExtractVolumeRefTask(c),
+    new OnFailureRescheduleTask(c),
+    new ExtractVolumeSpecTask(),
+    new NotifyVolumeActionTask(c, 'create.start'),
+    new CreateVolumeFromSpecTask(c),
+    new CreateVolumeOnFinishTask(c),
+  );
+}
