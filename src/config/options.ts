@@ -94,7 +94,9 @@ export const DEFAULT_OPTIONS = {
   osapi_max_limit: int(1000, 'Largest number of items a collection returns in one response.'),
   scheduler_max_attempts: int(3, 'Attempts to schedule a volume before giving up.', { min: 1 }),
   scheduler_default_filters: list(
-    ['AvailabilityZoneFilter', 'CapacityFilter', 'CapabilitiesFilter'],
+    ['AvailabilityZoneFilter', 'CapacityFilter', 'CapabilitiesFilter', 'IgnoreAttemptedHostsFilter'],
+    // NOTE: Cinder's default lacks IgnoreAttemptedHostsFilter, so a reschedule may land on the
+    // backend that just failed; ours moves on to another one.
     'Filters the scheduler applies, in order.',
   ),
   scheduler_default_weighers: list(['CapacityWeigher'], 'Weighers the scheduler uses to rank backends.'),

@@ -3,7 +3,7 @@ import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { extractHost, DEFAULT_POOL_NAME } from '../common/host.js';
 import { serviceGetOrCreate, serviceHeartbeat, serviceMarkStopped, type ServiceRow } from '../db/api/services.js';
-import { volumeAllocatedByHost, volumeConditionalUpdate, volumeDestroy, volumeGet, volumeUpdate } from '../db/api/volumes.js';
+import { volumeAllocatedByHost, volumeConditionalUpdate, volumeDestroy, volumeGet } from '../db/api/volumes.js';
 import { volumeTypeGet } from '../db/api/volume-types.js';
 import { DynamicLogListener, Engine } from '../flow/index.js';
 import { volumeUsagePayload } from '../notify/volume-usage.js';
@@ -34,6 +34,8 @@ export class VolumeManager {
     readonly backendName: string,
     readonly volumeBackendName: string,
     private readonly driver: VolumeDriver,
+    /** Zone this backend serves (`backend_availability_zone`, else `storage_availability_zone`). */
+    readonly availabilityZone: string = deps.config.DEFAULT.storage_availability_zone,
   ) {
     this.host = `${deps.config.DEFAULT.host}@${backendName}`;
     this.#scheduler = new SchedulerRPCAPI(deps.transport);
@@ -58,7 +60,7 @@ export class VolumeManager {
       const pool = extractHost(host, 'pool') ?? this.volumeBackendName;
       this.#allocated.set(pool, (this.#allocated.get(pool) ?? 0) + size);
     }
-    this.#service = await serviceGetOrCreate(this.deps.dbh.db, { host: this.host, binary: 'cinder-volume', topic: VOLUME_TOPIC, availability_zone: cfg.storage_availability_zone });
+    this.#service = await serviceGetOrCreate(this.deps.dbh.db, { host: this.host, binary: 'cinder-volume', topic: VOLUME_TOPIC, availability_zone: this.availabilityZone });
     const endpoint = this.endpoint();
     this.#listeners.push(await this.deps.transport.listen({ topic: volumeTopicFor(this.host), server: this.host }, endpoint));
     this.#listeners.push(await this.deps.transport.listen({ topic: VOLUME_TOPIC, server: this.host, fanout: true }, endpoint));
@@ -162,11 +164,5 @@ export class VolumeManager {
     this.#addAllocated(v.host, -v.size);
     await this.deps.notifier.notify(publisher, 'volume.delete.end', volumeUsagePayload({ ...v, status: 'deleted' }));
     void ctx;
-  }
-
-  /** Exposed for tests and `manage`: the live row after an update. */
-  async refresh(volumeId: string) {
-    await volumeUpdate(this.deps.dbh.db, volumeId, {});
-    return volumeGet(this.deps.dbh.db, volumeId);
   }
 }
