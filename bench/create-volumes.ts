@@ -8,7 +8,8 @@
  * workers and measures POST→202 and POST→`available` latency and creates/s to available; with the
  * last phase's volumes still present it times `GET /volumes/detail?limit=1000` and `GET /volumes`.
  * Every volume it created is deleted (and waited for) after each phase. It first makes the
- * project's volume and gigabyte quotas unlimited. Exits 1 if any create or delete failed.
+ * project's volume and gigabyte quotas unlimited (unless `--keep-quota`). Exits 1 if any create or
+ * delete failed.
  */
 import { parseArgs } from 'node:util';
 import { deleteAndWait } from './lib/cleanup.js';
@@ -20,7 +21,7 @@ import { StatusWatcher } from './lib/status-watcher.js';
 
 const USAGE = `usage: npx tsx bench/create-volumes.ts [--url http://127.0.0.1:8776] [--total N]
        [--concurrency 1,8,32] [--project admin] [--poll-ms 10] [--list-samples 50]
-       [--warmup 10] [--write docs/performance.md]`;
+       [--warmup 10] [--keep-quota] [--write docs/performance.md]`;
 
 interface Options {
   url: string;
@@ -31,6 +32,7 @@ interface Options {
   listSamples: number;
   warmup: number;
   write: string | undefined;
+  keepQuota: boolean;
 }
 
 function positiveInt(name: string, raw: string): number {
@@ -51,6 +53,7 @@ function parseOptions(argv: string[]): Options {
       'list-samples': { type: 'string', default: '50' },
       warmup: { type: 'string', default: '10' },
       write: { type: 'string' },
+      'keep-quota': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -69,6 +72,7 @@ function parseOptions(argv: string[]): Options {
     listSamples: positiveInt('list-samples', values['list-samples']),
     warmup: positiveInt('warmup', values.warmup),
     write: values.write,
+    keepQuota: values['keep-quota'],
   };
 }
 
@@ -98,7 +102,7 @@ async function main(): Promise<number> {
     if (ids.length > 0) cleanupFailures.push(...(await deleteAndWait(client, ids)));
   };
   try {
-    await client.unlimitedQuota(opts.project);
+    if (!opts.keepQuota) await client.unlimitedQuota(opts.project);
     if (opts.warmup > 0) {
       console.error(`warm-up: ${opts.warmup} creates`);
       const warm = await runCreatePhase(client, watcher, 1, opts.warmup);

@@ -31,10 +31,20 @@ export function pyFloat(value: unknown): number | null {
 
 /** Python's `str()` for the scalar values capabilities hold (booleans become `True`/`False`). */
 export function pyStr(value: unknown): string {
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (value === null || value === undefined) return 'None';
-  return String(value);
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'True' : 'False';
+    case 'string':
+      return value;
+    case 'number':
+    case 'bigint':
+      return String(value);
+    case 'undefined':
+      return 'None';
+    default:
+      // NOTE: dicts and lists only need a stable text here, not Python's exact repr.
+      return value === null ? 'None' : (JSON.stringify(value) ?? '');
+  }
 }
 
 const TRUE_STRINGS = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
