@@ -47,7 +47,10 @@ export function extractHost(
  * An empty/missing host or pool returns the host unchanged.
  */
 export function appendHost(host: string, pool: string | null | undefined): string;
-export function appendHost(host: string | null | undefined, pool: string | null | undefined): string | null | undefined;
+export function appendHost(
+  host: string | null | undefined,
+  pool: string | null | undefined,
+): string | null | undefined;
 export function appendHost(
   host: string | null | undefined,
   pool: string | null | undefined,

@@ -34,6 +34,7 @@ describe('defaults', () => {
       'AvailabilityZoneFilter',
       'CapacityFilter',
       'CapabilitiesFilter',
+      'IgnoreAttemptedHostsFilter',
     ]);
     assert.equal(c.DEFAULT.allocated_capacity_weight_multiplier, -1);
     assert.equal(c.DEFAULT.max_over_subscription_ratio, '20.0');

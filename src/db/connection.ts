@@ -31,6 +31,24 @@ export function parseConnectionUrl(url: string): { dialect: DialectName; target:
   throw new Error(`Unsupported database engine in [database] connection: ${scheme}`);
 }
 
+/**
+ * kysely's SQLite driver prepares every query anew; preparing costs as much as running a small
+ * query, so keep the statements of the (few hundred) distinct SQL texts Kindling issues.
+ */
+function cachePreparedStatements(sqlite: { prepare: (sql: string) => unknown }): void {
+  const cache = new Map<string, unknown>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (stmt === undefined) {
+      stmt = prepare(sql);
+      if (cache.size >= 1000) cache.clear();
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+}
+
 /** Opens the database named by `connection`; drivers are loaded only for the engine used. */
 export async function openDatabase(connection: string): Promise<DatabaseHandle> {
   const { dialect, target } = parseConnectionUrl(connection);
@@ -44,6 +62,7 @@ export async function openDatabase(connection: string): Promise<DatabaseHandle> 
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = OFF');
+    cachePreparedStatements(sqlite);
     kdialect = new SqliteDialect({ database: sqlite });
   } else if (dialect === 'postgres') {
     const { default: pg } = await import('pg');

@@ -85,10 +85,22 @@ export class QuotaEngine {
     await this.#h.db.updateTable('quotas').set({ deleted: 1, deleted_at: now, updated_at: now }).where('project_id', '=', projectId).where('deleted', '=', 0).execute();
   }
 
+  /** Limits of just these resources for a project: project rows over class `default` over config. */
+  async #limitsFor(db: Db, projectId: string, resources: string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const r of resources) out[r] = this.#opts.defaults[r] ?? -1;
+    if (this.#opts.use_default_quota_class) {
+      const rows = await db.selectFrom('quota_classes').select(['resource', 'hard_limit']).where('class_name', '=', 'default').where('resource', 'in', resources).where('deleted', '=', 0).execute();
+      for (const r of rows) out[r.resource] = r.hard_limit;
+    }
+    const rows = await db.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).where('resource', 'in', resources).where('deleted', '=', 0).execute();
+    for (const r of rows) out[r.resource] = r.hard_limit;
+    return out;
+  }
+
   /** Absolute limit check (`per_volume_gigabytes`): throws VolumeSizeExceedsLimit. */
   async checkPerVolumeSize(projectId: string, size: number): Promise<void> {
-    const q = await this.projectQuotas(projectId);
-    const limit = q.per_volume_gigabytes?.limit ?? -1;
+    const limit = (await this.#limitsFor(this.#h.db, projectId, ['per_volume_gigabytes'])).per_volume_gigabytes ?? -1;
     if (limit >= 0 && size > limit) throw new VolumeSizeExceedsLimit(size, limit);
   }
 
@@ -99,34 +111,29 @@ export class QuotaEngine {
    */
   async reserve(projectId: string, deltas: Record<string, number>): Promise<string[]> {
     const expire = formatTimestamp(new Date(Date.now() + this.#opts.reservation_expire * 1000));
+    const resources = Object.keys(deltas);
     return this.#h.db.transaction().execute(async (trx) => {
-      const quotas = await this.projectQuotas(projectId, trx);
-      const usages = await this.#lockUsages(trx, projectId, Object.keys(deltas));
+      const limits = await this.#limitsFor(trx, projectId, resources);
+      const usages = await this.#lockUsages(trx, projectId, resources);
       const overs: string[] = [];
       for (const [res, delta] of Object.entries(deltas)) {
-        const limit = quotas[res]?.limit ?? -1;
+        const limit = limits[res] ?? -1;
         const u = usages.get(res)!;
         if (limit >= 0 && delta >= 0 && limit < delta + u.in_use + u.reserved) overs.push(res);
       }
       if (overs.length) {
-        const lim: Record<string, number> = {};
         const use: Record<string, { in_use: number; reserved: number }> = {};
-        for (const r of Object.keys(deltas)) {
-          lim[r] = quotas[r]?.limit ?? -1;
-          use[r] = { in_use: usages.get(r)!.in_use, reserved: usages.get(r)!.reserved };
-        }
-        throw new OverQuota(overs, lim, use);
+        for (const r of resources) use[r] = { in_use: usages.get(r)!.in_use, reserved: usages.get(r)!.reserved };
+        throw new OverQuota(overs, limits, use);
       }
       const now = isoNow();
-      const ids: string[] = [];
-      for (const [resource, delta] of Object.entries(deltas)) {
-        const u = usages.get(resource)!;
-        const uuid = randomUUID();
-        ids.push(uuid);
-        await trx.insertInto('reservations').values({ uuid, usage_id: u.id, project_id: projectId, resource, delta, expire, created_at: now, deleted: 0 }).execute();
-        if (delta > 0) await trx.updateTable('quota_usages').set({ reserved: u.reserved + delta, updated_at: now }).where('id', '=', u.id).execute();
+      const rows = resources.map((resource) => ({ uuid: randomUUID(), usage_id: usages.get(resource)!.id, project_id: projectId, resource, delta: deltas[resource]!, expire, created_at: now, deleted: 0 as const }));
+      await trx.insertInto('reservations').values(rows).execute();
+      for (const r of rows) {
+        const u = usages.get(r.resource)!;
+        if (r.delta > 0) await trx.updateTable('quota_usages').set({ reserved: u.reserved + r.delta, updated_at: now }).where('id', '=', u.id).execute();
       }
-      return ids;
+      return rows.map((r) => r.uuid);
     });
   }
 
@@ -161,13 +168,17 @@ export class QuotaEngine {
     if (!reservations.length) return;
     await this.#h.db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('reservations').select(['id', 'usage_id', 'delta']).where('uuid', 'in', [...reservations]).where('deleted', '=', 0).execute();
+      if (!rows.length) return;
       const now = isoNow();
+      const usages = new Map(
+        (await trx.selectFrom('quota_usages').select(['id', 'in_use', 'reserved']).where('id', 'in', [...new Set(rows.map((r) => r.usage_id))]).execute()).map((u) => [u.id, { ...u }]),
+      );
       for (const r of rows) {
-        const u = await trx.selectFrom('quota_usages').select(['in_use', 'reserved']).where('id', '=', r.usage_id).executeTakeFirstOrThrow();
-        const reserved = r.delta > 0 ? Math.max(0, u.reserved - r.delta) : u.reserved;
-        const in_use = commit ? Math.max(0, u.in_use + r.delta) : u.in_use;
-        await trx.updateTable('quota_usages').set({ reserved, in_use, updated_at: now }).where('id', '=', r.usage_id).execute();
+        const u = usages.get(r.usage_id)!;
+        if (r.delta > 0) u.reserved = Math.max(0, u.reserved - r.delta);
+        if (commit) u.in_use = Math.max(0, u.in_use + r.delta);
       }
+      for (const u of usages.values()) await trx.updateTable('quota_usages').set({ reserved: u.reserved, in_use: u.in_use, updated_at: now }).where('id', '=', u.id).execute();
       if (rows.length) await trx.updateTable('reservations').set({ deleted: 1, deleted_at: now, updated_at: now }).where('id', 'in', rows.map((r) => r.id)).execute();
     });
   }

@@ -42,14 +42,23 @@ describe('BackendState pools', () => {
       }),
       T0,
     );
-    assert.deepEqual([...state.pools.values()].map((p) => p.host), ['host1@ceph#fast', 'host1@ceph#slow']);
+    assert.deepEqual(
+      [...state.pools.values()].map((p) => p.host),
+      ['host1@ceph#fast', 'host1@ceph#slow'],
+    );
     assert.equal(state.pools.get('fast')!.free_capacity_gb, 5);
     assert.equal(state.pools.get('slow')!.total_capacity_gb, 500);
   });
 
   test('pool capabilities get backend name, protocol variants, vendor, driver version and timestamp', () => {
     const state = new BackendState('host1@ceph', null);
-    apply(state, report({ pools: [{ pool_name: 'p1' }, { pool_name: 'p2', storage_protocol: 'FC', vendor_name: 'Acme' }] }), T0);
+    apply(
+      state,
+      report({
+        pools: [{ pool_name: 'p1' }, { pool_name: 'p2', storage_protocol: 'FC', vendor_name: 'Acme' }],
+      }),
+      T0,
+    );
     const p1 = state.pools.get('p1')!.capabilities;
     assert.equal(p1['volume_backend_name'], 'lvm');
     assert.deepEqual(p1['storage_protocol'], ['iSCSI', 'iscsi']);
@@ -66,7 +75,11 @@ describe('BackendState pools', () => {
     apply(state, report({ storage_protocol: 'ceph' }), T0);
     assert.equal([...state.pools.values()][0]!.capabilities['storage_protocol'], 'ceph');
     apply(state, report({ storage_protocol: 'nvmeof' }), T1);
-    assert.deepEqual([...state.pools.values()][0]!.capabilities['storage_protocol'], ['NVMe-oF', 'NVMeOF', 'nvmeof']);
+    assert.deepEqual([...state.pools.values()][0]!.capabilities['storage_protocol'], [
+      'NVMe-oF',
+      'NVMeOF',
+      'nvmeof',
+    ]);
   });
 
   test('the report itself is not modified', () => {
@@ -119,7 +132,17 @@ describe('PoolState numbers', () => {
 
   test('max_over_subscription_ratio auto is computed from the pool numbers', () => {
     const state = new BackendState('host1@lvm', null);
-    apply(state, report({ thin_provisioning_support: true, max_over_subscription_ratio: 'auto', total_capacity_gb: 100, free_capacity_gb: 60, provisioned_capacity_gb: 82 }), T0);
+    apply(
+      state,
+      report({
+        thin_provisioning_support: true,
+        max_over_subscription_ratio: 'auto',
+        total_capacity_gb: 100,
+        free_capacity_gb: 60,
+        provisioned_capacity_gb: 82,
+      }),
+      T0,
+    );
     assert.equal(state.pools.get('lvm')!.max_over_subscription_ratio, 3);
   });
 

@@ -20,7 +20,13 @@ const base = {
 
 describe('calculateCapacityFactors', () => {
   test('thin request on a thin pool: total × mosr minus provisioned', () => {
-    const f = calculateCapacityFactors({ ...base, free: 10, provisioned: 150, thinSupport: true, maxOverSubscriptionRatio: 2 });
+    const f = calculateCapacityFactors({
+      ...base,
+      free: 10,
+      provisioned: 150,
+      thinSupport: true,
+      maxOverSubscriptionRatio: 2,
+    });
     assert.equal(f.total_available_capacity, 200);
     assert.equal(f.virtual_free_capacity, 50);
     assert.equal(f.provisioned_type, 'thin');
@@ -38,13 +44,27 @@ describe('calculateCapacityFactors', () => {
   });
 
   test('a thick request on a thin-capable pool uses the thick formula', () => {
-    const f = calculateCapacityFactors({ ...base, free: 20, provisioned: 150, thinSupport: true, maxOverSubscriptionRatio: 2, thin: false });
+    const f = calculateCapacityFactors({
+      ...base,
+      free: 20,
+      provisioned: 150,
+      thinSupport: true,
+      maxOverSubscriptionRatio: 2,
+      thin: false,
+    });
     assert.equal(f.provisioned_type, 'thick');
     assert.equal(f.virtual_free_capacity, -50);
   });
 
   test('reserved space is floor(total × percent) and comes off before over-subscription', () => {
-    const f = calculateCapacityFactors({ ...base, total: 99, free: 99, reservedPercentage: 10, thinSupport: true, maxOverSubscriptionRatio: 2 });
+    const f = calculateCapacityFactors({
+      ...base,
+      total: 99,
+      free: 99,
+      reservedPercentage: 10,
+      thinSupport: true,
+      maxOverSubscriptionRatio: 2,
+    });
     assert.equal(f.reserved_capacity, 9);
     assert.equal(f.total_reserved_available_capacity, 90);
     assert.equal(f.total_available_capacity, 180);
@@ -58,7 +78,16 @@ describe('calculateCapacityFactors', () => {
   });
 
   test('results are rounded to two decimals', () => {
-    assert.equal(calculateVirtualFreeCapacity({ ...base, total: 10, free: 10, thinSupport: true, maxOverSubscriptionRatio: 1 / 3 }), 3.33);
+    assert.equal(
+      calculateVirtualFreeCapacity({
+        ...base,
+        total: 10,
+        free: 10,
+        thinSupport: true,
+        maxOverSubscriptionRatio: 1 / 3,
+      }),
+      3.33,
+    );
   });
 });
 
@@ -91,7 +120,10 @@ describe('calculateMaxOverSubscriptionRatio', () => {
 
   test('reported ratio wins over the configured one; strings are parsed as floats', () => {
     assert.equal(calculateMaxOverSubscriptionRatio({ ...thin, max_over_subscription_ratio: 3 }, '20.0'), 3);
-    assert.equal(calculateMaxOverSubscriptionRatio({ ...thin, max_over_subscription_ratio: '1.5' }, '20.0'), 1.5);
+    assert.equal(
+      calculateMaxOverSubscriptionRatio({ ...thin, max_over_subscription_ratio: '1.5' }, '20.0'),
+      1.5,
+    );
   });
 
   test('missing or zero reported ratio → configured default', () => {
@@ -100,17 +132,29 @@ describe('calculateMaxOverSubscriptionRatio', () => {
   });
 
   test('auto with nothing provisioned → 20', () => {
-    assert.equal(calculateMaxOverSubscriptionRatio({ ...thin, max_over_subscription_ratio: 'auto' }, '20.0'), 20);
+    assert.equal(
+      calculateMaxOverSubscriptionRatio({ ...thin, max_over_subscription_ratio: 'auto' }, '20.0'),
+      20,
+    );
   });
 
   test('auto → 1 + provisioned / (used + 1), provisioned defaulting to allocated', () => {
     // used = 100 - 60 = 40; provisioned 82 → 1 + 82/41 = 3
-    assert.equal(calculateMaxOverSubscriptionRatio({ ...thin, max_over_subscription_ratio: 'auto', provisioned_capacity_gb: 82 }, '20.0'), 3);
+    assert.equal(
+      calculateMaxOverSubscriptionRatio(
+        { ...thin, max_over_subscription_ratio: 'auto', provisioned_capacity_gb: 82 },
+        '20.0',
+      ),
+      3,
+    );
     assert.equal(calculateMaxOverSubscriptionRatio({ ...thin, allocated_capacity_gb: 41 }, 'auto'), 2);
   });
 
   test('an unparsable ratio falls back to 1.0', () => {
-    assert.equal(calculateMaxOverSubscriptionRatio({ ...thin, max_over_subscription_ratio: 'lots' }, '20.0'), 1);
+    assert.equal(
+      calculateMaxOverSubscriptionRatio({ ...thin, max_over_subscription_ratio: 'lots' }, '20.0'),
+      1,
+    );
   });
 });
 

@@ -61,14 +61,11 @@ export interface CapacityInputs {
  * provisioned`; otherwise `total_avail = avail`, `virtual_free = min(free, avail - provisioned)`.
  */
 export function calculateCapacityFactors(input: CapacityInputs): CapacityFactors {
-  const { total, free, provisioned, thinSupport, maxOverSubscriptionRatio, reservedPercentage } =
-    input;
+  const { total, free, provisioned, thinSupport, maxOverSubscriptionRatio, reservedPercentage } = input;
   const reservedCapacity = Math.floor((total * reservedPercentage) / 100);
   const totalReservedAvailable = total - reservedCapacity;
   const isThin = input.thin && thinSupport;
-  const totalAvailable = isThin
-    ? totalReservedAvailable * maxOverSubscriptionRatio
-    : totalReservedAvailable;
+  const totalAvailable = isThin ? totalReservedAvailable * maxOverSubscriptionRatio : totalReservedAvailable;
   const calculatedFree = totalAvailable - provisioned;
   const virtualFree = isThin ? calculatedFree : Math.min(free, calculatedFree);
   const provisionedRatio = totalAvailable ? provisioned / totalAvailable : 0;

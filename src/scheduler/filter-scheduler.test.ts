@@ -7,7 +7,10 @@ import type { FilterProperties, VolumeServiceInfo } from './types.js';
 
 /** Two legacy backends (`big` 100 GiB free, `small` 40 GiB free) and a scheduler over them. */
 function setup(opts: { maxAttempts?: number; services?: VolumeServiceInfo[]; filterNames?: string[] } = {}) {
-  const services = opts.services ?? [service('big@lvm', { availability_zone: 'az1' }), service('small@lvm', { availability_zone: 'az2' })];
+  const services = opts.services ?? [
+    service('big@lvm', { availability_zone: 'az1' }),
+    service('small@lvm', { availability_zone: 'az2' }),
+  ];
   const hm = hostManager(services, opts.filterNames ? { filterNames: opts.filterNames } : {});
   hm.updateServiceCapabilities('volume', 'big@lvm', report({ free_capacity_gb: 100 }), null, T0);
   hm.updateServiceCapabilities('volume', 'small@lvm', report({ free_capacity_gb: 40 }), null, T0);
@@ -15,7 +18,8 @@ function setup(opts: { maxAttempts?: number; services?: VolumeServiceInfo[]; fil
   return { hm, scheduler, services };
 }
 
-const isNoValidBackend = (message: string) => (e: unknown) => e instanceof NoValidBackend && e.message === message;
+const isNoValidBackend = (message: string) => (e: unknown) =>
+  e instanceof NoValidBackend && e.message === message;
 
 describe('FilterScheduler.scheduleCreateVolume', () => {
   test('picks the pool with the most free space and says where it is', async () => {
@@ -38,8 +42,14 @@ describe('FilterScheduler.scheduleCreateVolume', () => {
     // big 100 → 70 → 40 (tie with small: first listed wins) → small 40 → 10 ...
     assert.deepEqual(picks, ['big@lvm', 'big@lvm', 'big@lvm', 'small@lvm']);
     const states = await hm.getAllBackendStates();
-    assert.deepEqual(states.map((s) => s.free_capacity_gb), [10, 10]);
-    assert.deepEqual(states.map((s) => s.allocated_capacity_gb), [90, 30]);
+    assert.deepEqual(
+      states.map((s) => s.free_capacity_gb),
+      [10, 10],
+    );
+    assert.deepEqual(
+      states.map((s) => s.allocated_capacity_gb),
+      [90, 30],
+    );
   });
 
   test('a volume bigger than any backend → NoValidBackend "No weighed backends available"', async () => {
@@ -65,7 +75,10 @@ describe('FilterScheduler.scheduleCreateVolume', () => {
   test('a type no backend satisfies → NoValidBackend', async () => {
     const { scheduler } = setup();
     const type = { id: 't1', name: 'gold', extra_specs: { volume_backend_name: 'ceph' } };
-    await assert.rejects(scheduler.scheduleCreateVolume(requestSpec(1, { volume_type: type }), {}), NoValidBackend);
+    await assert.rejects(
+      scheduler.scheduleCreateVolume(requestSpec(1, { volume_type: type }), {}),
+      NoValidBackend,
+    );
   });
 
   test('filter properties are filled in from the request spec', async () => {
@@ -73,7 +86,13 @@ describe('FilterScheduler.scheduleCreateVolume', () => {
     const type = { id: 't1', name: 'lvm', extra_specs: {} };
     const spec = requestSpec(5, {
       volume_type: type,
-      volume_properties: { size: 5, availability_zone: 'az1', user_id: 'u1', metadata: { a: 'b' }, qos_specs: null },
+      volume_properties: {
+        size: 5,
+        availability_zone: 'az1',
+        user_id: 'u1',
+        metadata: { a: 'b' },
+        qos_specs: null,
+      },
     });
     const fp: FilterProperties = { scheduler_hints: { same_host: 'x' } };
     await scheduler.scheduleCreateVolume(spec, fp);
@@ -105,7 +124,9 @@ describe('FilterScheduler: retries', () => {
 
   test('a reschedule counts the attempt, drops the old failure text and adds the new backend', async () => {
     const { scheduler } = setup();
-    const fp: FilterProperties = { retry: { num_attempts: 1, backends: ['big@lvm#lvm'], hosts: ['big@lvm#lvm'], exc: 'Traceback...' } };
+    const fp: FilterProperties = {
+      retry: { num_attempts: 1, backends: ['big@lvm#lvm'], hosts: ['big@lvm#lvm'], exc: 'Traceback...' },
+    };
     await scheduler.scheduleCreateVolume(requestSpec(10), fp);
     assert.equal(fp.retry!.num_attempts, 2);
     assert.equal('exc' in fp.retry!, false);
@@ -126,7 +147,9 @@ describe('FilterScheduler: retries', () => {
 
   test('more attempts than scheduler_max_attempts → NoValidBackend with the resource id', async () => {
     const { scheduler } = setup({ maxAttempts: 3 });
-    const fp: FilterProperties = { retry: { num_attempts: 3, backends: ['a', 'b', 'c'], hosts: ['a', 'b', 'c'] } };
+    const fp: FilterProperties = {
+      retry: { num_attempts: 3, backends: ['a', 'b', 'c'], hosts: ['a', 'b', 'c'] },
+    };
     await assert.rejects(
       scheduler.scheduleCreateVolume(requestSpec(1, { volume_id: 'vol-42' }), fp),
       isNoValidBackend('No valid backend was found. Exceeded max scheduling attempts 3 for resource vol-42'),
@@ -138,7 +161,10 @@ describe('FilterScheduler: retries', () => {
     const fp: FilterProperties = {};
     await scheduler.scheduleCreateVolume(requestSpec(1), fp);
     await scheduler.scheduleCreateVolume(requestSpec(1), fp);
-    await assert.rejects(scheduler.scheduleCreateVolume(requestSpec(1), fp), /Exceeded max scheduling attempts 2 for resource vol-1/);
+    await assert.rejects(
+      scheduler.scheduleCreateVolume(requestSpec(1), fp),
+      /Exceeded max scheduling attempts 2 for resource vol-1/,
+    );
   });
 
   test('scheduler_max_attempts = 1 disables retry info', async () => {
@@ -153,7 +179,8 @@ describe('FilterScheduler: retries', () => {
     assert.throws(
       () => new FilterScheduler(hm, { scheduler_max_attempts: 0 }),
       (e: unknown) =>
-        e instanceof InvalidParameterValue && e.message === "Invalid value for 'scheduler_max_attempts', must be >=1",
+        e instanceof InvalidParameterValue &&
+        e.message === "Invalid value for 'scheduler_max_attempts', must be >=1",
     );
   });
 
@@ -168,17 +195,37 @@ describe('FilterScheduler: retries', () => {
 describe('FilterScheduler: resource_backend', () => {
   test('a clone goes to its source backend even when another has more room', async () => {
     const { scheduler } = setup();
-    const chosen = await scheduler.scheduleCreateVolume(requestSpec(10, { resource_backend: 'small@lvm' }), {});
+    const chosen = await scheduler.scheduleCreateVolume(
+      requestSpec(10, { resource_backend: 'small@lvm' }),
+      {},
+    );
     assert.equal(chosen.backendId, 'small@lvm#lvm');
   });
 
   test('a resource_backend with a pool must match the pool too', async () => {
     const services = [service('h@ceph')];
     const hm = hostManager(services);
-    hm.updateServiceCapabilities('volume', 'h@ceph', report({ pools: [{ pool_name: 'a', total_capacity_gb: 100, free_capacity_gb: 100 }, { pool_name: 'b', total_capacity_gb: 100, free_capacity_gb: 50 }] }), null, T0);
+    hm.updateServiceCapabilities(
+      'volume',
+      'h@ceph',
+      report({
+        pools: [
+          { pool_name: 'a', total_capacity_gb: 100, free_capacity_gb: 100 },
+          { pool_name: 'b', total_capacity_gb: 100, free_capacity_gb: 50 },
+        ],
+      }),
+      null,
+      T0,
+    );
     const scheduler = new FilterScheduler(hm, { scheduler_max_attempts: 3 });
-    assert.equal((await scheduler.scheduleCreateVolume(requestSpec(1, { resource_backend: 'h@ceph#b' }), {})).pool, 'b');
-    assert.equal((await scheduler.scheduleCreateVolume(requestSpec(1, { resource_backend: 'h@ceph' }), {})).pool, 'a');
+    assert.equal(
+      (await scheduler.scheduleCreateVolume(requestSpec(1, { resource_backend: 'h@ceph#b' }), {})).pool,
+      'b',
+    );
+    assert.equal(
+      (await scheduler.scheduleCreateVolume(requestSpec(1, { resource_backend: 'h@ceph' }), {})).pool,
+      'a',
+    );
   });
 
   test('the source backend cannot take it → NoValidBackend', async () => {
@@ -187,7 +234,10 @@ describe('FilterScheduler: resource_backend', () => {
       scheduler.scheduleCreateVolume(requestSpec(50, { resource_backend: 'small@lvm' }), {}),
       isNoValidBackend('No valid backend was found. No weighed backends available'),
     );
-    await assert.rejects(scheduler.scheduleCreateVolume(requestSpec(1, { resource_backend: 'gone@lvm' }), {}), NoValidBackend);
+    await assert.rejects(
+      scheduler.scheduleCreateVolume(requestSpec(1, { resource_backend: 'gone@lvm' }), {}),
+      NoValidBackend,
+    );
   });
 
   test('restrictToResourceBackend keeps everything when no backend is set', () => {
@@ -199,7 +249,10 @@ describe('FilterScheduler.backendPassesFilters', () => {
   test('returns the pool state when the backend can take the volume', async () => {
     const { scheduler } = setup();
     assert.equal((await scheduler.backendPassesFilters('small@lvm', requestSpec(10))).host, 'small@lvm#lvm');
-    assert.equal((await scheduler.backendPassesFilters('small@lvm#lvm', requestSpec(10))).host, 'small@lvm#lvm');
+    assert.equal(
+      (await scheduler.backendPassesFilters('small@lvm#lvm', requestSpec(10))).host,
+      'small@lvm#lvm',
+    );
   });
 
   test('a backend that cannot take it → "Cannot place volume <id> on <backend>."', async () => {

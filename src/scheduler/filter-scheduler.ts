@@ -62,7 +62,10 @@ export class FilterScheduler {
     const restricted = restrictToResourceBackend(candidates, requestSpec.resource_backend);
     const top = restricted[0]?.obj;
     if (!top) {
-      this.#log?.warn({ volumeType: requestSpec.volume_type ?? null }, 'No weighed backend found for volume.');
+      this.#log?.warn(
+        { volumeType: requestSpec.volume_type ?? null },
+        'No weighed backend found for volume.',
+      );
       throw new NoValidBackend('No weighed backends available');
     }
     top.consumeFromVolume(requestSpec.volume_properties.size);

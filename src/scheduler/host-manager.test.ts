@@ -41,10 +41,22 @@ describe('HostManager: which backends count', () => {
 
   test('pools of a multi-pool backend are all listed; the AZ comes from the service', async () => {
     const hm = hostManager([service('h@ceph', { availability_zone: 'az7' })]);
-    hm.updateServiceCapabilities('volume', 'h@ceph', report({ pools: [{ pool_name: 'p1' }, { pool_name: 'p2' }] }), null, T0);
+    hm.updateServiceCapabilities(
+      'volume',
+      'h@ceph',
+      report({ pools: [{ pool_name: 'p1' }, { pool_name: 'p2' }] }),
+      null,
+      T0,
+    );
     const states = await hm.getAllBackendStates();
-    assert.deepEqual(states.map((p) => p.backend_id), ['h@ceph#p1', 'h@ceph#p2']);
-    assert.deepEqual(states.map((p) => p.availability_zone), ['az7', 'az7']);
+    assert.deepEqual(
+      states.map((p) => p.backend_id),
+      ['h@ceph#p1', 'h@ceph#p2'],
+    );
+    assert.deepEqual(
+      states.map((p) => p.availability_zone),
+      ['az7', 'az7'],
+    );
   });
 
   test('non-volume services are ignored', async () => {
@@ -55,7 +67,10 @@ describe('HostManager: which backends count', () => {
   });
 
   test('clustered services share the cluster report and the pool is named after the cluster', async () => {
-    const services = [service('h1@lvm', { cluster_name: 'c@lvm' }), service('h2@lvm', { cluster_name: 'c@lvm' })];
+    const services = [
+      service('h1@lvm', { cluster_name: 'c@lvm' }),
+      service('h2@lvm', { cluster_name: 'c@lvm' }),
+    ];
     const hm = hostManager(services);
     hm.updateServiceCapabilities('volume', 'h2@lvm', report(), 'c@lvm', T0);
     const states = await hm.getAllBackendStates();
@@ -87,8 +102,20 @@ describe('HostManager: capability reports', () => {
 
   test('RPC timestamp strings (naive UTC) are ordered correctly', async () => {
     const hm = hostManager([service('h@lvm')]);
-    hm.updateServiceCapabilities('volume', 'h@lvm', report({ free_capacity_gb: 50 }), null, '2024-05-01T10:01:00.000000');
-    hm.updateServiceCapabilities('volume', 'h@lvm', report({ free_capacity_gb: 10 }), null, '2024-05-01T10:00:59.999000');
+    hm.updateServiceCapabilities(
+      'volume',
+      'h@lvm',
+      report({ free_capacity_gb: 50 }),
+      null,
+      '2024-05-01T10:01:00.000000',
+    );
+    hm.updateServiceCapabilities(
+      'volume',
+      'h@lvm',
+      report({ free_capacity_gb: 10 }),
+      null,
+      '2024-05-01T10:00:59.999000',
+    );
     assert.equal((await hm.getAllBackendStates())[0]!.free_capacity_gb, 50);
   });
 
@@ -131,26 +158,63 @@ describe('HostManager: configuration', () => {
 
   test('the configured over-subscription ratio applies to thin pools that report none', async () => {
     const hm = hostManager([service('h@lvm')], {
-      options: { max_over_subscription_ratio: '3.5', capacity_weight_multiplier: 1, allocated_capacity_weight_multiplier: -1 },
+      options: {
+        max_over_subscription_ratio: '3.5',
+        capacity_weight_multiplier: 1,
+        allocated_capacity_weight_multiplier: -1,
+      },
     });
-    hm.updateServiceCapabilities('volume', 'h@lvm', report({ thin_provisioning_support: true, max_over_subscription_ratio: undefined }), null, T0);
+    hm.updateServiceCapabilities(
+      'volume',
+      'h@lvm',
+      report({ thin_provisioning_support: true, max_over_subscription_ratio: undefined }),
+      null,
+      T0,
+    );
     assert.equal((await hm.getAllBackendStates())[0]!.max_over_subscription_ratio, 3.5);
   });
 
   test('configured filters and weighers are used', async () => {
-    const hm = hostManager([service('a@lvm'), service('b@lvm')], { filterNames: ['CapacityFilter'], weigherNames: ['AllocatedCapacityWeigher'] });
-    hm.updateServiceCapabilities('volume', 'a@lvm', report({ allocated_capacity_gb: 50, free_capacity_gb: 50 }), null, T0);
-    hm.updateServiceCapabilities('volume', 'b@lvm', report({ allocated_capacity_gb: 10, free_capacity_gb: 5 }), null, T0);
+    const hm = hostManager([service('a@lvm'), service('b@lvm')], {
+      filterNames: ['CapacityFilter'],
+      weigherNames: ['AllocatedCapacityWeigher'],
+    });
+    hm.updateServiceCapabilities(
+      'volume',
+      'a@lvm',
+      report({ allocated_capacity_gb: 50, free_capacity_gb: 50 }),
+      null,
+      T0,
+    );
+    hm.updateServiceCapabilities(
+      'volume',
+      'b@lvm',
+      report({ allocated_capacity_gb: 10, free_capacity_gb: 5 }),
+      null,
+      T0,
+    );
     const states = await hm.getAllBackendStates();
-    assert.deepEqual(hm.getFilteredBackends(states, props(10)).map((p) => p.host), ['a@lvm#lvm']);
-    assert.deepEqual(hm.getWeighedBackends(states, props(10)).map((w) => w.obj.host), ['b@lvm#lvm', 'a@lvm#lvm']);
+    assert.deepEqual(
+      hm.getFilteredBackends(states, props(10)).map((p) => p.host),
+      ['a@lvm#lvm'],
+    );
+    assert.deepEqual(
+      hm.getWeighedBackends(states, props(10)).map((w) => w.obj.host),
+      ['b@lvm#lvm', 'a@lvm#lvm'],
+    );
   });
 });
 
 describe('HostManager.getPools', () => {
   async function setup(): Promise<ReturnType<typeof hostManager>> {
     const hm = hostManager([service('h1@lvm'), service('h2@ceph')]);
-    hm.updateServiceCapabilities('volume', 'h1@lvm', report({ volume_backend_name: 'lvm', multiattach: false }), null, T0);
+    hm.updateServiceCapabilities(
+      'volume',
+      'h1@lvm',
+      report({ volume_backend_name: 'lvm', multiattach: false }),
+      null,
+      T0,
+    );
     hm.updateServiceCapabilities(
       'volume',
       'h2@ceph',
@@ -170,7 +234,10 @@ describe('HostManager.getPools', () => {
 
   test('lists every pool as host@backend#pool with its capabilities', async () => {
     const pools = await (await setup()).getPools();
-    assert.deepEqual(pools.map((p) => p.name), ['h1@lvm#lvm', 'h2@ceph#gold', 'h2@ceph#silver']);
+    assert.deepEqual(
+      pools.map((p) => p.name),
+      ['h1@lvm#lvm', 'h2@ceph#gold', 'h2@ceph#silver'],
+    );
     const gold = pools[1]!.capabilities;
     assert.equal(gold['pool_name'], 'gold');
     assert.equal(gold['volume_backend_name'], 'ceph');
@@ -184,24 +251,45 @@ describe('HostManager.getPools', () => {
 
   test('name filter keeps only that pool', async () => {
     const pools = await (await setup()).getPools({ name: 'h2@ceph#silver' });
-    assert.deepEqual(pools.map((p) => p.name), ['h2@ceph#silver']);
+    assert.deepEqual(
+      pools.map((p) => p.name),
+      ['h2@ceph#silver'],
+    );
   });
 
   test('capability filters compare query strings with converted capability values', async () => {
     const hm = await setup();
-    assert.deepEqual((await hm.getPools({ multiattach: 'true' })).map((p) => p.name), ['h2@ceph#gold']);
-    assert.deepEqual((await hm.getPools({ total_capacity_gb: '1000' })).map((p) => p.name), ['h2@ceph#silver']);
-    assert.deepEqual((await hm.getPools({ volume_backend_name: 'lvm' })).map((p) => p.name), ['h1@lvm#lvm']);
-    assert.deepEqual((await hm.getPools({ storage_protocol: 'iscsi' })).map((p) => p.name), ['h1@lvm#lvm']);
+    assert.deepEqual(
+      (await hm.getPools({ multiattach: 'true' })).map((p) => p.name),
+      ['h2@ceph#gold'],
+    );
+    assert.deepEqual(
+      (await hm.getPools({ total_capacity_gb: '1000' })).map((p) => p.name),
+      ['h2@ceph#silver'],
+    );
+    assert.deepEqual(
+      (await hm.getPools({ volume_backend_name: 'lvm' })).map((p) => p.name),
+      ['h1@lvm#lvm'],
+    );
+    assert.deepEqual(
+      (await hm.getPools({ storage_protocol: 'iscsi' })).map((p) => p.name),
+      ['h1@lvm#lvm'],
+    );
     assert.deepEqual(await hm.getPools({ no_such_capability: 'x' }), []);
   });
 
   test('volume_type filter keeps the pools that pass the filters for that type', async () => {
     const hm = await setup();
     const multiattach = { id: 't', name: 'multi', extra_specs: { multiattach: '<is> True' } };
-    assert.deepEqual((await hm.getPools({ volume_type: multiattach })).map((p) => p.name), ['h2@ceph#gold']);
+    assert.deepEqual(
+      (await hm.getPools({ volume_type: multiattach })).map((p) => p.name),
+      ['h2@ceph#gold'],
+    );
     const onLvm = { extra_specs: { volume_backend_name: 'lvm' } };
-    assert.deepEqual((await hm.getPools({ volume_type: onLvm })).map((p) => p.name), ['h1@lvm#lvm']);
+    assert.deepEqual(
+      (await hm.getPools({ volume_type: onLvm })).map((p) => p.name),
+      ['h1@lvm#lvm'],
+    );
   });
 
   test('returned capabilities are copies', async () => {

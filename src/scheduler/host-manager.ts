@@ -9,7 +9,13 @@ import type { PoolState } from './pool-state.js';
 import type { CapabilityDict } from './state-base.js';
 import { capabilitiesToWire, equalAfterConvert, type PoolListing } from './pool-listing.js';
 import { parseTimestamp } from './timestamps.js';
-import type { Capabilities, FilterProperties, SchedulerLogger, VolumeServiceInfo, VolumeTypeLike } from './types.js';
+import type {
+  Capabilities,
+  FilterProperties,
+  SchedulerLogger,
+  VolumeServiceInfo,
+  VolumeTypeLike,
+} from './types.js';
 import { chooseFilters, DEFAULT_FILTERS, getFilteredObjects, type BackendFilter } from './filters/index.js';
 import {
   chooseWeighers,

@@ -122,7 +122,7 @@ export class VolumeManager {
 
   /** `create_volume`: runs the manager flow; on a reschedule, gives the pool's capacity back. */
   async createVolume(ctx: RequestContext, volumeId: string, requestSpec: RequestSpec, filterProperties: FilterProperties, allowReschedule: boolean): Promise<void> {
-    const v = await volumeGet(this.deps.dbh.db, volumeId);
+    const v = await this.deps.dbh.db.selectFrom('volumes').select(['host', 'size']).where('id', '=', volumeId).where('deleted', '=', 0).executeTakeFirst();
     if (!v) return; // deleted before it reached us
     this.#addAllocated(v.host, v.size);
     const state: RescheduleState = { rescheduled: false };

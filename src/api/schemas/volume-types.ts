@@ -53,4 +53,8 @@ export const createExtraSpecs = {
 } as const;
 
 /** `PUT /types/{id}/extra_specs/{key}`: `{k: v}`, exactly one key. */
-export const updateExtraSpec = { ...types.extraSpecsWithNoSpacesKey, minProperties: 1, maxProperties: 1 } as const;
+export const updateExtraSpec = {
+  ...types.extraSpecsWithNoSpacesKey,
+  minProperties: 1,
+  maxProperties: 1,
+} as const;

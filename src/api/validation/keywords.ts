@@ -22,7 +22,12 @@ import type { JsonSchema, SchemaError } from './types.js';
 import type { Walker } from './walker.js';
 
 /** One keyword's check: the errors it yields for `instance`, lazily. */
-export type KeywordCheck = (w: Walker, value: unknown, instance: unknown, schema: JsonSchema) => Iterable<SchemaError>;
+export type KeywordCheck = (
+  w: Walker,
+  value: unknown,
+  instance: unknown,
+  schema: JsonSchema,
+) => Iterable<SchemaError>;
 
 function error(message: string, instance: unknown, cause?: string): SchemaError {
   return cause === undefined ? { message, path: [], instance } : { message, path: [], instance, cause };
@@ -43,7 +48,9 @@ function reprNumber(n: PyNumber): string {
 function additionalKeys(instance: JsonObject, schema: JsonSchema): string[] {
   const properties = isObject(schema.properties) ? schema.properties : {};
   const patterns = Object.keys(isObject(schema.patternProperties) ? schema.patternProperties : {}).join('|');
-  return Object.keys(instance).filter((k) => !Object.hasOwn(properties, k) && !(patterns && pySearch(patterns, k)));
+  return Object.keys(instance).filter(
+    (k) => !Object.hasOwn(properties, k) && !(patterns && pySearch(patterns, k)),
+  );
 }
 
 function extrasMessage(extras: string[]): string {
@@ -51,7 +58,12 @@ function extrasMessage(extras: string[]): string {
   return `Additional properties are not allowed (${pySorted(extras).map(repr).join(', ')} ${verb} unexpected)`;
 }
 
-function* additionalProperties(w: Walker, aP: unknown, instance: unknown, schema: JsonSchema): Iterable<SchemaError> {
+function* additionalProperties(
+  w: Walker,
+  aP: unknown,
+  instance: unknown,
+  schema: JsonSchema,
+): Iterable<SchemaError> {
   if (!isObject(instance)) return;
   if (w.relaxAdditionalProperties) {
     yield* relaxedAdditionalProperties(aP, instance, schema);
@@ -63,8 +75,13 @@ function* additionalProperties(w: Walker, aP: unknown, instance: unknown, schema
   } else if (aP === false && extras.length > 0) {
     if (Object.hasOwn(schema, 'patternProperties')) {
       const verb = extras.length === 1 ? 'does' : 'do';
-      const patterns = pySorted(Object.keys(schema.patternProperties as JsonObject)).map(repr).join(', ');
-      yield error(`${pySorted(extras).map(repr).join(', ')} ${verb} not match any of the regexes: ${patterns}`, instance);
+      const patterns = pySorted(Object.keys(schema.patternProperties as JsonObject))
+        .map(repr)
+        .join(', ');
+      yield error(
+        `${pySorted(extras).map(repr).join(', ')} ${verb} not match any of the regexes: ${patterns}`,
+        instance,
+      );
     } else {
       yield error(extrasMessage(extras), instance);
     }
@@ -72,7 +89,11 @@ function* additionalProperties(w: Walker, aP: unknown, instance: unknown, schema
 }
 
 /** Cinder's `_soft_validate_additional_properties`. */
-function* relaxedAdditionalProperties(aP: unknown, instance: JsonObject, schema: JsonSchema): Iterable<SchemaError> {
+function* relaxedAdditionalProperties(
+  aP: unknown,
+  instance: JsonObject,
+  schema: JsonSchema,
+): Iterable<SchemaError> {
   // NOTE: Cinder tests Python truthiness, so an empty `{}` schema counts as `false` here.
   if (pyTruthy(aP)) return;
   const extras = additionalKeys(instance, schema);
@@ -84,12 +105,18 @@ function* relaxedAdditionalProperties(aP: unknown, instance: JsonObject, schema:
   }
 }
 
-function* bound(kind: 'minimum' | 'maximum', limit: unknown, instance: unknown, schema: JsonSchema): Iterable<SchemaError> {
+function* bound(
+  kind: 'minimum' | 'maximum',
+  limit: unknown,
+  instance: unknown,
+  schema: JsonSchema,
+): Iterable<SchemaError> {
   const n = numberFromStr(instance);
   if (n === undefined || (typeof limit !== 'number' && typeof limit !== 'bigint')) return;
   const v = n.value;
   const exclusive = pyTruthy(kind === 'minimum' ? schema.exclusiveMinimum : schema.exclusiveMaximum);
-  const failed = kind === 'minimum' ? (exclusive ? v <= limit : v < limit) : exclusive ? v >= limit : v > limit;
+  const failed =
+    kind === 'minimum' ? (exclusive ? v <= limit : v < limit) : exclusive ? v >= limit : v > limit;
   if (!failed) return;
   const cmp = `${kind === 'minimum' ? 'less' : 'greater'} than${exclusive ? ' or equal to' : ''}`;
   yield error(`${reprNumber(n)} is ${cmp} the ${kind} of ${repr(limit)}`, instance);
@@ -100,7 +127,9 @@ function* enumCheck(enums: readonly unknown[], instance: unknown): Iterable<Sche
   if (pyLooseEqual(instance, 0) || pyLooseEqual(instance, 1)) {
     // NOTE: python-jsonschema keeps True/False apart from 1/0 here ("unbool").
     found = enums.some((each) =>
-      typeof instance === 'boolean' || typeof each === 'boolean' ? each === instance : pyLooseEqual(each, instance),
+      typeof instance === 'boolean' || typeof each === 'boolean'
+        ? each === instance
+        : pyLooseEqual(each, instance),
     );
   } else {
     found = enums.some((each) => pyLooseEqual(instance, each));
@@ -189,10 +218,12 @@ export const KEYWORDS: Readonly<Record<string, KeywordCheck>> = {
     }
   },
   minLength: function* (_w, value, instance) {
-    if (typeof instance === 'string' && pyLen(instance) < (value as number)) yield error(`${repr(instance)} is too short`, instance);
+    if (typeof instance === 'string' && pyLen(instance) < (value as number))
+      yield error(`${repr(instance)} is too short`, instance);
   },
   maxLength: function* (_w, value, instance) {
-    if (typeof instance === 'string' && pyLen(instance) > (value as number)) yield error(`${repr(instance)} is too long`, instance);
+    if (typeof instance === 'string' && pyLen(instance) > (value as number))
+      yield error(`${repr(instance)} is too long`, instance);
   },
   pattern: function* (_w, value, instance) {
     if (typeof instance === 'string' && !pySearch(value as string, instance)) {
@@ -207,10 +238,12 @@ export const KEYWORDS: Readonly<Record<string, KeywordCheck>> = {
   maximum: (_w, value, instance, schema) => bound('maximum', value, instance, schema),
   items: (w, value, instance) => items(w, value, instance),
   minItems: function* (_w, value, instance) {
-    if (Array.isArray(instance) && instance.length < (value as number)) yield error(`${repr(instance)} is too short`, instance);
+    if (Array.isArray(instance) && instance.length < (value as number))
+      yield error(`${repr(instance)} is too short`, instance);
   },
   maxItems: function* (_w, value, instance) {
-    if (Array.isArray(instance) && instance.length > (value as number)) yield error(`${repr(instance)} is too long`, instance);
+    if (Array.isArray(instance) && instance.length > (value as number))
+      yield error(`${repr(instance)} is too long`, instance);
   },
   uniqueItems: function* (_w, value, instance) {
     if (pyTruthy(value) && Array.isArray(instance) && !isUnique(instance)) {

@@ -73,7 +73,12 @@ export function pyLooseEqual(a: unknown, b: unknown): boolean {
     return na !== undefined && nb !== undefined && na == nb;
   }
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyLooseEqual(x, b[i]));
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((x, i) => pyLooseEqual(x, b[i]))
+    );
   }
   if (isObject(a) || isObject(b)) return isObject(a) && isObject(b) && mappingEqual(a, b, pyLooseEqual);
   return a === b;
@@ -97,7 +102,8 @@ function mappingEqual(a: JsonObject, b: JsonObject, eq: (x: unknown, y: unknown)
 }
 
 /** Characters Python's `str.strip()` removes (`str.isspace()`). */
-const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_SPACE =
+  '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const STRIP_RE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g');
 
 /** Python `str.strip()` with no argument. */
@@ -163,7 +169,8 @@ export interface PyNumber {
  */
 export function numberFromStr(value: unknown): PyNumber | undefined {
   if (typeof value === 'boolean') return { value: value ? 1 : 0, isFloat: false };
-  if (typeof value === 'number') return Number.isFinite(value) ? { value: Math.trunc(value), isFloat: false } : undefined;
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? { value: Math.trunc(value), isFloat: false } : undefined;
   if (typeof value === 'bigint') return { value, isFloat: false };
   if (typeof value !== 'string') return undefined;
   const text = asciiDigits(pyStrip(value));

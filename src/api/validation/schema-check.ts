@@ -40,7 +40,8 @@ export function assertSupportedSchema(schema: JsonSchema, where = ''): void {
         }
         break;
       case 'format':
-        if (typeof value !== 'string' || !KNOWN_FORMATS.has(value)) fail(at, `unknown format ${String(value)}`);
+        if (typeof value !== 'string' || !KNOWN_FORMATS.has(value))
+          fail(at, `unknown format ${String(value)}`);
         break;
       case 'pattern':
         pyRegExp(value as string);

@@ -1,5 +1,7 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db, PageRequest } from './common.js';
 import type { MessagesTable } from '../schema.js';
+import { MessageNotFound } from '../../common/errors.js';
 
 export async function messageGet(db: Db, id: string, projectId?: string | null): Promise<MessagesTable | null> {
   let q = db.selectFrom('messages').selectAll().where('id', '=', id).where('deleted', '=', 0);
@@ -29,4 +31,51 @@ export async function messageGetAll(
 
 export async function messageDestroy(db: Db, id: string): Promise<void> {
   await db.deleteFrom('messages').where('id', '=', id).execute();
+}
+
+/** Filters of a `/messages` list, already mapped to columns. */
+export interface MessageListFilters {
+  /** Only this project's messages (null: every project). */
+  projectId?: string | null;
+  /** Exact matches. */
+  columns?: Partial<Record<keyof MessagesTable, string>>;
+  /** Substring matches (`key~=value`, 3.34+). */
+  like?: Partial<Record<keyof MessagesTable, string>>;
+  /** `event_id` LIKE patterns (Cinder's `action_id` / `detail_id` columns live inside the event id). */
+  eventIdPatterns?: string[];
+}
+
+/**
+ * A page of messages, sorted (default `created_at`, `id`, newest first) and paginated like
+ * Cinder's `paginate_query`. A `marker` naming no message is `MessageNotFound`.
+ */
+export async function messageList(db: Db, f: MessageListFilters, page: PageRequest): Promise<MessagesTable[]> {
+  const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
+  const defaultDir = sort[0]?.dir ?? 'desc';
+  for (const k of ['created_at', 'id']) if (!sort.some((s) => s.key === k)) sort.push({ key: k, dir: defaultDir });
+  let q = db.selectFrom('messages').selectAll().where('deleted', '=', 0);
+  if (f.projectId) q = q.where('project_id', '=', f.projectId);
+  for (const [col, val] of Object.entries(f.columns ?? {}) as [keyof MessagesTable, string][]) q = q.where(sql.ref(col), '=', val);
+  for (const [col, val] of Object.entries(f.like ?? {}) as [keyof MessagesTable, string][]) q = q.where(sql.ref(col), 'like', `%${val}%`);
+  for (const p of f.eventIdPatterns ?? []) q = q.where('event_id', 'like', p);
+  if (page.marker) {
+    const marker = await db.selectFrom('messages').selectAll().where('id', '=', page.marker).where('deleted', '=', 0).executeTakeFirst();
+    if (!marker) throw new MessageNotFound(page.marker);
+    const m = marker as unknown as Record<string, unknown>;
+    q = q.where((eb) => {
+      const ors: Expression<SqlBool>[] = [];
+      for (let i = 0; i < sort.length; i++) {
+        const ands: Expression<SqlBool>[] = [];
+        for (let j = 0; j < i; j++) ands.push(eb(sql.ref(sort[j]!.key), '=', m[sort[j]!.key] ?? ''));
+        const s = sort[i]!;
+        ands.push(eb(sql.ref(s.key), s.dir === 'asc' ? '>' : '<', m[s.key] ?? ''));
+        ors.push(eb.and(ands));
+      }
+      return eb.or(ors);
+    });
+  }
+  for (const s of sort) q = q.orderBy(sql.ref(s.key), s.dir);
+  if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
+  if (page.offset) q = q.offset(page.offset);
+  return q.execute();
 }

@@ -88,3 +88,31 @@ export async function serviceMarkStopped(db: Db, id: number, downTimeSeconds: nu
     .where('id', '=', id)
     .execute();
 }
+
+/**
+ * Cinder's `_filter_host`: `value` with `#` matches exactly (pool level); with `@`, also
+ * `value#…` (backend level); otherwise also `value@…` and `value#…` (host level).
+ */
+export function hostMatches(value: string, host: string): boolean {
+  if (host === value) return true;
+  if (value.includes('#')) return false;
+  if (host.startsWith(`${value}#`)) return true;
+  return !value.includes('@') && host.startsWith(`${value}@`);
+}
+
+/** Live services of `binary` (exact) whose host matches `host` at Cinder's host-filter level. */
+export async function serviceFind(db: Db, filters: { host?: string | null; binary?: string | null }): Promise<ServiceRow[]> {
+  let q = db.selectFrom('services').selectAll().where('deleted', '=', 0);
+  if (filters.binary !== undefined && filters.binary !== null) q = q.where('binary', '=', filters.binary);
+  const rows = (await q.orderBy('id').execute()) as ServiceRow[];
+  const host = filters.host;
+  return host ? rows.filter((r) => hostMatches(host, r.host)) : rows;
+}
+
+/** Enables or disables a service (`PUT /os-services/enable|disable|disable-log-reason`). */
+export async function serviceSetDisabled(db: Db, id: number, disabled: boolean, disabledReason?: string | null): Promise<void> {
+  // NOTE: like Cinder's `service_update`, a status change stamps `modified_at`, not `updated_at`.
+  const patch: { disabled: 0 | 1; modified_at: string; disabled_reason?: string | null } = { disabled: disabled ? 1 : 0, modified_at: isoNow() };
+  if (disabledReason !== undefined) patch.disabled_reason = disabledReason;
+  await db.updateTable('services').set(patch).where('id', '=', id).execute();
+}

@@ -1,6 +1,8 @@
-import type { Db } from './common.js';
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { Db, PageRequest } from './common.js';
 import { softDeleteValues, toDict } from './common.js';
 import type { VolumeTypesTable } from '../schema.js';
+import { VolumeTypeNotFound } from '../../common/errors.js';
 import { isoNow } from '../time.js';
 
 /** A volume type row with its extra specs, as the API and flows use it. */
@@ -187,4 +189,119 @@ export async function volumeTypeInUse(db: Db, typeId: string): Promise<boolean> 
 export async function projectDefaultVolumeTypeId(db: Db, projectId: string): Promise<string | null> {
   const row = await db.selectFrom('default_volume_types').select('volume_type_id').where('project_id', '=', projectId).executeTakeFirst();
   return row?.volume_type_id ?? null;
+}
+
+// ---- listing, counting and renaming (the `/types` API) -----------------------------------------------
+
+/** Filters of a `/types` list (Cinder's `_process_volume_types_filters`). */
+export interface VolumeTypeListFilters {
+  /** true: public ones (plus those shared with `projectId`); false: private ones; null: all. */
+  isPublic: boolean | null;
+  projectId: string | null;
+  /** Column equality filters (`name`, `description`, …). */
+  columns?: Partial<Record<keyof VolumeTypesTable, string>>;
+  /** Extra specs the type must have; `RESKEY:availability_zones` matches as a substring. */
+  extraSpecs?: Record<string, string> | null;
+}
+
+/**
+ * A page of volume types, sorted (default `created_at`, `id`, newest first) and paginated like
+ * Cinder's `paginate_query`. A `marker` naming no type is `VolumeTypeNotFound`.
+ */
+export async function volumeTypeList(db: Db, f: VolumeTypeListFilters, page: PageRequest): Promise<VolumeTypeRecord[]> {
+  const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
+  const defaultDir = sort[0]?.dir ?? 'desc';
+  for (const k of ['created_at', 'id']) if (!sort.some((s) => s.key === k)) sort.push({ key: k, dir: defaultDir });
+  let q = db.selectFrom('volume_types').selectAll('volume_types').where('volume_types.deleted', '=', 0);
+  if (f.isPublic === true && f.projectId) {
+    const pid = f.projectId;
+    q = q.where((eb) =>
+      eb.or([
+        eb('volume_types.is_public', '=', 1),
+        eb.exists(
+          eb
+            .selectFrom('volume_type_projects as vtp')
+            .select('vtp.id')
+            .whereRef('vtp.volume_type_id', '=', 'volume_types.id')
+            .where('vtp.project_id', '=', pid)
+            .where('vtp.deleted', '=', 0),
+        ),
+      ]),
+    );
+  } else if (f.isPublic !== null) {
+    q = q.where('volume_types.is_public', '=', f.isPublic ? 1 : 0);
+  }
+  for (const [col, val] of Object.entries(f.columns ?? {}) as [keyof VolumeTypesTable, string][]) {
+    q = q.where(sql.ref(`volume_types.${col}`), '=', val);
+  }
+  for (const [key, value] of Object.entries(f.extraSpecs ?? {})) {
+    q = q.where((eb) => {
+      let spec = eb
+        .selectFrom('volume_type_extra_specs as es')
+        .select('es.id')
+        .whereRef('es.volume_type_id', '=', 'volume_types.id')
+        .where('es.key', '=', key)
+        .where('es.deleted', '=', 0);
+      // NOTE: the AZ list is stored as "az1, az2", so Cinder matches it with LIKE.
+      spec = key === 'RESKEY:availability_zones' ? spec.where('es.value', 'like', `%${value}%`) : spec.where('es.value', '=', value);
+      return eb.exists(spec);
+    });
+  }
+  if (page.marker) {
+    const marker = await db.selectFrom('volume_types').selectAll().where('id', '=', page.marker).where('deleted', '=', 0).executeTakeFirst();
+    if (!marker) throw new VolumeTypeNotFound(page.marker);
+    const m = marker as unknown as Record<string, unknown>;
+    q = q.where((eb) => {
+      const ors: Expression<SqlBool>[] = [];
+      for (let i = 0; i < sort.length; i++) {
+        const ands: Expression<SqlBool>[] = [];
+        for (let j = 0; j < i; j++) ands.push(eb(sql.ref(`volume_types.${sort[j]!.key}`), '=', m[sort[j]!.key] ?? ''));
+        const s = sort[i]!;
+        ands.push(eb(sql.ref(`volume_types.${s.key}`), s.dir === 'asc' ? '>' : '<', m[s.key] ?? ''));
+        ors.push(eb.and(ands));
+      }
+      return eb.or(ors);
+    });
+  }
+  for (const s of sort) q = q.orderBy(sql.ref(`volume_types.${s.key}`), s.dir);
+  if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
+  if (page.offset) q = q.offset(page.offset);
+  const rows = await q.execute();
+  const specs = rows.length
+    ? await db
+        .selectFrom('volume_type_extra_specs')
+        .select(['volume_type_id', 'key', 'value'])
+        .where('deleted', '=', 0)
+        .where('volume_type_id', 'in', rows.map((r) => r.id))
+        .execute()
+    : [];
+  return rows.map((r) => toRecord(r, toDict(specs.filter((s) => s.volume_type_id === r.id))));
+}
+
+/** How many live volume types exist (the last one may not be deleted). */
+export async function volumeTypeCount(db: Db): Promise<number> {
+  const row = await db.selectFrom('volume_types').select((eb) => eb.fn.countAll<number>().as('n')).where('deleted', '=', 0).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Projects whose `/default-types` entry is this type. */
+export async function volumeTypeDefaultForProjects(db: Db, typeId: string): Promise<string[]> {
+  const rows = await db.selectFrom('default_volume_types').select('project_id').where('volume_type_id', '=', typeId).execute();
+  return rows.map((r) => r.project_id);
+}
+
+/**
+ * Renames a type's per-type quota resources (`volumes_<old>` → `volumes_<new>`, same for
+ * `gigabytes_` and `snapshots_`) in project limits, class limits and usages, as Cinder's
+ * `update_quota_resource` does when a type is renamed.
+ */
+export async function volumeTypeQuotaResourcesRename(db: Db, oldName: string, newName: string): Promise<void> {
+  const now = isoNow();
+  for (const prefix of ['volumes', 'gigabytes', 'snapshots']) {
+    const from = `${prefix}_${oldName}`;
+    const to = `${prefix}_${newName}`;
+    await db.updateTable('quota_usages').set({ resource: to, until_refresh: 1, updated_at: now }).where('resource', '=', from).where('deleted', '=', 0).execute();
+    await db.updateTable('quota_classes').set({ resource: to, updated_at: now }).where('resource', '=', from).where('deleted', '=', 0).execute();
+    await db.updateTable('quotas').set({ resource: to, updated_at: now }).where('resource', '=', from).where('deleted', '=', 0).execute();
+  }
 }

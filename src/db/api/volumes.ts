@@ -13,6 +13,7 @@ export interface VolumeRecord extends VolumesTable {
 
 /** Values of a new row; the rest take their defaults. */
 export type VolumeCreateValues = Omit<VolumesTable, 'created_at' | 'updated_at' | 'deleted_at' | 'deleted'> & {
+  created_at?: string;
   metadata?: Record<string, string>;
   admin_metadata?: Record<string, string>;
 };
@@ -20,7 +21,7 @@ export type VolumeCreateValues = Omit<VolumesTable, 'created_at' | 'updated_at' 
 /** Inserts a volume and its metadata (EntryCreateTask's `db.volume_create`). */
 export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<void> {
   const { metadata, admin_metadata, ...row } = values;
-  const now = isoNow();
+  const now = row.created_at ?? isoNow();
   await db.insertInto('volumes').values({ ...row, created_at: now, updated_at: null, deleted_at: null, deleted: 0 }).execute();
   await metadataInsert(db, 'volume_metadata', row.id, metadata ?? {}, now);
   await metadataInsert(db, 'volume_admin_metadata', row.id, admin_metadata ?? {}, now);

@@ -7,7 +7,8 @@ import type { RequestSpec } from '../types.js';
 const filter = new AvailabilityZoneFilter();
 const inAz1 = pool({ az: 'az1' });
 const inAz2 = pool({ az: 'az2' });
-const passes = (p: typeof inAz1, spec: RequestSpec): boolean => filter.backendPasses(p, { request_spec: spec });
+const passes = (p: typeof inAz1, spec: RequestSpec): boolean =>
+  filter.backendPasses(p, { request_spec: spec });
 
 describe('AvailabilityZoneFilter', () => {
   test('runs once per request', () => {
@@ -21,13 +22,19 @@ describe('AvailabilityZoneFilter', () => {
   });
 
   test('the list wins over the volume availability_zone', () => {
-    const spec = requestSpec(1, { availability_zones: ['az2'], volume_properties: { size: 1, availability_zone: 'az1' } });
+    const spec = requestSpec(1, {
+      availability_zones: ['az2'],
+      volume_properties: { size: 1, availability_zone: 'az1' },
+    });
     assert.equal(passes(inAz1, spec), false);
     assert.equal(passes(inAz2, spec), true);
   });
 
   test('without a list, the requested availability_zone must match', () => {
-    const spec = requestSpec(1, { availability_zones: [], volume_properties: { size: 1, availability_zone: 'az2' } });
+    const spec = requestSpec(1, {
+      availability_zones: [],
+      volume_properties: { size: 1, availability_zone: 'az2' },
+    });
     assert.equal(passes(inAz1, spec), false);
     assert.equal(passes(inAz2, spec), true);
   });

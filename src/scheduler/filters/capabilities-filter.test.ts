@@ -87,7 +87,10 @@ describe('CapabilitiesFilter', () => {
 
   test('extending an attached volume needs online_extend_support', () => {
     const extend = (attach_status: string): FilterProperties => ({
-      request_spec: requestSpec(2, { operation: 'extend_volume', volume_properties: { size: 2, attach_status } }),
+      request_spec: requestSpec(2, {
+        operation: 'extend_volume',
+        volume_properties: { size: 2, attach_status },
+      }),
     });
     assert.equal(filter.backendPasses(backend, extend('attached')), false);
     assert.equal(filter.backendPasses(backend, extend('detached')), true);

@@ -67,7 +67,10 @@ export class CapabilitiesFilter implements BackendFilter {
   backendPasses(backend: PoolState, filterProperties: FilterProperties): boolean {
     const ok = satisfiesExtraSpecs(backend.capabilities, filterProperties);
     if (!ok) {
-      this.#log?.debug({ backend: backend.backend_id }, 'Backend fails resource_type extra_specs requirements.');
+      this.#log?.debug(
+        { backend: backend.backend_id },
+        'Backend fails resource_type extra_specs requirements.',
+      );
     }
     return ok;
   }

@@ -9,8 +9,14 @@ const THICK = { 'provisioning:type': 'thick' };
 describe('CapacityFilter: short cuts', () => {
   test('the backend the volume already lives on passes even when full (retype)', () => {
     const full = pool({ free: 0 });
-    assert.equal(filter.backendPasses(full, props(10, undefined, { vol_exists_on: 'host1@lvm#pool1' })), true);
-    assert.equal(filter.backendPasses(full, props(10, undefined, { vol_exists_on: 'other@lvm#pool1' })), false);
+    assert.equal(
+      filter.backendPasses(full, props(10, undefined, { vol_exists_on: 'host1@lvm#pool1' })),
+      true,
+    );
+    assert.equal(
+      filter.backendPasses(full, props(10, undefined, { vol_exists_on: 'other@lvm#pool1' })),
+      false,
+    );
   });
 
   test('a zero-size request (manage) passes anywhere', () => {

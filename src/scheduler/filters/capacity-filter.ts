@@ -35,14 +35,20 @@ export class CapacityFilter implements BackendFilter {
     const free = backend.free_capacity_gb;
     const total = backend.total_capacity_gb;
     if (free === null) {
-      this.#log?.error({ backend: backend.backend_id }, 'Free capacity not set: volume node info collection broken.');
+      this.#log?.error(
+        { backend: backend.backend_id },
+        'Free capacity not set: volume node info collection broken.',
+      );
       return false;
     }
     // NOTE: backends that cannot tell are assumed to fit; a reschedule catches the failure.
     if (isInfiniteOrUnknown(free)) return true;
     if (isInfiniteOrUnknown(total)) return backend.reserved_percentage === 0;
     if (total <= 0) {
-      this.#log?.warn({ backend: backend.backend_id, total }, 'Insufficient free space for volume creation: total capacity is not positive.');
+      this.#log?.warn(
+        { backend: backend.backend_id, total },
+        'Insufficient free space for volume creation: total capacity is not positive.',
+      );
       return false;
     }
 
@@ -73,7 +79,10 @@ export class CapacityFilter implements BackendFilter {
       return this.#fits(backend, virtualFree, requested);
     }
     if (thin && thinSupport) {
-      this.#log?.warn({ backend: backend.backend_id, mosr }, 'Filtering out a backend with a maximum over subscription ratio below 1.0.');
+      this.#log?.warn(
+        { backend: backend.backend_id, mosr },
+        'Filtering out a backend with a maximum over subscription ratio below 1.0.',
+      );
       return false;
     }
     return this.#fits(backend, virtualFree, requested);
@@ -82,7 +91,10 @@ export class CapacityFilter implements BackendFilter {
   #fits(backend: PoolState, available: number, requested: number): boolean {
     const ok = available >= requested;
     if (!ok) {
-      this.#log?.warn({ backend: backend.backend_id, requested, available }, 'Insufficient free space for volume creation.');
+      this.#log?.warn(
+        { backend: backend.backend_id, requested, available },
+        'Insufficient free space for volume creation.',
+      );
     }
     return ok;
   }

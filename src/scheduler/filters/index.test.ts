@@ -6,11 +6,10 @@ import { pool, props } from '../testing/fixtures.js';
 
 describe('filter registry', () => {
   test('Cinder class names resolve in the order given', () => {
-    assert.deepEqual(chooseFilters(DEFAULT_FILTERS).map((f) => f.name), [
-      'AvailabilityZoneFilter',
-      'CapacityFilter',
-      'CapabilitiesFilter',
-    ]);
+    assert.deepEqual(
+      chooseFilters(DEFAULT_FILTERS).map((f) => f.name),
+      ['AvailabilityZoneFilter', 'CapacityFilter', 'CapabilitiesFilter'],
+    );
     assert.ok(availableFilterNames().includes('IgnoreAttemptedHostsFilter'));
   });
 
@@ -27,13 +26,18 @@ describe('filter registry', () => {
     const small = pool({ host: 'a@b', free: 1, az: 'az1' });
     const big = pool({ host: 'c@d', free: 100, az: 'az2' });
     const wrongAz = pool({ host: 'e@f', free: 100, az: 'az1' });
-    const fp = { ...props(10), request_spec: { volume_id: 'v', volume_properties: { size: 10, availability_zone: 'az2' } } };
+    const fp = {
+      ...props(10),
+      request_spec: { volume_id: 'v', volume_properties: { size: 10, availability_zone: 'az2' } },
+    };
     assert.deepEqual(getFilteredObjects(chooseFilters(DEFAULT_FILTERS), [small, big, wrongAz], fp), [big]);
   });
 
   test('once-per-request filters are skipped for later resources of a request', () => {
     const p = pool({ az: 'az1' });
-    const fp = { request_spec: { volume_id: 'v', volume_properties: { size: 1 }, availability_zones: ['az9'] } };
+    const fp = {
+      request_spec: { volume_id: 'v', volume_properties: { size: 1 }, availability_zones: ['az9'] },
+    };
     const [az] = chooseFilters(['AvailabilityZoneFilter']);
     assert.deepEqual(getFilteredObjects([az!], [p], fp, 0), []);
     assert.deepEqual(getFilteredObjects([az!], [p], fp, 1), [p]);

@@ -21,13 +21,12 @@ export const DEFAULT_FILTERS: readonly string[] = Object.freeze([
   'CapabilitiesFilter',
 ]);
 
-const FACTORIES: Readonly<Record<string, (logger?: SchedulerLogger) => BackendFilter>> =
-  Object.freeze({
-    AvailabilityZoneFilter: () => new AvailabilityZoneFilter(),
-    CapacityFilter: (logger) => new CapacityFilter(logger),
-    CapabilitiesFilter: (logger) => new CapabilitiesFilter(logger),
-    IgnoreAttemptedHostsFilter: () => new IgnoreAttemptedHostsFilter(),
-  });
+const FACTORIES: Readonly<Record<string, (logger?: SchedulerLogger) => BackendFilter>> = Object.freeze({
+  AvailabilityZoneFilter: () => new AvailabilityZoneFilter(),
+  CapacityFilter: (logger) => new CapacityFilter(logger),
+  CapabilitiesFilter: (logger) => new CapabilitiesFilter(logger),
+  IgnoreAttemptedHostsFilter: () => new IgnoreAttemptedHostsFilter(),
+});
 
 /** Names of every filter Kindling knows. */
 export function availableFilterNames(): string[] {

@@ -67,13 +67,13 @@ export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
     try {
       const chosen = await this.scheduler.scheduleCreateVolume(request_spec, filter_properties);
       const updated = await volumeUpdate(this.deps.dbh.db, volumeId, {
-        host: chosen.backendId,
+        host: chosen.volumeHost,
         cluster_name: chosen.clusterName,
         scheduled_at: isoNow(),
         availability_zone: chosen.availabilityZone,
       });
       if (!updated) return; // deleted while we were scheduling
-      await this.volumeRpc.createVolume(context, chosen.backendId, {
+      await this.volumeRpc.createVolume(context, chosen.volumeHost, {
         volume_id: volumeId,
         request_spec,
         filter_properties,

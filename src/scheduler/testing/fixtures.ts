@@ -66,7 +66,11 @@ export function pool(spec: PoolSpec = {}): PoolState {
 }
 
 /** Filter properties for a create of `size` GiB with the given type extra specs. */
-export function props(size: number, extraSpecs?: Record<string, string>, extra: FilterProperties = {}): FilterProperties {
+export function props(
+  size: number,
+  extraSpecs?: Record<string, string>,
+  extra: FilterProperties = {},
+): FilterProperties {
   const type = extraSpecs ? { extra_specs: extraSpecs } : {};
   return { size, volume_type: type, resource_type: type, ...extra };
 }

@@ -46,7 +46,11 @@ export abstract class BaseWeigher implements BackendWeigher {
  * Map weights onto 0..1 against [minval, maxval] (defaults: the list's own min and max).
  * When the range is empty every weight becomes 0.
  */
-export function normalize(weights: readonly number[], minval?: number | null, maxval?: number | null): number[] {
+export function normalize(
+  weights: readonly number[],
+  minval?: number | null,
+  maxval?: number | null,
+): number[] {
   if (weights.length === 0) return [];
   const max = maxval ?? Math.max(...weights);
   const min = minval ?? Math.min(...weights);

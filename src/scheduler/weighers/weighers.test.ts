@@ -37,7 +37,10 @@ describe('CapacityWeigher', () => {
   test('spreads: the pool with the most free space comes first, weights 0..1', () => {
     const weighed = getWeighedObjects([new CapacityWeigher(1)], [a, b, c], props(1));
     assert.deepEqual(names(weighed), ['b@x#pool1', 'c@x#pool1', 'a@x#pool1']);
-    assert.deepEqual(weighed.map((w) => w.weight), [1, 0.4, 0]);
+    assert.deepEqual(
+      weighed.map((w) => w.weight),
+      [1, 0.4, 0],
+    );
   });
 
   test('a negative multiplier stacks: the fullest pool first', () => {
@@ -55,7 +58,9 @@ describe('CapacityWeigher', () => {
     ]);
     // a thick type counts the thin pool by real free space (5)
     assert.deepEqual(
-      names(getWeighedObjects([new CapacityWeigher()], [thin, thick], props(1, { 'provisioning:type': 'thick' }))),
+      names(
+        getWeighedObjects([new CapacityWeigher()], [thin, thick], props(1, { 'provisioning:type': 'thick' })),
+      ),
       ['thick@x#pool1', 'thin@x#pool1'],
     );
   });
@@ -96,7 +101,10 @@ describe('CapacityWeigher', () => {
   test('stacking with only infinite pools: all equal', () => {
     const inf = pool({ host: 'inf@x', free: 'unknown' });
     const weighed = getWeighedObjects([new CapacityWeigher(-1)], [inf, inf], props(1));
-    assert.deepEqual(weighed.map((w) => w.weight), [0, 0]);
+    assert.deepEqual(
+      weighed.map((w) => w.weight),
+      [0, 0],
+    );
   });
 });
 
@@ -120,7 +128,11 @@ describe('other weighers and the handler', () => {
     const p1 = pool({ host: 'p1@x' });
     const p2 = pool({ host: 'p2@x' });
     const p3 = pool({ host: 'p3@x' });
-    assert.deepEqual(names(getWeighedObjects([chance], [p1, p2, p3], props(1))), ['p2@x#pool1', 'p3@x#pool1', 'p1@x#pool1']);
+    assert.deepEqual(names(getWeighedObjects([chance], [p1, p2, p3], props(1))), [
+      'p2@x#pool1',
+      'p3@x#pool1',
+      'p1@x#pool1',
+    ]);
   });
 
   test('weights of several weighers are normalised, multiplied and summed', () => {
@@ -130,21 +142,27 @@ describe('other weighers and the handler', () => {
     const weighers = [new CapacityWeigher(1), new AllocatedCapacityWeigher(-2)];
     const weighed = getWeighedObjects(weighers, [freeButBusy, fullButIdle], props(1));
     assert.deepEqual(names(weighed), ['fi@x#pool1', 'fb@x#pool1']);
-    assert.deepEqual(weighed.map((w) => w.weight), [0, -1]);
+    assert.deepEqual(
+      weighed.map((w) => w.weight),
+      [0, -1],
+    );
   });
 
   test('ties keep the input order', () => {
     const p1 = pool({ host: 'p1@x' });
     const p2 = pool({ host: 'p2@x' });
-    assert.deepEqual(names(getWeighedObjects([new CapacityWeigher()], [p2, p1], props(1))), ['p2@x#pool1', 'p1@x#pool1']);
+    assert.deepEqual(names(getWeighedObjects([new CapacityWeigher()], [p2, p1], props(1))), [
+      'p2@x#pool1',
+      'p1@x#pool1',
+    ]);
   });
 
   test('unknown weigher names → SchedulerHostWeigherNotFound', () => {
     const opts = { capacity_weight_multiplier: 1, allocated_capacity_weight_multiplier: -1 };
-    assert.deepEqual(chooseWeighers(['CapacityWeigher', 'ChanceWeigher'], opts).map((w) => w.name), [
-      'CapacityWeigher',
-      'ChanceWeigher',
-    ]);
+    assert.deepEqual(
+      chooseWeighers(['CapacityWeigher', 'ChanceWeigher'], opts).map((w) => w.name),
+      ['CapacityWeigher', 'ChanceWeigher'],
+    );
     assert.throws(
       () => chooseWeighers(['GoodnessWeigher'], opts),
       (e: unknown) =>

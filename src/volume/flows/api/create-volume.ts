@@ -18,7 +18,8 @@ import { isIntLike } from '../../../common/strutils.js';
 import { newUuid } from '../../../common/uuid.js';
 import type { SnapshotsTable } from '../../../db/schema.js';
 import { volumeTypeGet, type VolumeTypeRecord } from '../../../db/api/volume-types.js';
-import { volumeCreate, volumeGet, volumeUpdate, volumeDestroy, type VolumeRecord } from '../../../db/api/volumes.js';
+import { volumeCreate, volumeGet, volumeUpdate, volumeDestroy, type VolumeRecord, type VolumeCreateValues } from '../../../db/api/volumes.js';
+import { isoNow } from '../../../db/time.js';
 import { overQuotaToError, OverQuota } from '../../../quota/over-quota.js';
 import { volumeDeltas } from '../../../quota/resources.js';
 import type { SchedulerRPCAPI } from '../../../scheduler/rpcapi.js';
@@ -202,7 +203,7 @@ export class QuotaReserveTask extends Task<ReserveInputs, string[]> {
 
 // ---- 3. EntryCreateTask -------------------------------------------------------------------------
 
-type EntryInputs = CreateVolumeRequest & ExtractedRequest & { reservations: string[] };
+type EntryInputs = CreateVolumeRequest & ExtractedRequest & { reservations: string[]; volume_type: VolumeTypeRecord };
 
 /**
  * Writes the volume row in `creating` (with its metadata), owned by the caller's project.
@@ -212,7 +213,7 @@ type EntryInputs = CreateVolumeRequest & ExtractedRequest & { reservations: stri
 export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
   constructor(private readonly deps: CoreDeps) {
     super({
-      requires: ['context', 'size', 'name', 'description', 'metadata', 'volume_type_id', 'availability_zones', 'multiattach', 'replication_status', 'encryption_key_id', 'snapshot_id', 'source_volid', 'backup_id', 'group_id', 'source_volume', 'snapshot'],
+      requires: ['context', 'size', 'name', 'description', 'metadata', 'volume_type', 'volume_type_id', 'availability_zones', 'multiattach', 'replication_status', 'encryption_key_id', 'snapshot_id', 'source_volid', 'backup_id', 'group_id', 'source_volume', 'snapshot'],
       provides: ['volume'],
     });
   }
@@ -220,8 +221,9 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
   async execute(i: EntryInputs): Promise<VolumeRecord> {
     const id = newUuid();
     const db = this.deps.dbh.db;
-    await volumeCreate(db, {
+    const values: VolumeCreateValues = {
       id,
+      created_at: isoNow(),
       user_id: i.context.userId,
       project_id: i.context.projectId,
       host: null,
@@ -254,10 +256,11 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
       shared_targets: 1,
       use_quota: 1,
       metadata: i.metadata,
-    });
-    const v = await volumeGet(db, id);
-    if (!v) throw new Error(`volume ${id} vanished right after it was written`);
-    return v;
+    };
+    await volumeCreate(db, values);
+    // NOTE: the row is exactly what we wrote; build the record instead of reading it back.
+    const { metadata, admin_metadata: _admin, ...row } = values;
+    return { ...row, metadata: { ...metadata }, admin_metadata: {}, volume_type_name: i.volume_type.name, created_at: values.created_at!, updated_at: null, deleted_at: null, deleted: 0 };
   }
 
   override async revert(_i: EntryInputs, { result, flowFailures }: RevertOutcome<VolumeRecord>): Promise<void> {

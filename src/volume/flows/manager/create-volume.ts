@@ -193,10 +193,9 @@ export class CreateVolumeOnFinishTask extends Task<{ volume: VolumeRecord }, voi
 
   async execute({ volume }: { volume: VolumeRecord }): Promise<void> {
     const launched_at = isoNow();
-    const db = this.c.deps.dbh.db;
-    await volumeUpdate(db, volume.id, { status: 'available', launched_at });
-    const fresh = (await volumeGet(db, volume.id)) ?? { ...volume, status: 'available', launched_at };
-    await this.c.deps.notifier.notify(`volume.${volume.host ?? this.c.host}`, 'volume.create.end', volumeUsagePayload(fresh));
+    await volumeUpdate(this.c.deps.dbh.db, volume.id, { status: 'available', launched_at });
+    const done = { ...volume, status: 'available', launched_at, updated_at: launched_at };
+    await this.c.deps.notifier.notify(`volume.${volume.host ?? this.c.host}`, 'volume.create.end', volumeUsagePayload(done));
   }
 }
 
