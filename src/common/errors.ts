@@ -329,3 +329,17 @@ export class SchedulerHostWeigherNotFound extends NotFound {
 
 /** A configuration or parameter value out of range; the message is used as is. */
 export class InvalidParameterValue extends Invalid {}
+
+// ---- added for os-services -----------------------------------------------------------------------
+
+/** No service of that binary on a host (Cinder's `ServiceNotFound` with a host). */
+export class ServiceNotFoundOnHost extends NotFound {
+  constructor(serviceId: string, host: string) {
+    super(`Service ${serviceId} could not be found on host ${host}.`);
+  }
+}
+
+/** A Cinder API that Kindling does not provide yet: 501 `notImplemented`. */
+export class NotImplementedYet extends CinderError {
+  override readonly code: number = 501;
+}

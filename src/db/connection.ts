@@ -59,7 +59,7 @@ export async function openDatabase(connection: string): Promise<DatabaseHandle> 
     const sqlite = new SQLite(target);
     sqlite.pragma('journal_mode = WAL');
     // NOTE: durable commits (FULL), not OFF/NORMAL: a create that returned 202 must survive a crash.
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(`synchronous = ${process.env.KINDLING_SQLITE_SYNC ?? 'FULL'}`);
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = OFF');
     cachePreparedStatements(sqlite);

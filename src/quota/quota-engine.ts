@@ -1,10 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { Db } from '../db/api/common.js';
 import { isoNow, formatTimestamp } from '../db/time.js';
 import { ABSOLUTE_RESOURCES, RESERVABLE_RESOURCES, perTypeKeys } from './resources.js';
 import { OverQuota } from './over-quota.js';
 import { VolumeSizeExceedsLimit } from '../common/errors.js';
+
+/**
+ * Sets new `reserved`/`in_use` values on several usage rows in one statement
+ * (`SET col = CASE id WHEN … END`), so a reservation costs one write, not one per resource.
+ */
+async function updateUsages(db: Db, values: Map<number, { reserved?: number; in_use?: number }>, now: string): Promise<void> {
+  if (values.size === 0) return;
+  const column = (name: 'reserved' | 'in_use') => {
+    const whens = [...values].filter(([, v]) => v[name] !== undefined).map(([id, v]) => sql`WHEN ${id} THEN ${v[name]!}`);
+    return whens.length ? sql<number>`CASE id ${sql.join(whens, sql` `)} ELSE ${sql.ref(name)} END` : sql<number>`${sql.ref(name)}`;
+  };
+  await db
+    .updateTable('quota_usages')
+    .set({ reserved: column('reserved'), in_use: column('in_use'), updated_at: now })
+    .where('id', 'in', [...values.keys()])
+    .execute();
+}
 
 /** The quota settings from cinder.conf the engine needs. */
 export interface QuotaOptions {
@@ -109,11 +127,14 @@ export class QuotaEngine {
    * over its limit (`limit >= 0 and delta >= 0 and limit < delta + in_use + reserved`).
    * Returns the reservation ids to commit or roll back.
    */
-  async reserve(projectId: string, deltas: Record<string, number>): Promise<string[]> {
+  async reserve(projectId: string, deltas: Record<string, number>, opts: { perVolumeGigabytes?: number } = {}): Promise<string[]> {
     const expire = formatTimestamp(new Date(Date.now() + this.#opts.reservation_expire * 1000));
     const resources = Object.keys(deltas);
     return this.#h.db.transaction().execute(async (trx) => {
-      const limits = await this.#limitsFor(trx, projectId, resources);
+      const limits = await this.#limitsFor(trx, projectId, [...resources, 'per_volume_gigabytes']);
+      const perVolume = limits.per_volume_gigabytes ?? -1;
+      if (opts.perVolumeGigabytes !== undefined && perVolume >= 0 && opts.perVolumeGigabytes > perVolume)
+        throw new VolumeSizeExceedsLimit(opts.perVolumeGigabytes, perVolume);
       const usages = await this.#lockUsages(trx, projectId, resources);
       const overs: string[] = [];
       for (const [res, delta] of Object.entries(deltas)) {
@@ -129,10 +150,9 @@ export class QuotaEngine {
       const now = isoNow();
       const rows = resources.map((resource) => ({ uuid: randomUUID(), usage_id: usages.get(resource)!.id, project_id: projectId, resource, delta: deltas[resource]!, expire, created_at: now, deleted: 0 as const }));
       await trx.insertInto('reservations').values(rows).execute();
-      for (const r of rows) {
-        const u = usages.get(r.resource)!;
-        if (r.delta > 0) await trx.updateTable('quota_usages').set({ reserved: u.reserved + r.delta, updated_at: now }).where('id', '=', u.id).execute();
-      }
+      const reserved = new Map<number, number>();
+      for (const r of rows) if (r.delta > 0) reserved.set(usages.get(r.resource)!.id, usages.get(r.resource)!.reserved + r.delta);
+      await updateUsages(trx, new Map([...reserved].map(([id, v]) => [id, { reserved: v }])), now);
       return rows.map((r) => r.uuid);
     });
   }
@@ -178,7 +198,7 @@ export class QuotaEngine {
         if (r.delta > 0) u.reserved = Math.max(0, u.reserved - r.delta);
         if (commit) u.in_use = Math.max(0, u.in_use + r.delta);
       }
-      for (const u of usages.values()) await trx.updateTable('quota_usages').set({ reserved: u.reserved, in_use: u.in_use, updated_at: now }).where('id', '=', u.id).execute();
+      await updateUsages(trx, new Map([...usages.values()].map((u) => [u.id, { reserved: u.reserved, in_use: u.in_use }])), now);
       if (rows.length) await trx.updateTable('reservations').set({ deleted: 1, deleted_at: now, updated_at: now }).where('id', 'in', rows.map((r) => r.id)).execute();
     });
   }

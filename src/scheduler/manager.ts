@@ -1,14 +1,21 @@
 import type { RequestContext } from '../common/context.js';
 import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
-import { serviceGetAll, serviceGetOrCreate, serviceHeartbeat, serviceIsUp, serviceMarkStopped, type ServiceRow } from '../db/api/services.js';
+import {
+  serviceGetAll,
+  serviceGetOrCreate,
+  serviceHeartbeat,
+  serviceIsUp,
+  serviceMarkStopped,
+  type ServiceRow,
+} from '../db/api/services.js';
 import { DynamicLogListener, Engine } from '../flow/index.js';
 import { SCHEDULER_TOPIC, type Listener } from '../rpc/transport.js';
 import { VolumeRPCAPI } from '../volume/rpcapi.js';
 import { FilterScheduler } from './filter-scheduler.js';
 import { getFlow } from './flows/create-volume.js';
 import { HostManager } from './host-manager.js';
-import type { Capabilities, FilterProperties, RequestSpec } from './types.js';
+import type { Capabilities, FilterProperties, RequestSpec, VolumeServiceInfo } from './types.js';
 
 /**
  * The scheduler service (Cinder's `scheduler/manager.py`): an RPC endpoint on `cinder-scheduler`
@@ -24,16 +31,23 @@ export class SchedulerManager {
 
   constructor(private readonly deps: CoreDeps) {
     const cfg = deps.config.DEFAULT;
+    // NOTE: service rows are re-read at most once a second; up/down is measured in tens of seconds.
+    let cached: { at: number; list: Promise<VolumeServiceInfo[]> } | null = null;
+    const listVolumeServices = () => {
+      if (!cached || Date.now() - cached.at > 1000) cached = { at: Date.now(), list: readServices() };
+      return cached.list;
+    };
+    const readServices = async (): Promise<VolumeServiceInfo[]> =>
+      (await serviceGetAll(deps.dbh.db, { binary: 'cinder-volume' })).map((s) => ({
+        host: s.host,
+        availability_zone: s.availability_zone,
+        disabled: s.disabled === 1,
+        up: serviceIsUp(s, cfg.service_down_time),
+        cluster_name: s.cluster_name,
+        frozen: s.frozen === 1,
+      }));
     this.hostManager = new HostManager({
-      listVolumeServices: async () =>
-        (await serviceGetAll(deps.dbh.db, { binary: 'cinder-volume' })).map((s) => ({
-          host: s.host,
-          availability_zone: s.availability_zone,
-          disabled: s.disabled === 1,
-          up: serviceIsUp(s, cfg.service_down_time),
-          cluster_name: s.cluster_name,
-          frozen: s.frozen === 1,
-        })),
+      listVolumeServices,
       filterNames: cfg.scheduler_default_filters,
       weigherNames: cfg.scheduler_default_weighers,
       options: {
@@ -42,40 +56,78 @@ export class SchedulerManager {
         allocated_capacity_weight_multiplier: cfg.allocated_capacity_weight_multiplier,
       },
     });
-    this.scheduler = new FilterScheduler(this.hostManager, { scheduler_max_attempts: cfg.scheduler_max_attempts });
+    this.scheduler = new FilterScheduler(this.hostManager, {
+      scheduler_max_attempts: cfg.scheduler_max_attempts,
+    });
     this.#volumeRpc = new VolumeRPCAPI(deps.transport);
   }
 
   /** Registers the service row, starts consuming and asks the volume services for capabilities. */
   async start(): Promise<void> {
     const cfg = this.deps.config.DEFAULT;
-    this.#service = await serviceGetOrCreate(this.deps.dbh.db, { host: cfg.host, binary: 'cinder-scheduler', topic: SCHEDULER_TOPIC, availability_zone: cfg.storage_availability_zone });
-    this.#heartbeat = setInterval(() => void serviceHeartbeat(this.deps.dbh.db, this.#service!.id).catch((e: unknown) => this.deps.log.warn({ err: e }, 'heartbeat failed')), cfg.report_interval * 1000);
+    this.#service = await serviceGetOrCreate(this.deps.dbh.db, {
+      host: cfg.host,
+      binary: 'cinder-scheduler',
+      topic: SCHEDULER_TOPIC,
+      availability_zone: cfg.storage_availability_zone,
+    });
+    this.#heartbeat = setInterval(
+      () =>
+        void serviceHeartbeat(this.deps.dbh.db, this.#service!.id).catch((e: unknown) =>
+          this.deps.log.warn({ err: e }, 'heartbeat failed'),
+        ),
+      cfg.report_interval * 1000,
+    );
     this.#heartbeat.unref();
-    this.#listener = await this.deps.transport.listen({ topic: SCHEDULER_TOPIC, server: cfg.host }, this.endpoint());
+    this.#listener = await this.deps.transport.listen(
+      { topic: SCHEDULER_TOPIC, server: cfg.host },
+      this.endpoint(),
+    );
     await this.#volumeRpc.publishServiceCapabilities(adminContext());
   }
 
   async stop(): Promise<void> {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     await this.#listener?.stop();
-    if (this.#service) await serviceMarkStopped(this.deps.dbh.db, this.#service.id, this.deps.config.DEFAULT.service_down_time).catch(() => {});
+    if (this.#service)
+      await serviceMarkStopped(
+        this.deps.dbh.db,
+        this.#service.id,
+        this.deps.config.DEFAULT.service_down_time,
+      ).catch(() => {});
   }
 
   /** The RPC methods, by Cinder's names. */
   endpoint() {
     return {
       create_volume: (ctx: RequestContext, a: Record<string, unknown>) =>
-        this.createVolume(ctx, a.volume_id as string, a.request_spec as RequestSpec, (a.filter_properties ?? {}) as FilterProperties),
+        this.createVolume(
+          ctx,
+          a.volume_id as string,
+          a.request_spec as RequestSpec,
+          (a.filter_properties ?? {}) as FilterProperties,
+        ),
       update_service_capabilities: async (_ctx: RequestContext, a: Record<string, unknown>) => {
-        this.hostManager.updateServiceCapabilities(a.service_name as string, a.host as string, a.capabilities as Capabilities, (a.cluster_name as string | null) ?? null, a.timestamp as string);
+        this.hostManager.updateServiceCapabilities(
+          a.service_name as string,
+          a.host as string,
+          a.capabilities as Capabilities,
+          (a.cluster_name as string | null) ?? null,
+          a.timestamp as string,
+        );
       },
-      get_pools: async (_ctx: RequestContext, a: Record<string, unknown>) => this.hostManager.getPools((a.filters ?? undefined) as never),
+      get_pools: async (_ctx: RequestContext, a: Record<string, unknown>) =>
+        this.hostManager.getPools((a.filters ?? undefined) as never),
     };
   }
 
   /** Runs the scheduler flow for one volume. */
-  async createVolume(ctx: RequestContext, volumeId: string, requestSpec: RequestSpec, filterProperties: FilterProperties): Promise<void> {
+  async createVolume(
+    ctx: RequestContext,
+    volumeId: string,
+    requestSpec: RequestSpec,
+    filterProperties: FilterProperties,
+  ): Promise<void> {
     const engine = new Engine(
       getFlow(this.deps, this.scheduler, this.#volumeRpc),
       { context: ctx, volume_id: volumeId, request_spec: requestSpec, filter_properties: filterProperties },

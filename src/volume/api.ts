@@ -67,7 +67,8 @@ export class VolumeAPI {
     if (type && req.size !== null && req.size !== undefined) this.#checkTypeSizeLimits(Number(req.size), type.name, type.extra_specs);
     checkMetadataProperties(req.metadata);
 
-    const engine = new Engine(getFlow(this.deps, this.azs, this.#scheduler), { ...req, context: ctx }, [
+    // NOTE: the default type resolved here is handed to the flow so it is not looked up twice.
+    const engine = new Engine(getFlow(this.deps, this.azs, this.#scheduler), { ...req, volume_type: req.volume_type ?? type, context: ctx }, [
       new DynamicLogListener(this.deps.log.child({ request_id: ctx.requestId })),
     ]);
     await engine.run();

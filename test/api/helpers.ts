@@ -16,6 +16,7 @@ export interface TestResponse {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
   /** Parsed JSON body, or `undefined` when the body is empty or not JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
   body: any;
   /** The raw body text. */
   text: string;
@@ -33,13 +34,22 @@ export interface TestKindling {
   close(): Promise<void>;
 }
 
-/** Starts an embedded Kindling on a fresh temp state dir (`envOverrides` as `KINDLING_*` env). */
-export async function startTestKindling(envOverrides: Record<string, string> = {}): Promise<TestKindling> {
+/** Options of {@link startTestKindling}. */
+export interface StartOptions {
+  /** Wait until the scheduler lists the backends' pools (default true when a backend is enabled). */
+  waitForPools?: boolean;
+}
+
+/**
+ * Starts an embedded Kindling on a fresh temp state dir (`envOverrides` as `KINDLING_*` env,
+ * e.g. `KINDLING__DEFAULT__host`), ready to schedule: its backends' pools are known.
+ */
+export async function startTestKindling(envOverrides: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestKindling> {
   const stateDir = await mkdtemp(join(tmpdir(), 'kindling-api-'));
   const config = loadConfig({ env: { KINDLING_STATE_DIR: stateDir, ...envOverrides } });
   const embedded = await startEmbedded(config, { log: pino({ level: 'silent' }) });
   const app = embedded.app;
-  return {
+  const k: TestKindling = {
     app,
     core: embedded.core,
     embedded,
@@ -68,6 +78,15 @@ export async function startTestKindling(envOverrides: Record<string, string> = {
       await rm(stateDir, { recursive: true, force: true });
     },
   };
+  if (opts.waitForPools ?? Object.keys(config.backends).length > 0) {
+    try {
+      await waitForPools(k);
+    } catch (e) {
+      await k.close();
+      throw e;
+    }
+  }
+  return k;
 }
 
 /** The `OpenStack-API-Version` header for microversion `v`. */
@@ -92,4 +111,9 @@ export async function waitForVolumeStatus(k: TestKindling, id: string, statuses:
     const r = await k.req('GET', `/v3/volumes/${id}`);
     return statuses.includes(r.body?.volume?.status) ? r.body.volume : null;
   }, timeoutMs);
+}
+
+/** Waits until the scheduler has heard from the volume services (their pools are listed). */
+export async function waitForPools(k: TestKindling, timeoutMs = 10_000): Promise<void> {
+  await waitFor(async () => ((await k.req('GET', '/v3/scheduler-stats/get_pools')).body?.pools?.length ?? 0) > 0, timeoutMs);
 }

@@ -4,10 +4,9 @@ import { softDeleteValues, toDict } from './common.js';
 import type { Database, VolumesTable } from '../schema.js';
 import { isoNow } from '../time.js';
 
-/** A volume row with what the views and flows read beside it. */
+/** A volume row with what the views and flows read beside it (admin metadata: see volumeAdminMetadataGet). */
 export interface VolumeRecord extends VolumesTable {
   metadata: Record<string, string>;
-  admin_metadata: Record<string, string>;
   volume_type_name: string | null;
 }
 
@@ -38,39 +37,44 @@ async function metadataInsert(
   if (rows.length) await db.insertInto(table).values(rows).execute();
 }
 
-/** Adds metadata, admin metadata and type name to rows, in two queries whatever the row count. */
-async function hydrate(db: Db, rows: VolumesTable[]): Promise<VolumeRecord[]> {
+type VolumeRowWithType = VolumesTable & { volume_type_name: string | null };
+
+/** Adds user metadata to rows (already joined with their type name), in one query whatever the row count. */
+async function hydrate(db: Db, rows: VolumeRowWithType[]): Promise<VolumeRecord[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const [meta, admin, types] = await Promise.all([
-    db.selectFrom('volume_metadata').select(['volume_id', 'key', 'value']).where('volume_id', 'in', ids).where('deleted', '=', 0).execute(),
-    db.selectFrom('volume_admin_metadata').select(['volume_id', 'key', 'value']).where('volume_id', 'in', ids).where('deleted', '=', 0).execute(),
-    db.selectFrom('volume_types').select(['id', 'name']).where('id', 'in', [...new Set(rows.map((r) => r.volume_type_id))]).execute(),
-  ]);
-  const group = (list: { volume_id: string; key: string; value: string }[]) => {
-    const m = new Map<string, { key: string; value: string }[]>();
-    for (const r of list) {
-      const arr = m.get(r.volume_id) ?? [];
-      arr.push(r);
-      m.set(r.volume_id, arr);
-    }
-    return m;
-  };
-  const metaBy = group(meta);
-  const adminBy = group(admin);
-  const typeName = new Map(types.map((t) => [t.id, t.name]));
-  return rows.map((r) => ({
-    ...r,
-    metadata: toDict(metaBy.get(r.id) ?? []),
-    admin_metadata: toDict(adminBy.get(r.id) ?? []),
-    volume_type_name: typeName.get(r.volume_type_id) ?? null,
-  }));
+  const meta = await db
+    .selectFrom('volume_metadata')
+    .select(['volume_id', 'key', 'value'])
+    .where('volume_id', 'in', rows.map((r) => r.id))
+    .where('deleted', '=', 0)
+    .execute();
+  const byVolume = new Map<string, Record<string, string>>();
+  for (const m of meta) {
+    const d = byVolume.get(m.volume_id) ?? {};
+    d[m.key] = m.value;
+    byVolume.set(m.volume_id, d);
+  }
+  return rows.map((r) => ({ ...r, metadata: byVolume.get(r.id) ?? {} }));
+}
+
+/** `volumes` joined with its type's name. */
+function selectVolumes(db: Db) {
+  return db
+    .selectFrom('volumes')
+    .leftJoin('volume_types', 'volume_types.id', 'volumes.volume_type_id')
+    .selectAll('volumes')
+    .select('volume_types.name as volume_type_name');
+}
+
+/** Admin metadata of a volume (`readonly`, `attached_mode`, …). */
+export async function volumeAdminMetadataGet(db: Db, volumeId: string): Promise<Record<string, string>> {
+  return toDict(await db.selectFrom('volume_admin_metadata').select(['key', 'value']).where('volume_id', '=', volumeId).where('deleted', '=', 0).execute());
 }
 
 /** One live volume, or null. `projectId` restricts to that project (non-admin visibility). */
 export async function volumeGet(db: Db, id: string, projectId?: string | null): Promise<VolumeRecord | null> {
-  let q = db.selectFrom('volumes').selectAll().where('id', '=', id).where('deleted', '=', 0);
-  if (projectId) q = q.where('project_id', '=', projectId);
+  let q = selectVolumes(db).where('volumes.id', '=', id).where('volumes.deleted', '=', 0);
+  if (projectId) q = q.where('volumes.project_id', '=', projectId);
   const row = await q.executeTakeFirst();
   return row ? ((await hydrate(db, [row]))[0] ?? null) : null;
 }
@@ -164,7 +168,7 @@ function applyFilters(q: VolumeQuery, f: VolumeFilters): VolumeQuery {
 export async function volumeGetAll(db: Db, filters: VolumeFilters, page: PageRequest): Promise<VolumeRecord[]> {
   const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
   if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[0]?.dir ?? 'desc' });
-  let q = applyFilters(db.selectFrom('volumes'), filters);
+  let q = applyFilters(selectVolumes(db) as unknown as VolumeQuery, filters) as unknown as ReturnType<typeof selectVolumes>;
   if (page.marker) {
     const marker = await db.selectFrom('volumes').selectAll().where('id', '=', page.marker).executeTakeFirst();
     if (!marker) return Promise.reject(new MarkerNotFound(page.marker));
@@ -190,7 +194,7 @@ export async function volumeGetAll(db: Db, filters: VolumeFilters, page: PageReq
   for (const s of sort) q = q.orderBy(sql.ref(`volumes.${s.key}`), s.dir);
   if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
   if (page.offset) q = q.offset(page.offset);
-  const rows = await q.selectAll('volumes').execute();
+  const rows = await q.execute();
   return hydrate(db, rows);
 }
 

@@ -186,10 +186,9 @@ export class QuotaReserveTask extends Task<ReserveInputs, string[]> {
 
   async execute({ context, size, volume_type }: ReserveInputs): Promise<string[]> {
     const projectId = context.projectId!;
-    await this.deps.quotas.checkPerVolumeSize(projectId, size);
     const deltas = volumeDeltas(size, volume_type.name);
     try {
-      return await this.deps.quotas.reserve(projectId, deltas);
+      return await this.deps.quotas.reserve(projectId, deltas, { perVolumeGigabytes: size });
     } catch (e) {
       if (e instanceof OverQuota) throw overQuotaToError(e, deltas);
       throw e;
@@ -259,8 +258,8 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
     };
     await volumeCreate(db, values);
     // NOTE: the row is exactly what we wrote; build the record instead of reading it back.
-    const { metadata, admin_metadata: _admin, ...row } = values;
-    return { ...row, metadata: { ...metadata }, admin_metadata: {}, volume_type_name: i.volume_type.name, created_at: values.created_at!, updated_at: null, deleted_at: null, deleted: 0 };
+    const { metadata, admin_metadata: _admin, created_at, ...row } = values;
+    return { ...row, metadata: { ...metadata }, volume_type_name: i.volume_type.name, created_at: created_at!, updated_at: null, deleted_at: null, deleted: 0 };
   }
 
   override async revert(_i: EntryInputs, { result, flowFailures }: RevertOutcome<VolumeRecord>): Promise<void> {

@@ -178,14 +178,17 @@ export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord>
       });
       throw e;
     }
-    if (update && Object.keys(update).length) await volumeUpdate(this.c.deps.dbh.db, volume.id, update);
+    // NOTE: the model update is saved together with `available` by CreateVolumeOnFinishTask.
     return { ...volume, ...(update ?? {}) };
   }
 }
 
 // ---- 6. CreateVolumeOnFinishTask -----------------------------------------------------------------------
 
-/** Marks the volume `available` (launched now) and emits `volume.create.end`. Revert: nothing. */
+/**
+ * Saves the driver's model update with `status=available` (launched now) in one write, and emits
+ * `volume.create.end`. Revert: nothing.
+ */
 export class CreateVolumeOnFinishTask extends Task<{ volume: VolumeRecord }, void> {
   constructor(private readonly c: ManagerFlowContext) {
     super({ requires: ['volume'] });
@@ -193,7 +196,13 @@ export class CreateVolumeOnFinishTask extends Task<{ volume: VolumeRecord }, voi
 
   async execute({ volume }: { volume: VolumeRecord }): Promise<void> {
     const launched_at = isoNow();
-    await volumeUpdate(this.c.deps.dbh.db, volume.id, { status: 'available', launched_at });
+    await volumeUpdate(this.c.deps.dbh.db, volume.id, {
+      status: 'available',
+      launched_at,
+      provider_location: volume.provider_location,
+      provider_auth: volume.provider_auth,
+      provider_id: volume.provider_id,
+    });
     const done = { ...volume, status: 'available', launched_at, updated_at: launched_at };
     await this.c.deps.notifier.notify(`volume.${volume.host ?? this.c.host}`, 'volume.create.end', volumeUsagePayload(done));
   }

@@ -1,0 +1,11 @@
+/** `GET /os-availability-zone` (Cinder's `api/contrib/availability_zones.py`; no policy). */
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../app.js';
+import { availabilityZonesView } from '../views/availability-zones.js';
+
+/** Route group for `/os-availability-zone`. */
+export function availabilityZoneRoutes(deps: ApiDeps) {
+  return async (app: FastifyInstance) => {
+    app.get('/os-availability-zone', async () => availabilityZonesView(await deps.volumes.azs.list()));
+  };
+}

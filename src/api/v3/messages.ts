@@ -1,0 +1,111 @@
+/**
+ * `/messages` (3.3+; Cinder's `api/v3/messages.py`): list, show, delete. Filters, sorting and
+ * pagination apply from 3.5 on; below that the whole list is answered.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../app.js';
+import { state, queryOf } from '../request.js';
+import { authorize } from '../../auth/policy.js';
+import type { RequestContext } from '../../common/context.js';
+import { BadRequest, ItemNotFound, MessageNotFound } from '../../common/errors.js';
+import { messageDestroy, messageGet, messageList, type MessageListFilters } from '../../db/api/messages.js';
+import type { MessagesTable } from '../../db/schema.js';
+import { collectionLinks, type ListParams } from '../common/pagination.js';
+import { messageView } from '../views/messages.js';
+import { columnSortKeys, takeModelListParams } from './list-params.js';
+import { isAscii } from './query-params.js';
+
+/** Columns of `messages` a list may be filtered or sorted by. */
+const MESSAGE_COLUMNS = [
+  'id', 'project_id', 'request_id', 'resource_type', 'resource_uuid', 'event_id', 'message_level',
+  'created_at', 'updated_at', 'deleted_at', 'deleted', 'expires_at',
+] as const;
+/** Filter keys a non-admin may use (`resource_filters.json`, resource `message`). */
+const USER_FILTERS = ['resource_uuid', 'resource_type', 'event_id', 'request_id', 'message_level'];
+
+/**
+ * Turns query filters into list filters. Keys naming no attribute of Cinder's message model give
+ * an empty list (null), as Cinder's `is_valid_model_filters` does.
+ */
+function messageFilters(ctx: RequestContext, query: Record<string, string>, version: FastifyRequest['kindling']['version']): MessageListFilters | null {
+  if (version.gte('3.31') && Object.keys(query).some((k) => !isAscii(k))) {
+    throw new BadRequest('Filter keys can only contain ASCII characters.');
+  }
+  if (version.gte('3.31') && !ctx.isAdmin) {
+    const like = version.gte('3.34');
+    const bad = Object.keys(query).filter((k) => !(USER_FILTERS.includes(k) || (like && k.endsWith('~') && USER_FILTERS.includes(k.slice(0, -1)))));
+    const reported = bad.filter((k) => k !== 'all_tenants');
+    if (reported.length) throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
+    delete query.all_tenants;
+  }
+  const f: MessageListFilters = { projectId: ctx.isAdmin ? null : ctx.projectId, columns: {}, like: {}, eventIdPatterns: [] };
+  for (const [key, value] of Object.entries(query)) {
+    const isLike = key.endsWith('~');
+    const col = isLike ? key.replace(/~+$/, '') : key;
+    if (col === 'action_id' || col === 'detail_id') {
+      // NOTE: Kindling keeps both ids inside `event_id` (`VOLUME_<type>_<action>_<detail>`).
+      f.eventIdPatterns!.push(col === 'action_id' ? `%_${value}____` : `%_${value}`);
+    } else if ((MESSAGE_COLUMNS as readonly string[]).includes(col)) {
+      (isLike ? f.like! : f.columns!)[col as keyof MessagesTable] = value;
+    } else {
+      return null;
+    }
+  }
+  return f;
+}
+
+/** Route group for `/messages`. */
+export function messageRoutes(deps: ApiDeps) {
+  const db = deps.core.dbh.db;
+  const maxLimit = deps.core.config.DEFAULT.osapi_max_limit;
+
+  /** 3.3+ only: below it the routes do not exist. */
+  function requireMessages(req: FastifyRequest): void {
+    if (!state(req).version.gte('3.3')) throw new ItemNotFound();
+  }
+
+  async function getMessage(ctx: RequestContext, id: string): Promise<MessagesTable> {
+    const m = await messageGet(db, id, ctx.isAdmin ? null : ctx.projectId);
+    if (!m) throw new MessageNotFound(id);
+    return m;
+  }
+
+  return async (app: FastifyInstance) => {
+    app.get('/messages', async (req) => {
+      requireMessages(req);
+      const { ctx, version, links } = state(req);
+      authorize(ctx, 'message:get_all');
+      let params: ListParams | null = null;
+      let filters: MessageListFilters | null = { projectId: ctx.isAdmin ? null : ctx.projectId };
+      if (version.gte('3.5')) {
+        const query = queryOf(req);
+        params = takeModelListParams(query, maxLimit, columnSortKeys(MESSAGE_COLUMNS));
+        filters = messageFilters(ctx, query, version);
+      }
+      const rows = filters
+        ? await messageList(db, filters, params ? { marker: params.marker, limit: params.limit, offset: params.offset, sort: params.sort } : {})
+        : [];
+      const body: Record<string, unknown> = { messages: rows.map((m) => messageView(m, links)) };
+      const next = collectionLinks(rows, params ?? { limit: maxLimit, limitGiven: false, marker: null, offset: null, sort: [] }, `${links.baseUrl}${req.url}`, 'messages');
+      if (next) body.messages_links = next;
+      return body;
+    });
+
+    app.get('/messages/:id', async (req) => {
+      requireMessages(req);
+      const { ctx, links } = state(req);
+      const m = await getMessage(ctx, (req.params as { id: string }).id);
+      authorize(ctx, 'message:get', m.project_id);
+      return { message: messageView(m, links) };
+    });
+
+    app.delete('/messages/:id', async (req, reply) => {
+      requireMessages(req);
+      const { ctx } = state(req);
+      const m = await getMessage(ctx, (req.params as { id: string }).id);
+      authorize(ctx, 'message:delete', m.project_id);
+      await messageDestroy(db, m.id);
+      return reply.code(204).send();
+    });
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * `GET /scheduler-stats/get_pools` (Cinder's `api/contrib/scheduler_stats.py`): the scheduler's
+ * pools, filtered by `name` (3.28+) and `volume_type` (3.35+); `detail=true` adds capabilities.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../app.js';
+import { state, queryOf } from '../request.js';
+import { authorize } from '../../auth/policy.js';
+import { BadRequest } from '../../common/errors.js';
+import { getVolumeTypeByNameOrId } from '../../volume/volume-types.js';
+import { poolsView } from '../views/scheduler-stats.js';
+import { getBoolParam, isAscii } from './query-params.js';
+
+/** Filter keys allowed for pools (`resource_filters.json`, resource `pool`). */
+const POOL_FILTERS = ['name', 'volume_type'];
+
+/** Route group for `/scheduler-stats`. */
+export function schedulerStatsRoutes(deps: ApiDeps) {
+  return async (app: FastifyInstance) => {
+    app.get('/scheduler-stats/get_pools', async (req) => {
+      const { ctx, version } = state(req);
+      authorize(ctx, 'scheduler_extension:scheduler_stats:get_pools');
+      const query = queryOf(req);
+      const detail = getBoolParam('detail', query);
+      const filters: Record<string, unknown> = { ...query };
+      delete filters.detail;
+      if (version.gte('3.31')) {
+        if (Object.keys(filters).some((k) => !isAscii(k))) throw new BadRequest('Filter keys can only contain ASCII characters.');
+        // NOTE: pools are checked against the allowed filters even for admins.
+        const bad = Object.keys(filters).filter((k) => !POOL_FILTERS.includes(k));
+        if (bad.includes('all_tenants')) delete filters.all_tenants;
+        const reported = bad.filter((k) => k !== 'all_tenants');
+        if (reported.length) throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
+      } else if (!version.gte('3.28')) {
+        for (const k of Object.keys(filters)) delete filters[k];
+      }
+      if (!version.gte('3.35')) delete filters.volume_type;
+      if (typeof filters.volume_type === 'string' && filters.volume_type !== '') {
+        filters.volume_type = await getVolumeTypeByNameOrId(deps.core.dbh.db, ctx, filters.volume_type);
+      } else {
+        delete filters.volume_type;
+      }
+      const pools = await deps.schedulerRpc.getPools(ctx, filters);
+      return poolsView(pools, detail);
+    });
+  };
+}
