@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are untyped JSON */
 /**
  * Shared helpers for the API tests: an embedded Kindling on a temporary state dir, driven through
  * `app.inject` (no sockets), with JSON requests sent as the noauth admin by default.
@@ -16,7 +17,6 @@ export interface TestResponse {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
   /** Parsed JSON body, or `undefined` when the body is empty or not JSON. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
   body: any;
   /** The raw body text. */
   text: string;
@@ -44,7 +44,10 @@ export interface StartOptions {
  * Starts an embedded Kindling on a fresh temp state dir (`envOverrides` as `KINDLING_*` env,
  * e.g. `KINDLING__DEFAULT__host`), ready to schedule: its backends' pools are known.
  */
-export async function startTestKindling(envOverrides: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestKindling> {
+export async function startTestKindling(
+  envOverrides: Record<string, string> = {},
+  opts: StartOptions = {},
+): Promise<TestKindling> {
   const stateDir = await mkdtemp(join(tmpdir(), 'kindling-api-'));
   const config = loadConfig({ env: { KINDLING_STATE_DIR: stateDir, ...envOverrides } });
   const embedded = await startEmbedded(config, { log: pino({ level: 'silent' }) });
@@ -95,7 +98,10 @@ export function mv(v: string): Record<string, string> {
 }
 
 /** Polls `fn` every 20 ms until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -106,7 +112,12 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
 }
 
 /** Polls a volume until its status is one of `statuses`; returns the volume view. */
-export async function waitForVolumeStatus(k: TestKindling, id: string, statuses: readonly string[], timeoutMs = 10_000): Promise<any> {
+export async function waitForVolumeStatus(
+  k: TestKindling,
+  id: string,
+  statuses: readonly string[],
+  timeoutMs = 10_000,
+): Promise<any> {
   return waitFor(async () => {
     const r = await k.req('GET', `/v3/volumes/${id}`);
     return statuses.includes(r.body?.volume?.status) ? r.body.volume : null;
@@ -115,5 +126,8 @@ export async function waitForVolumeStatus(k: TestKindling, id: string, statuses:
 
 /** Waits until the scheduler has heard from the volume services (their pools are listed). */
 export async function waitForPools(k: TestKindling, timeoutMs = 10_000): Promise<void> {
-  await waitFor(async () => ((await k.req('GET', '/v3/scheduler-stats/get_pools')).body?.pools?.length ?? 0) > 0, timeoutMs);
+  await waitFor(
+    async () => ((await k.req('GET', '/v3/scheduler-stats/get_pools')).body?.pools?.length ?? 0) > 0,
+    timeoutMs,
+  );
 }

@@ -17,14 +17,21 @@ async function start(t: { after(fn: () => Promise<void>): void }): Promise<TestK
 
 /** Creates a volume no backend can take and waits for it to be `error` with its message; returns its id. */
 async function failedVolume(k: TestKindling): Promise<string> {
-  const type = await k.req('POST', '/v3/types', { volume_type: { name: `nowhere-${Math.random()}`, extra_specs: { volume_backend_name: 'nope' } } });
+  const type = await k.req('POST', '/v3/types', {
+    volume_type: { name: `nowhere-${Math.random()}`, extra_specs: { volume_backend_name: 'nope' } },
+  });
   assert.equal(type.status, 200, type.text);
-  const vol = await k.req('POST', '/v3/volumes', { volume: { size: 1, volume_type: type.body.volume_type.name } });
+  const vol = await k.req('POST', '/v3/volumes', {
+    volume: { size: 1, volume_type: type.body.volume_type.name },
+  });
   assert.equal(vol.status, 202, vol.text);
   const v = await waitForVolumeStatus(k, vol.body.volume.id, ['error', 'available']);
   assert.equal(v.status, 'error');
   // NOTE: the scheduler sets `error` first and writes the message right after.
-  await waitFor(async () => (await k.req('GET', `/v3/messages?resource_uuid=${v.id}`, undefined, V)).body.messages.length === 1);
+  await waitFor(
+    async () =>
+      (await k.req('GET', `/v3/messages?resource_uuid=${v.id}`, undefined, V)).body.messages.length === 1,
+  );
   return v.id;
 }
 
@@ -78,26 +85,52 @@ test('filters (3.5+), paging, and delete', async (t) => {
   const second = await failedVolume(k);
 
   const byVolume = await k.req('GET', `/v3/messages?resource_uuid=${second}`, undefined, V);
-  assert.deepEqual(byVolume.body.messages.map((m: any) => m.resource_uuid), [second]);
-  assert.equal((await k.req('GET', '/v3/messages?event_id=VOLUME_VOLUME_001_003', undefined, V)).body.messages.length, 2);
+  assert.deepEqual(
+    byVolume.body.messages.map((m: any) => m.resource_uuid),
+    [second],
+  );
+  assert.equal(
+    (await k.req('GET', '/v3/messages?event_id=VOLUME_VOLUME_001_003', undefined, V)).body.messages.length,
+    2,
+  );
   assert.equal((await k.req('GET', '/v3/messages?message_level=INFO', undefined, V)).body.messages.length, 0);
-  assert.equal((await k.req('GET', '/v3/messages?resource_type~=VOL', undefined, mv('3.34'))).body.messages.length, 2);
+  assert.equal(
+    (await k.req('GET', '/v3/messages?resource_type~=VOL', undefined, mv('3.34'))).body.messages.length,
+    2,
+  );
   // A key that is no attribute of a message matches nothing, as in Cinder.
   assert.equal((await k.req('GET', '/v3/messages?colour=red', undefined, V)).body.messages.length, 0);
   // Below 3.5 filters are not applied at all.
-  assert.equal((await k.req('GET', `/v3/messages?resource_uuid=${second}`, undefined, mv('3.4'))).body.messages.length, 2);
+  assert.equal(
+    (await k.req('GET', `/v3/messages?resource_uuid=${second}`, undefined, mv('3.4'))).body.messages.length,
+    2,
+  );
 
   const page1 = await k.req('GET', '/v3/messages?limit=1&sort=resource_uuid:asc', undefined, V);
   const expectedOrder = [first, second].sort();
-  assert.deepEqual(page1.body.messages.map((m: any) => m.resource_uuid), [expectedOrder[0]]);
+  assert.deepEqual(
+    page1.body.messages.map((m: any) => m.resource_uuid),
+    [expectedOrder[0]],
+  );
   const next = new URL(page1.body.messages_links[0].href);
   assert.equal(next.searchParams.get('marker'), page1.body.messages[0].id);
   const page2 = await k.req('GET', `${next.pathname}${next.search}`, undefined, V);
-  assert.deepEqual(page2.body.messages.map((m: any) => m.resource_uuid), [expectedOrder[1]]);
+  assert.deepEqual(
+    page2.body.messages.map((m: any) => m.resource_uuid),
+    [expectedOrder[1]],
+  );
 
-  const badMarker = await k.req('GET', '/v3/messages?marker=11111111-2222-4333-8444-555555555555', undefined, V);
+  const badMarker = await k.req(
+    'GET',
+    '/v3/messages?marker=11111111-2222-4333-8444-555555555555',
+    undefined,
+    V,
+  );
   assert.equal(badMarker.status, 404);
-  assert.equal(badMarker.body.itemNotFound.message, 'Message 11111111-2222-4333-8444-555555555555 could not be found.');
+  assert.equal(
+    badMarker.body.itemNotFound.message,
+    'Message 11111111-2222-4333-8444-555555555555 could not be found.',
+  );
 
   const id = byVolume.body.messages[0].id;
   const del = await k.req('DELETE', `/v3/messages/${id}`, undefined, V);
@@ -107,5 +140,8 @@ test('filters (3.5+), paging, and delete', async (t) => {
   assert.equal(gone.status, 404);
   assert.deepEqual(gone.body, { itemNotFound: { code: 404, message: `Message ${id} could not be found.` } });
   assert.equal((await k.req('DELETE', `/v3/messages/${id}`, undefined, V)).status, 404);
-  assert.deepEqual((await k.req('GET', '/v3/messages', undefined, V)).body.messages.map((m: any) => m.resource_uuid), [first]);
+  assert.deepEqual(
+    (await k.req('GET', '/v3/messages', undefined, V)).body.messages.map((m: any) => m.resource_uuid),
+    [first],
+  );
 });

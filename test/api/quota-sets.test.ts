@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are untyped JSON */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- response bodies are untyped JSON */
 /**
  * `/os-quota-sets` and `/limits`: limits and usage a project sees, per-type keys that come with
  * volume types, and the admin's updates and resets.
@@ -42,7 +42,9 @@ test('show and defaults list every resource with its limit and the project id', 
 
   const bad = await k.req('GET', '/v3/os-quota-sets/demo?usage=maybe');
   assert.equal(bad.status, 400);
-  assert.deepEqual(bad.body, { badRequest: { code: 400, message: "Value 'maybe' for 'usage' is not a boolean." } });
+  assert.deepEqual(bad.body, {
+    badRequest: { code: 400, message: "Value 'maybe' for 'usage' is not a boolean." },
+  });
 });
 
 test('a new type brings per-type keys; a volume of that type counts against them', async (t) => {
@@ -77,25 +79,46 @@ test('update sets limits; bad keys and limits below usage are refused; delete re
   assert.equal(vol.status, 202, vol.text);
   await waitForVolumeStatus(k, vol.body.volume.id, ['available']);
 
-  const badKey = await k.req('PUT', '/v3/os-quota-sets/admin', { quota_set: { volumes: 5, bogus: 1, volumes_nosuchtype: 2 } });
+  const badKey = await k.req('PUT', '/v3/os-quota-sets/admin', {
+    quota_set: { volumes: 5, bogus: 1, volumes_nosuchtype: 2 },
+  });
   assert.equal(badKey.status, 400);
-  assert.deepEqual(badKey.body, { badRequest: { code: 400, message: 'Invalid input received: Bad key(s) in quota set: bogus, volumes_nosuchtype' } });
+  assert.deepEqual(badKey.body, {
+    badRequest: {
+      code: 400,
+      message: 'Invalid input received: Bad key(s) in quota set: bogus, volumes_nosuchtype',
+    },
+  });
 
   const below = await k.req('PUT', '/v3/os-quota-sets/admin', { quota_set: { gigabytes_gold: 2 } });
   assert.equal(below.status, 400);
   assert.deepEqual(below.body, {
-    badRequest: { code: 400, message: 'Quota gigabytes_gold limit must be equal or greater than existing resources. Current usage is 3 and the requested limit is 2.' },
+    badRequest: {
+      code: 400,
+      message:
+        'Quota gigabytes_gold limit must be equal or greater than existing resources. Current usage is 3 and the requested limit is 2.',
+    },
   });
 
   const negative = await k.req('PUT', '/v3/os-quota-sets/admin', { quota_set: { volumes: -2 } });
   assert.equal(negative.status, 400);
   assert.equal(negative.body.badRequest.message, 'volumes must be >= -1');
 
-  const ok = await k.req('PUT', '/v3/os-quota-sets/admin', { quota_set: { volumes: 4, gigabytes_gold: 3, per_volume_gigabytes: 1, snapshots: -1 } });
+  const ok = await k.req('PUT', '/v3/os-quota-sets/admin', {
+    quota_set: { volumes: 4, gigabytes_gold: 3, per_volume_gigabytes: 1, snapshots: -1 },
+  });
   assert.equal(ok.status, 200);
   // NOTE: the update answer has no `id`, as in Cinder.
   assert.deepEqual(ok.body, {
-    quota_set: { ...DEFAULTS, volumes: 4, snapshots: -1, per_volume_gigabytes: 1, volumes_gold: -1, gigabytes_gold: 3, snapshots_gold: -1 },
+    quota_set: {
+      ...DEFAULTS,
+      volumes: 4,
+      snapshots: -1,
+      per_volume_gigabytes: 1,
+      volumes_gold: -1,
+      gigabytes_gold: 3,
+      snapshots_gold: -1,
+    },
   });
   assert.equal((await k.req('GET', '/v3/limits')).body.limits.absolute.maxTotalVolumes, 4);
   // Other projects and the defaults are untouched.
@@ -131,8 +154,20 @@ test('limits: absolute limits and usage; admins may name another project from 3.
     },
   });
   assert.equal((await k.req('PUT', '/v3/os-quota-sets/other', { quota_set: { volumes: 3 } })).status, 200);
-  assert.equal((await k.req('GET', '/v3/limits?project_id=other', undefined, mv('3.39'))).body.limits.absolute.maxTotalVolumes, 3);
-  assert.equal((await k.req('GET', '/v3/limits?tenant_id=other', undefined, mv('3.39'))).body.limits.absolute.maxTotalVolumes, 3);
+  assert.equal(
+    (await k.req('GET', '/v3/limits?project_id=other', undefined, mv('3.39'))).body.limits.absolute
+      .maxTotalVolumes,
+    3,
+  );
+  assert.equal(
+    (await k.req('GET', '/v3/limits?tenant_id=other', undefined, mv('3.39'))).body.limits.absolute
+      .maxTotalVolumes,
+    3,
+  );
   // Before 3.39 the parameter is ignored: the caller's own project.
-  assert.equal((await k.req('GET', '/v3/limits?project_id=other', undefined, mv('3.38'))).body.limits.absolute.maxTotalVolumes, 10);
+  assert.equal(
+    (await k.req('GET', '/v3/limits?project_id=other', undefined, mv('3.38'))).body.limits.absolute
+      .maxTotalVolumes,
+    10,
+  );
 });

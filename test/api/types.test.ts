@@ -47,12 +47,21 @@ test('the seeded default type is listed, shown by id and as /types/default', asy
 
   const missing = await k.req('GET', '/v3/types/0b5a2e0c-0000-4000-8000-000000000000');
   assert.equal(missing.status, 404);
-  assert.deepEqual(missing.body, { itemNotFound: { code: 404, message: 'Volume type 0b5a2e0c-0000-4000-8000-000000000000 could not be found.' } });
+  assert.deepEqual(missing.body, {
+    itemNotFound: {
+      code: 404,
+      message: 'Volume type 0b5a2e0c-0000-4000-8000-000000000000 could not be found.',
+    },
+  });
 });
 
 test('create answers the new type; a duplicate name is 409; a bad body is 400', async (t) => {
   const k = await start(t);
-  const gold = await createType(k, { name: 'gold', description: 'fast', extra_specs: { volume_backend_name: 'file' } });
+  const gold = await createType(k, {
+    name: 'gold',
+    description: 'fast',
+    extra_specs: { volume_backend_name: 'file' },
+  });
   assert.match(gold.id, /^[0-9a-f-]{36}$/);
   assert.deepEqual(gold, {
     id: gold.id,
@@ -65,7 +74,9 @@ test('create answers the new type; a duplicate name is 409; a bad body is 400', 
 
   const dup = await k.req('POST', '/v3/types', { volume_type: { name: 'gold' } });
   assert.equal(dup.status, 409);
-  assert.deepEqual(dup.body, { conflictingRequest: { code: 409, message: 'Volume Type gold already exists.' } });
+  assert.deepEqual(dup.body, {
+    conflictingRequest: { code: 409, message: 'Volume Type gold already exists.' },
+  });
 
   const noName = await k.req('POST', '/v3/types', { volume_type: { description: 'x' } });
   assert.equal(noName.status, 400);
@@ -73,7 +84,10 @@ test('create answers the new type; a duplicate name is 409; a bad body is 400', 
 
   // Newest first, the seeded default last.
   const list = await k.req('GET', '/v3/types');
-  assert.deepEqual(list.body.volume_types.map((v: any) => v.name), ['gold', '__DEFAULT__']);
+  assert.deepEqual(
+    list.body.volume_types.map((v: any) => v.name),
+    ['gold', '__DEFAULT__'],
+  );
 });
 
 test('is_public filter: public (default), private only, all, and a bad value', async (t) => {
@@ -83,7 +97,8 @@ test('is_public filter: public (default), private only, all, and a bad value', a
   assert.equal(priv.is_public, false);
   assert.equal(priv['os-volume-type-access:is_public'], false);
 
-  const names = async (q: string) => (await k.req('GET', `/v3/types${q}`)).body.volume_types.map((v: any) => v.name).sort();
+  const names = async (q: string) =>
+    (await k.req('GET', `/v3/types${q}`)).body.volume_types.map((v: any) => v.name).sort();
   assert.deepEqual(await names(''), ['__DEFAULT__', 'pub']);
   assert.deepEqual(await names('?is_public=false'), ['priv']);
   assert.deepEqual(await names('?is_public=None'), ['__DEFAULT__', 'priv', 'pub']);
@@ -107,18 +122,33 @@ test('lists page with limit and marker, and an unknown marker is 404', async (t)
   await createType(k, { name: 'b' });
   // NOTE: sorted by name, so two types made in the same millisecond cannot swap places.
   const first = await k.req('GET', '/v3/types?limit=1&sort=name:desc');
-  assert.deepEqual(first.body.volume_types.map((v: any) => v.name), ['b']);
+  assert.deepEqual(
+    first.body.volume_types.map((v: any) => v.name),
+    ['b'],
+  );
   const next = first.body.volume_type_links[0];
   assert.equal(next.rel, 'next');
   const url = new URL(next.href);
   assert.equal(url.searchParams.get('marker'), first.body.volume_types[0].id);
   const second = await k.req('GET', `${url.pathname}${url.search}`);
-  assert.deepEqual(second.body.volume_types.map((v: any) => v.name), ['a']);
-  const third = await k.req('GET', `/v3/types?limit=1&sort=name:desc&marker=${second.body.volume_types[0].id}`);
-  assert.deepEqual(third.body.volume_types.map((v: any) => v.name), ['__DEFAULT__']);
+  assert.deepEqual(
+    second.body.volume_types.map((v: any) => v.name),
+    ['a'],
+  );
+  const third = await k.req(
+    'GET',
+    `/v3/types?limit=1&sort=name:desc&marker=${second.body.volume_types[0].id}`,
+  );
+  assert.deepEqual(
+    third.body.volume_types.map((v: any) => v.name),
+    ['__DEFAULT__'],
+  );
 
   const sorted = await k.req('GET', '/v3/types?sort=name:asc');
-  assert.deepEqual(sorted.body.volume_types.map((v: any) => v.name), ['__DEFAULT__', 'a', 'b']);
+  assert.deepEqual(
+    sorted.body.volume_types.map((v: any) => v.name),
+    ['__DEFAULT__', 'a', 'b'],
+  );
 
   const badKey = await k.req('GET', '/v3/types?sort=colour');
   assert.equal(badKey.status, 400);
@@ -126,7 +156,10 @@ test('lists page with limit and marker, and an unknown marker is 404', async (t)
 
   const gone = await k.req('GET', '/v3/types?marker=11111111-2222-4333-8444-555555555555');
   assert.equal(gone.status, 404);
-  assert.equal(gone.body.itemNotFound.message, 'Volume type 11111111-2222-4333-8444-555555555555 could not be found.');
+  assert.equal(
+    gone.body.itemNotFound.message,
+    'Volume type 11111111-2222-4333-8444-555555555555 could not be found.',
+  );
 });
 
 test('update renames (moving the per-type quota keys), rejects empty and clashing names', async (t) => {
@@ -136,9 +169,13 @@ test('update renames (moving the per-type quota keys), rejects empty and clashin
   const q = await k.req('PUT', '/v3/os-quota-sets/admin', { quota_set: { volumes_gold: 7 } });
   assert.equal(q.status, 200, q.text);
 
-  const renamed = await k.req('PUT', `/v3/types/${gold.id}`, { volume_type: { name: 'platinum', description: 'new' } });
+  const renamed = await k.req('PUT', `/v3/types/${gold.id}`, {
+    volume_type: { name: 'platinum', description: 'new' },
+  });
   assert.equal(renamed.status, 200);
-  assert.deepEqual(renamed.body, { volume_type: { id: gold.id, name: 'platinum', is_public: true, extra_specs: {}, description: 'new' } });
+  assert.deepEqual(renamed.body, {
+    volume_type: { id: gold.id, name: 'platinum', is_public: true, extra_specs: {}, description: 'new' },
+  });
   const quota = (await k.req('GET', '/v3/os-quota-sets/admin')).body.quota_set;
   assert.equal(quota.volumes_platinum, 7);
   assert.equal('volumes_gold' in quota, false);
@@ -148,7 +185,10 @@ test('update renames (moving the per-type quota keys), rejects empty and clashin
 
   const none = await k.req('PUT', `/v3/types/${gold.id}`, { volume_type: {} });
   assert.equal(none.status, 400);
-  assert.equal(none.body.badRequest.message, 'Specify volume type name, description, is_public or a combination thereof.');
+  assert.equal(
+    none.body.badRequest.message,
+    'Specify volume type name, description, is_public or a combination thereof.',
+  );
 
   const blank = await k.req('PUT', `/v3/types/${gold.id}`, { volume_type: { name: '   ' } });
   assert.equal(blank.status, 400);
@@ -158,7 +198,9 @@ test('update renames (moving the per-type quota keys), rejects empty and clashin
   assert.equal(clash.status, 409);
   assert.equal(clash.body.conflictingRequest.message, 'Volume Type silver already exists.');
 
-  const missing = await k.req('PUT', '/v3/types/0b5a2e0c-0000-4000-8000-000000000000', { volume_type: { name: 'x' } });
+  const missing = await k.req('PUT', '/v3/types/0b5a2e0c-0000-4000-8000-000000000000', {
+    volume_type: { name: 'x' },
+  });
   assert.equal(missing.status, 404);
 });
 
@@ -167,7 +209,10 @@ test('delete: unused type goes, default and in-use types are refused', async (t)
   const def = (await k.req('GET', '/v3/types/default')).body.volume_type;
   const refusedDefault = await k.req('DELETE', `/v3/types/${def.id}`);
   assert.equal(refusedDefault.status, 400);
-  assert.equal(refusedDefault.body.badRequest.message, `The volume type ${def.id} is a default volume type and cannot be deleted.`);
+  assert.equal(
+    refusedDefault.body.badRequest.message,
+    `The volume type ${def.id} is a default volume type and cannot be deleted.`,
+  );
 
   const used = await createType(k, { name: 'used' });
   const vol = await k.req('POST', '/v3/volumes', { volume: { size: 1, volume_type: 'used' } });
@@ -198,13 +243,19 @@ test('extra specs: list, add, show, update, delete, and their errors', async (t)
   const add = await k.req('POST', base, { extra_specs: { b: '2', 'capabilities:x': 'y' } });
   assert.equal(add.status, 200);
   assert.deepEqual(add.body, { extra_specs: { b: '2', 'capabilities:x': 'y' } });
-  assert.deepEqual((await k.req('GET', base)).body, { extra_specs: { a: '1', b: '2', 'capabilities:x': 'y' } });
+  assert.deepEqual((await k.req('GET', base)).body, {
+    extra_specs: { a: '1', b: '2', 'capabilities:x': 'y' },
+  });
   assert.deepEqual((await k.req('GET', `${base}/b`)).body, { b: '2' });
 
   const put = await k.req('PUT', `${base}/a`, { a: '10' });
   assert.equal(put.status, 200);
   assert.deepEqual(put.body, { a: '10' });
-  assert.deepEqual((await k.req('GET', `/v3/types/${gold.id}`)).body.volume_type.extra_specs, { a: '10', b: '2', 'capabilities:x': 'y' });
+  assert.deepEqual((await k.req('GET', `/v3/types/${gold.id}`)).body.volume_type.extra_specs, {
+    a: '10',
+    b: '2',
+    'capabilities:x': 'y',
+  });
 
   const mismatch = await k.req('PUT', `${base}/a`, { b: '3' });
   assert.equal(mismatch.status, 400);
@@ -217,18 +268,25 @@ test('extra specs: list, add, show, update, delete, and their errors', async (t)
   assert.equal(del.status, 202);
   const noKey = await k.req('GET', `${base}/b`);
   assert.equal(noKey.status, 404);
-  assert.deepEqual(noKey.body, { itemNotFound: { code: 404, message: `Volume Type ${gold.id} has no extra specs with key b.` } });
+  assert.deepEqual(noKey.body, {
+    itemNotFound: { code: 404, message: `Volume Type ${gold.id} has no extra specs with key b.` },
+  });
   const delAgain = await k.req('DELETE', `${base}/b`);
   assert.equal(delAgain.status, 404);
   assert.equal(delAgain.body.itemNotFound.message, `Volume Type ${gold.id} has no extra specs with key b.`);
 
-  const cache = await k.req('POST', base, { extra_specs: { multiattach: '<is> True', cacheable: '<is> True' } });
+  const cache = await k.req('POST', base, {
+    extra_specs: { multiattach: '<is> True', cacheable: '<is> True' },
+  });
   assert.equal(cache.status, 400);
   assert.equal(cache.body.badRequest.message, 'cacheable cannot be set with multiattach.');
 
   const noType = await k.req('GET', '/v3/types/0b5a2e0c-0000-4000-8000-000000000000/extra_specs');
   assert.equal(noType.status, 404);
-  assert.equal(noType.body.itemNotFound.message, 'Volume type 0b5a2e0c-0000-4000-8000-000000000000 could not be found.');
+  assert.equal(
+    noType.body.itemNotFound.message,
+    'Volume type 0b5a2e0c-0000-4000-8000-000000000000 could not be found.',
+  );
 });
 
 test('extra specs of a type that volumes use cannot change', async (t) => {

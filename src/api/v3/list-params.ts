@@ -6,14 +6,19 @@ import { BadRequest, InvalidInput } from '../../common/errors.js';
 import { takeListParams, type ListParams, type SortKeyMap } from '../common/pagination.js';
 
 /** `takeListParams`, answering bad sort keys and directions with Cinder's db-layer texts. */
-export function takeModelListParams(query: Record<string, string>, maxLimit: number, keys: SortKeyMap): ListParams {
+export function takeModelListParams(
+  query: Record<string, string>,
+  maxLimit: number,
+  keys: SortKeyMap,
+): ListParams {
   try {
     return takeListParams(query, maxLimit, keys);
   } catch (e) {
     if (e instanceof BadRequest && e.message.startsWith('Invalid sort direction')) {
       throw new InvalidInput("Unknown sort direction, must be 'desc' or 'asc'.");
     }
-    if (e instanceof BadRequest && e.message.startsWith('Invalid input received: Invalid sort key')) throw new InvalidInput('Invalid sort key');
+    if (e instanceof BadRequest && e.message.startsWith('Invalid input received: Invalid sort key'))
+      throw new InvalidInput('Invalid sort key');
     throw e;
   }
 }

@@ -17,8 +17,18 @@ import { isAscii } from './query-params.js';
 
 /** Columns of `messages` a list may be filtered or sorted by. */
 const MESSAGE_COLUMNS = [
-  'id', 'project_id', 'request_id', 'resource_type', 'resource_uuid', 'event_id', 'message_level',
-  'created_at', 'updated_at', 'deleted_at', 'deleted', 'expires_at',
+  'id',
+  'project_id',
+  'request_id',
+  'resource_type',
+  'resource_uuid',
+  'event_id',
+  'message_level',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'deleted',
+  'expires_at',
 ] as const;
 /** Filter keys a non-admin may use (`resource_filters.json`, resource `message`). */
 const USER_FILTERS = ['resource_uuid', 'resource_type', 'event_id', 'request_id', 'message_level'];
@@ -27,18 +37,31 @@ const USER_FILTERS = ['resource_uuid', 'resource_type', 'event_id', 'request_id'
  * Turns query filters into list filters. Keys naming no attribute of Cinder's message model give
  * an empty list (null), as Cinder's `is_valid_model_filters` does.
  */
-function messageFilters(ctx: RequestContext, query: Record<string, string>, version: FastifyRequest['kindling']['version']): MessageListFilters | null {
+function messageFilters(
+  ctx: RequestContext,
+  query: Record<string, string>,
+  version: FastifyRequest['kindling']['version'],
+): MessageListFilters | null {
   if (version.gte('3.31') && Object.keys(query).some((k) => !isAscii(k))) {
     throw new BadRequest('Filter keys can only contain ASCII characters.');
   }
   if (version.gte('3.31') && !ctx.isAdmin) {
     const like = version.gte('3.34');
-    const bad = Object.keys(query).filter((k) => !(USER_FILTERS.includes(k) || (like && k.endsWith('~') && USER_FILTERS.includes(k.slice(0, -1)))));
+    const bad = Object.keys(query).filter(
+      (k) =>
+        !(USER_FILTERS.includes(k) || (like && k.endsWith('~') && USER_FILTERS.includes(k.slice(0, -1)))),
+    );
     const reported = bad.filter((k) => k !== 'all_tenants');
-    if (reported.length) throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
+    if (reported.length)
+      throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
     delete query.all_tenants;
   }
-  const f: MessageListFilters = { projectId: ctx.isAdmin ? null : ctx.projectId, columns: {}, like: {}, eventIdPatterns: [] };
+  const f: MessageListFilters = {
+    projectId: ctx.isAdmin ? null : ctx.projectId,
+    columns: {},
+    like: {},
+    eventIdPatterns: [],
+  };
   for (const [key, value] of Object.entries(query)) {
     const isLike = key.endsWith('~');
     const col = isLike ? key.replace(/~+$/, '') : key;
@@ -83,10 +106,21 @@ export function messageRoutes(deps: ApiDeps) {
         filters = messageFilters(ctx, query, version);
       }
       const rows = filters
-        ? await messageList(db, filters, params ? { marker: params.marker, limit: params.limit, offset: params.offset, sort: params.sort } : {})
+        ? await messageList(
+            db,
+            filters,
+            params
+              ? { marker: params.marker, limit: params.limit, offset: params.offset, sort: params.sort }
+              : {},
+          )
         : [];
       const body: Record<string, unknown> = { messages: rows.map((m) => messageView(m, links)) };
-      const next = collectionLinks(rows, params ?? { limit: maxLimit, limitGiven: false, marker: null, offset: null, sort: [] }, `${links.baseUrl}${req.url}`, 'messages');
+      const next = collectionLinks(
+        rows,
+        params ?? { limit: maxLimit, limitGiven: false, marker: null, offset: null, sort: [] },
+        `${links.baseUrl}${req.url}`,
+        'messages',
+      );
       if (next) body.messages_links = next;
       return body;
     });

@@ -8,10 +8,15 @@ const BOOL_WORDS = new Set(['1', 't', 'true', 'on', 'y', 'yes', '0', 'f', 'false
  * Cinder's `utils.get_bool_param`: the parameter as a strict boolean (absent → `defaultValue`);
  * anything else is 400 `Value '<v>' for '<name>' is not a boolean.`
  */
-export function getBoolParam(name: string, query: Readonly<Record<string, string>>, defaultValue = false): boolean {
+export function getBoolParam(
+  name: string,
+  query: Readonly<Record<string, string>>,
+  defaultValue = false,
+): boolean {
   const value = query[name];
   if (value === undefined) return defaultValue;
-  if (!BOOL_WORDS.has(value.trim().toLowerCase())) throw new InvalidParameterValue(`Value '${value}' for '${name}' is not a boolean.`);
+  if (!BOOL_WORDS.has(value.trim().toLowerCase()))
+    throw new InvalidParameterValue(`Value '${value}' for '${name}' is not a boolean.`);
   return boolFromString(value, true);
 }
 

@@ -28,7 +28,8 @@ export function quotaSetRoutes(deps: ApiDeps) {
       const usage = 'usage' in query ? getBoolParam('usage', query) : false;
       const all = await quotas.projectQuotas(project);
       const out: Record<string, unknown> = {};
-      for (const [name, q] of Object.entries(all)) out[name] = usage ? { limit: q.limit, in_use: q.in_use, reserved: q.reserved } : q.limit;
+      for (const [name, q] of Object.entries(all))
+        out[name] = usage ? { limit: q.limit, in_use: q.in_use, reserved: q.reserved } : q.limit;
       out.id = project;
       return { quota_set: out };
     });
@@ -45,7 +46,10 @@ export function quotaSetRoutes(deps: ApiDeps) {
       const project = projectOf(req);
       validateUpdateQuotaSet(req.body, new Set(await quotas.resourceNames()));
       authorize(ctx, 'volume_extension:quotas:update', project);
-      if (project.length > 255) throw new BadRequest(`Invalid input received: quota_set_name has ${project.length} characters, more than 255.`);
+      if (project.length > 255)
+        throw new BadRequest(
+          `Invalid input received: quota_set_name has ${project.length} characters, more than 255.`,
+        );
       const current = await quotas.projectQuotas(project);
       const body = (req.body as { quota_set: Record<string, unknown> }).quota_set;
       const limits: Record<string, number> = {};

@@ -25,12 +25,14 @@ export function schedulerStatsRoutes(deps: ApiDeps) {
       const filters: Record<string, unknown> = { ...query };
       delete filters.detail;
       if (version.gte('3.31')) {
-        if (Object.keys(filters).some((k) => !isAscii(k))) throw new BadRequest('Filter keys can only contain ASCII characters.');
+        if (Object.keys(filters).some((k) => !isAscii(k)))
+          throw new BadRequest('Filter keys can only contain ASCII characters.');
         // NOTE: pools are checked against the allowed filters even for admins.
         const bad = Object.keys(filters).filter((k) => !POOL_FILTERS.includes(k));
         if (bad.includes('all_tenants')) delete filters.all_tenants;
         const reported = bad.filter((k) => k !== 'all_tenants');
-        if (reported.length) throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
+        if (reported.length)
+          throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
       } else if (!version.gte('3.28')) {
         for (const k of Object.keys(filters)) delete filters[k];
       }

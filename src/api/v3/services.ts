@@ -7,14 +7,24 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../app.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
-import { InvalidInput, NotImplementedYet, ServiceNotFoundOnHost, ValidationError } from '../../common/errors.js';
+import {
+  InvalidInput,
+  NotImplementedYet,
+  ServiceNotFoundOnHost,
+  ValidationError,
+} from '../../common/errors.js';
 import { pythonRepr } from '../../common/strutils.js';
 import { serviceFind, serviceIsUp, serviceSetDisabled } from '../../db/api/services.js';
 import { compileSchema, cinderDetail } from '../validation/index.js';
 import { serviceView } from '../views/services.js';
 
 /** Cinder's `parameter_types.cinder_host`. */
-const cinderHost = { type: ['string', 'null'], minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9-._#@:/+\\[\\]]*$' } as const;
+const cinderHost = {
+  type: ['string', 'null'],
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[a-zA-Z0-9-._#@:/+\\[\\]]*$',
+} as const;
 
 /** Cinder's `os_services.enable_and_disable` schema. */
 const enableAndDisable = {
@@ -32,7 +42,10 @@ const enableAndDisable = {
 /** `os_services.disable_log_reason`; its `disabled_reason` format is checked in {@link checkDisabledReason}. */
 const disableLogReason = {
   ...enableAndDisable,
-  properties: { ...enableAndDisable.properties, disabled_reason: { type: 'string', minLength: 1, maxLength: 255 } },
+  properties: {
+    ...enableAndDisable.properties,
+    disabled_reason: { type: 'string', minLength: 1, maxLength: 255 },
+  },
 } as const;
 
 const validateEnableDisable = compileSchema(enableAndDisable);
@@ -44,11 +57,24 @@ function checkDisabledReason(body: Record<string, unknown>): void {
   if (typeof value !== 'string' || value === '') return;
   const n = [...value.trim()].length;
   if (n >= 1 && n <= 255) return;
-  throw new ValidationError(cinderDetail({ message: `${pythonRepr(value)} is not a 'disabled_reason'`, path: ['disabled_reason'], instance: value }));
+  throw new ValidationError(
+    cinderDetail({
+      message: `${pythonRepr(value)} is not a 'disabled_reason'`,
+      path: ['disabled_reason'],
+      instance: value,
+    }),
+  );
 }
 
 /** Actions of Cinder's `update` that Kindling cannot serve yet, with the version they start at. */
-const UNSUPPORTED: Readonly<Record<string, string>> = { freeze: '3.0', thaw: '3.0', failover_host: '3.0', failover: '3.26', 'set-log': '3.32', 'get-log': '3.32' };
+const UNSUPPORTED: Readonly<Record<string, string>> = {
+  freeze: '3.0',
+  thaw: '3.0',
+  failover_host: '3.0',
+  failover: '3.26',
+  'set-log': '3.32',
+  'get-log': '3.32',
+};
 
 /** Route group for `/os-services`. */
 export function serviceRoutes(deps: ApiDeps) {
@@ -74,7 +100,11 @@ export function serviceRoutes(deps: ApiDeps) {
       const rows = await serviceFind(db, { host: q.host ?? null, binary: q.binary ?? null });
       const backendState = version.gte('3.49') ? await backendStates(req) : new Map<string, string>();
       const now = Date.now();
-      return { services: rows.map((s) => serviceView(s, { version, up: serviceIsUp(s, downTime, now), backendState, now })) };
+      return {
+        services: rows.map((s) =>
+          serviceView(s, { version, up: serviceIsUp(s, downTime, now), backendState, now }),
+        ),
+      };
     });
 
     app.put('/os-services/:action', async (req) => {
@@ -105,7 +135,12 @@ export function serviceRoutes(deps: ApiDeps) {
       const binaryKey = binary || service;
       const [svc] = await serviceFind(db, { host, binary: binaryKey });
       if (!svc) throw new ServiceNotFoundOnHost(binaryKey, host);
-      await serviceSetDisabled(db, svc.id, disabled, 'disabled_reason' in out ? (out.disabled_reason as string | null) : undefined);
+      await serviceSetDisabled(
+        db,
+        svc.id,
+        disabled,
+        'disabled_reason' in out ? (out.disabled_reason as string | null) : undefined,
+      );
       return { ...out, host, service, binary, status: disabled ? 'disabled' : 'enabled' };
     });
   };

@@ -8,7 +8,11 @@ import { state } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
 import { BadRequest, VolumeTypeExtraSpecsNotFound } from '../../common/errors.js';
-import { volumeTypeExtraSpecsDelete, volumeTypeExtraSpecsUpdate, volumeTypeInUse } from '../../db/api/volume-types.js';
+import {
+  volumeTypeExtraSpecsDelete,
+  volumeTypeExtraSpecsUpdate,
+  volumeTypeInUse,
+} from '../../db/api/volume-types.js';
 import { getVolumeType } from '../../volume/volume-types.js';
 import { validateCreateExtraSpecs, validateUpdateExtraSpec } from '../schemas/index.js';
 import { visibleExtraSpecs } from '../views/types.js';
@@ -31,13 +35,20 @@ export function typeExtraSpecsRoutes(deps: ApiDeps) {
   function checkCacheable(specs: Record<string, string>, existing: Record<string, string>): void {
     const multi = specs.multiattach === IS_TRUE;
     const cache = specs.cacheable === IS_TRUE;
-    if ((multi && existing.cacheable === IS_TRUE) || (cache && existing.multiattach === IS_TRUE) || (multi && cache)) {
+    if (
+      (multi && existing.cacheable === IS_TRUE) ||
+      (cache && existing.multiattach === IS_TRUE) ||
+      (multi && cache)
+    ) {
       throw new BadRequest('cacheable cannot be set with multiattach.');
     }
   }
 
   async function notify(ctx: RequestContext, event: string, payload: Record<string, unknown>): Promise<void> {
-    await deps.core.notifier.notify(`volumeTypeExtraSpecs.${deps.core.config.DEFAULT.host}`, event, { ...payload, request_id: ctx.requestId });
+    await deps.core.notifier.notify(`volumeTypeExtraSpecs.${deps.core.config.DEFAULT.host}`, event, {
+      ...payload,
+      request_id: ctx.requestId,
+    });
   }
 
   return async (app: FastifyInstance) => {
@@ -91,7 +102,8 @@ export function typeExtraSpecsRoutes(deps: ApiDeps) {
       await checkType(ctx, typeId);
       authorize(ctx, 'volume_extension:types_extra_specs:delete');
       await allowUpdate(typeId);
-      if (!(await volumeTypeExtraSpecsDelete(db, typeId, key))) throw new VolumeTypeExtraSpecsNotFound(typeId, key);
+      if (!(await volumeTypeExtraSpecsDelete(db, typeId, key)))
+        throw new VolumeTypeExtraSpecsNotFound(typeId, key);
       await notify(ctx, 'volume_type_extra_specs.delete', { type_id: typeId, id: key });
       return reply.code(202).send();
     });

@@ -7,7 +7,12 @@ import type { ApiDeps } from '../app.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
-import { BadRequest, InternalError, VolumeTypeDefaultMisconfiguredError, VolumeTypeExists } from '../../common/errors.js';
+import {
+  BadRequest,
+  InternalError,
+  VolumeTypeDefaultMisconfiguredError,
+  VolumeTypeExists,
+} from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
 import { newUuid } from '../../common/uuid.js';
 import type { Db } from '../../db/api/common.js';
@@ -35,7 +40,17 @@ import { isAscii } from './query-params.js';
 type Body = Record<string, unknown>;
 
 /** Columns of `volume_types` a list may be filtered or sorted by. */
-const TYPE_COLUMNS = ['id', 'name', 'description', 'is_public', 'qos_specs_id', 'created_at', 'updated_at', 'deleted_at', 'deleted'] as const;
+const TYPE_COLUMNS = [
+  'id',
+  'name',
+  'description',
+  'is_public',
+  'qos_specs_id',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'deleted',
+] as const;
 /** Model attributes Cinder accepts as filter keys (relationships included). */
 const TYPE_FILTER_KEYS = new Set<string>([...TYPE_COLUMNS, 'extra_specs', 'projects', 'qos_specs']);
 
@@ -56,7 +71,9 @@ function parseSpecsFilter(raw: string): Record<string, string> | null {
     try {
       const v: unknown = JSON.parse(text);
       if (v && typeof v === 'object' && !Array.isArray(v)) {
-        return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
+        return Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]),
+        );
       }
       return null;
     } catch {
@@ -73,13 +90,20 @@ async function destroyType(db: Db, defaultName: string, t: VolumeTypeRecord): Pr
   const conf = await volumeTypeGetByName(db, defaultName);
   if (!conf) throw new VolumeTypeDefaultMisconfiguredError(defaultName);
   if (conf.id === t.id) throw new BadRequest(isDefault);
-  if ((await volumeTypeCount(db)) <= 1) throw new BadRequest(`The volume type ${t.id} is the only currently defined volume type and cannot be deleted.`);
+  if ((await volumeTypeCount(db)) <= 1)
+    throw new BadRequest(
+      `The volume type ${t.id} is the only currently defined volume type and cannot be deleted.`,
+    );
   if (await volumeTypeInUse(db, t.id)) throw new BadRequest('Target volume type is still in use.');
   await volumeTypeDestroy(db, t.id);
 }
 
 /** Filters of a type list from what is left of the query (Cinder's `_get_volume_types`). */
-function typeFilters(req: FastifyRequest, ctx: RequestContext, query: Record<string, string>): VolumeTypeListFilters | null {
+function typeFilters(
+  req: FastifyRequest,
+  ctx: RequestContext,
+  query: Record<string, string>,
+): VolumeTypeListFilters | null {
   const s = state(req);
   const filters = { ...query };
   if (s.version.gte('3.52') && Object.keys(filters).some((k) => !isAscii(k))) {
@@ -88,7 +112,8 @@ function typeFilters(req: FastifyRequest, ctx: RequestContext, query: Record<str
   if (!ctx.isAdmin) {
     const allowed = s.version.gte('3.52') ? ['is_public', 'extra_specs'] : ['is_public'];
     const bad = Object.keys(filters).filter((k) => !allowed.includes(k) && k !== 'all_tenants');
-    if (s.version.gte('3.52') && bad.length) throw new BadRequest(`Invalid filters ${bad.join(',')} are found in query options.`);
+    if (s.version.gte('3.52') && bad.length)
+      throw new BadRequest(`Invalid filters ${bad.join(',')} are found in query options.`);
     for (const k of Object.keys(filters)) if (!allowed.includes(k)) delete filters[k];
   }
   const isPublic = ctx.isAdmin ? parseIsPublic(queryOf(req).is_public) : true;
@@ -98,7 +123,13 @@ function typeFilters(req: FastifyRequest, ctx: RequestContext, query: Record<str
     extraSpecs = parseSpecsFilter(filters.extra_specs);
     // NOTE: Cinder fails with an unhandled error when the value is not a dict.
     if (!extraSpecs) throw new InternalError('extra_specs filter is not a dict');
-    if (!ctx.isAdmin && Object.keys(extraSpecs).some((k) => !['RESKEY:availability_zones', 'multiattach', 'replication_enabled'].includes(k))) return null;
+    if (
+      !ctx.isAdmin &&
+      Object.keys(extraSpecs).some(
+        (k) => !['RESKEY:availability_zones', 'multiattach', 'replication_enabled'].includes(k),
+      )
+    )
+      return null;
     delete filters.extra_specs;
   }
   // NOTE: Cinder answers an empty list when a filter names no attribute of the type model.
@@ -117,7 +148,10 @@ export function typeRoutes(deps: ApiDeps) {
   const cfg = deps.core.config.DEFAULT;
 
   const notify = (ctx: RequestContext, event: string, t: VolumeTypeRecord) =>
-    deps.core.notifier.notify(`volumeType.${cfg.host}`, event, { volume_types: { ...volumeTypeManageView(t) }, request_id: ctx.requestId });
+    deps.core.notifier.notify(`volumeType.${cfg.host}`, event, {
+      volume_types: { ...volumeTypeManageView(t) },
+      request_id: ctx.requestId,
+    });
 
   return async (app: FastifyInstance) => {
     app.get('/types', async (req) => {
@@ -126,8 +160,17 @@ export function typeRoutes(deps: ApiDeps) {
       const query = queryOf(req);
       const params = takeModelListParams(query, cfg.osapi_max_limit, columnSortKeys(TYPE_COLUMNS));
       const filters = typeFilters(req, ctx, query);
-      const types = filters ? await volumeTypeList(db, filters, { marker: params.marker, limit: params.limit, offset: params.offset, sort: params.sort }) : [];
-      const body: Record<string, unknown> = { volume_types: types.map((t) => withTypeAccess(ctx, volumeTypeView(ctx, t), t)) };
+      const types = filters
+        ? await volumeTypeList(db, filters, {
+            marker: params.marker,
+            limit: params.limit,
+            offset: params.offset,
+            sort: params.sort,
+          })
+        : [];
+      const body: Record<string, unknown> = {
+        volume_types: types.map((t) => withTypeAccess(ctx, volumeTypeView(ctx, t), t)),
+      };
       const next = collectionLinks(types, params, `${links.baseUrl}${req.url}`, 'types');
       if (next) body.volume_type_links = next;
       return body;
@@ -175,7 +218,8 @@ export function typeRoutes(deps: ApiDeps) {
       const vt = (req.body as Body).volume_type as Body;
       const name = (vt.name ?? null) as string | null;
       const description = (vt.description ?? null) as string | null;
-      const isPublic = vt.is_public === undefined || vt.is_public === null ? null : boolFromString(vt.is_public, true);
+      const isPublic =
+        vt.is_public === undefined || vt.is_public === null ? null : boolFromString(vt.is_public, true);
       if (name && name.trim().length === 0) throw new BadRequest('Volume type name can not be empty.');
       if (name === null && description === null && isPublic === null) {
         throw new BadRequest('Specify volume type name, description, is_public or a combination thereof.');

@@ -3,5 +3,7 @@ import type { AvailabilityZone } from '../../volume/availability-zones.js';
 
 /** `{availabilityZoneInfo: [{zoneName, zoneState: {available}}]}`. */
 export function availabilityZonesView(zones: readonly AvailabilityZone[]): Record<string, unknown> {
-  return { availabilityZoneInfo: zones.map((z) => ({ zoneName: z.name, zoneState: { available: z.available } })) };
+  return {
+    availabilityZoneInfo: zones.map((z) => ({ zoneName: z.name, zoneState: { available: z.available } })),
+  };
 }

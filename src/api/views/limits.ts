@@ -20,7 +20,10 @@ const USED_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** `{limits: {rate: [], absolute: {...}}}`; `withUsed` adds the `total*Used` counters. */
-export function limitsView(quotas: Readonly<Record<string, QuotaUsage>>, withUsed: boolean): Record<string, unknown> {
+export function limitsView(
+  quotas: Readonly<Record<string, QuotaUsage>>,
+  withUsed: boolean,
+): Record<string, unknown> {
   const absolute: Record<string, number> = {};
   for (const [resource, name] of Object.entries(LIMIT_NAMES)) {
     const q = quotas[resource];

@@ -16,7 +16,8 @@ export function poolsView(pools: readonly PoolEntry[], detail: boolean): Record<
     pools: pools.map((p) => {
       let capabilities = p.capabilities ?? null;
       const protocol = capabilities?.storage_protocol;
-      if (capabilities && Array.isArray(protocol)) capabilities = { ...capabilities, storage_protocol: protocol[0] };
+      if (capabilities && Array.isArray(protocol))
+        capabilities = { ...capabilities, storage_protocol: protocol[0] };
       return { name: p.name, capabilities };
     }),
   };
