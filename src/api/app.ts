@@ -42,8 +42,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   // NOTE: Cinder parses any body as JSON; a body that is not JSON is `Malformed request body`.
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
-    const ct = String(req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-    if (ct && ct !== 'application/json' && !ct.endsWith('+json') && ct !== 'text/plain') return done(new UnsupportedMediaType(), undefined);
+    const ct = String(req.headers['content-type'] ?? 'application/json')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (ct && ct !== 'application/json' && !ct.endsWith('+json') && ct !== 'text/plain')
+      return done(new UnsupportedMediaType(), undefined);
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     try {
@@ -61,7 +65,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, req, reply) => sendFault(req, reply, err));
   app.setNotFoundHandler((req, reply) => sendFault(req, reply, new ItemNotFound()));
 
-  const versions = (status: number) => async (req: FastifyRequest, reply: FastifyReply) => reply.code(status).send(versionsDocument(baseUrlOf(req)));
+  const versions = (status: number) => async (req: FastifyRequest, reply: FastifyReply) =>
+    reply.code(status).send(versionsDocument(baseUrlOf(req)));
   app.get('/', versions(300));
   app.get('/v3', versions(200));
   app.get('/healthcheck', async (_req, reply) => reply.type('text/plain').send('OK'));
@@ -83,7 +88,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       const urlProject = (req.params as { project_id?: string }).project_id ?? null;
       req.kindling = { ctx, version, links: { baseUrl: baseUrlOf(req), urlProject } };
       if (urlProject !== null) {
-        if (!new RegExp(`^(?:${deps.core.config.DEFAULT.project_id_regex})$`).test(urlProject)) throw new ItemNotFound();
+        if (!new RegExp(`^(?:${deps.core.config.DEFAULT.project_id_regex})$`).test(urlProject))
+          throw new ItemNotFound();
         if (ctx.projectId !== urlProject) throw new BadRequest('Malformed request url');
       }
       return undefined;
@@ -101,10 +107,11 @@ function sendFault(req: FastifyRequest, reply: FastifyReply, err: unknown): Fast
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') fault = faultBody(413, 'Request is too large.');
     else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') fault = faultBody(415, 'Unsupported Content-Type');
-    else if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) fault = faultBody(e.statusCode, e.message ?? 'Bad request');
+    else if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+      fault = faultBody(e.statusCode, e.message ?? 'Bad request');
     else {
       req.log?.error?.({ err }, 'unhandled error');
-      // eslint-disable-next-line no-console
+
       if (process.env.KINDLING_DEBUG_ERRORS) console.error(err);
       fault = errorToFault(err);
     }

@@ -14,7 +14,9 @@ export function versionsDocument(baseUrl: string): Record<string, unknown> {
           { rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/' },
           { rel: 'self', href: `${baseUrl}/v3/` },
         ],
-        'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }],
+        'media-types': [
+          { base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' },
+        ],
       },
     ],
   };

@@ -8,7 +8,9 @@ import { loadConfig } from '../config/index.js';
 import { startEmbedded } from '../service/embedded.js';
 
 const program = new Command();
-program.name('kindling').description('Block storage service compatible with OpenStack Cinder (Block Storage API v3)');
+program
+  .name('kindling')
+  .description('Block storage service compatible with OpenStack Cinder (Block Storage API v3)');
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -22,13 +24,24 @@ program
     const host = config.DEFAULT.osapi_volume_listen;
     const port = config.DEFAULT.osapi_volume_listen_port;
     await k.app.listen({ host, port });
-    k.core.log.info({ host, port, backends: Object.keys(config.backends), database: config.database.connection.replace(/\/\/[^@]*@/, '//***@') }, 'Kindling is serving');
+    k.core.log.info(
+      {
+        host,
+        port,
+        backends: Object.keys(config.backends),
+        database: config.database.connection.replace(/\/\/[^@]*@/, '//***@'),
+      },
+      'Kindling is serving',
+    );
     let closing = false;
     const shutdown = (signal: string) => {
       if (closing) return;
       closing = true;
       k.core.log.info({ signal }, 'shutting down');
-      void k.close().then(() => process.exit(0), () => process.exit(1));
+      void k.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -260,9 +260,7 @@ export class UnsupportedMediaType extends CinderError {
 export class VolumeTypeDefaultMisconfiguredError extends CinderError {
   override readonly code: number = 500;
   constructor(name: string) {
-    super(
-      `The request cannot be fulfilled as the default volume type ${name} cannot be found.`,
-    );
+    super(`The request cannot be fulfilled as the default volume type ${name} cannot be found.`);
   }
 }
 

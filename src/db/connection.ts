@@ -26,7 +26,8 @@ export function parseConnectionUrl(url: string): { dialect: DialectName; target:
     const path = rest.startsWith('/') ? rest.slice(1) : rest;
     return { dialect: 'sqlite', target: path === '' ? ':memory:' : path };
   }
-  if (scheme === 'postgresql' || scheme === 'postgres') return { dialect: 'postgres', target: `postgresql://${rest}` };
+  if (scheme === 'postgresql' || scheme === 'postgres')
+    return { dialect: 'postgres', target: `postgresql://${rest}` };
   if (scheme === 'mysql' || scheme === 'mariadb') return { dialect: 'mysql', target: `mysql://${rest}` };
   throw new Error(`Unsupported database engine in [database] connection: ${scheme}`);
 }

@@ -21,7 +21,14 @@ export class MessageApi {
   async create(
     ctx: RequestContext,
     action: MessageAction,
-    opts: { resourceType: ResourceType; resourceUuid: string | null; projectId?: string | null; error?: unknown; detail?: MessageDetail; level?: string },
+    opts: {
+      resourceType: ResourceType;
+      resourceUuid: string | null;
+      projectId?: string | null;
+      error?: unknown;
+      detail?: MessageDetail;
+      level?: string;
+    },
   ): Promise<string | null> {
     const detail = detailFor(opts.error, opts.detail);
     const projectId = opts.projectId ?? ctx.projectId;
@@ -51,7 +58,10 @@ export class MessageApi {
 
   /** Deletes messages past `expires_at` (the periodic reaper). Returns how many. */
   async cleanupExpired(now = new Date()): Promise<number> {
-    const res = await this.#db.deleteFrom('messages').where('expires_at', '<', formatTimestamp(now)).executeTakeFirst();
+    const res = await this.#db
+      .deleteFrom('messages')
+      .where('expires_at', '<', formatTimestamp(now))
+      .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 }

@@ -30,8 +30,20 @@ export class Notifier {
     this.#onError = onError;
   }
 
-  async notify(publisherId: string, eventType: string, payload: Record<string, unknown>, priority: Notification['priority'] = 'INFO'): Promise<void> {
-    const n: Notification = { message_id: randomUUID(), publisher_id: publisherId, event_type: eventType, priority, payload, timestamp: osloTimestamp() };
+  async notify(
+    publisherId: string,
+    eventType: string,
+    payload: Record<string, unknown>,
+    priority: Notification['priority'] = 'INFO',
+  ): Promise<void> {
+    const n: Notification = {
+      message_id: randomUUID(),
+      publisher_id: publisherId,
+      event_type: eventType,
+      priority,
+      payload,
+      timestamp: osloTimestamp(),
+    };
     for (const s of this.#sinks) {
       try {
         await s.send(n);

@@ -25,7 +25,12 @@ export function overQuotaToError(e: OverQuota, deltas: Record<string, number>): 
   const consumed = (r: string) => (e.usages[r]?.in_use ?? 0) + (e.usages[r]?.reserved ?? 0);
   for (const over of [...e.overs].sort()) {
     if (over.includes('gigabytes')) {
-      return new VolumeSizeExceedsAvailableQuota(over, deltas[over] ?? 0, e.quotas[over] ?? 0, consumed(over));
+      return new VolumeSizeExceedsAvailableQuota(
+        over,
+        deltas[over] ?? 0,
+        e.quotas[over] ?? 0,
+        consumed(over),
+      );
     }
     if (over.includes('snapshots')) return new SnapshotLimitExceeded(e.quotas[over] ?? 0, over);
     if (over.includes('volumes')) return new VolumeLimitExceeded(e.quotas[over] ?? 0, over);

@@ -11,11 +11,19 @@ import { VolumeSizeExceedsLimit } from '../common/errors.js';
  * Sets new `reserved`/`in_use` values on several usage rows in one statement
  * (`SET col = CASE id WHEN … END`), so a reservation costs one write, not one per resource.
  */
-async function updateUsages(db: Db, values: Map<number, { reserved?: number; in_use?: number }>, now: string): Promise<void> {
+async function updateUsages(
+  db: Db,
+  values: Map<number, { reserved?: number; in_use?: number }>,
+  now: string,
+): Promise<void> {
   if (values.size === 0) return;
   const column = (name: 'reserved' | 'in_use') => {
-    const whens = [...values].filter(([, v]) => v[name] !== undefined).map(([id, v]) => sql`WHEN ${id} THEN ${v[name]!}`);
-    return whens.length ? sql<number>`CASE id ${sql.join(whens, sql` `)} ELSE ${sql.ref(name)} END` : sql<number>`${sql.ref(name)}`;
+    const whens = [...values]
+      .filter(([, v]) => v[name] !== undefined)
+      .map(([id, v]) => sql`WHEN ${id} THEN ${v[name]!}`);
+    return whens.length
+      ? sql<number>`CASE id ${sql.join(whens, sql` `)} ELSE ${sql.ref(name)} END`
+      : sql<number>`${sql.ref(name)}`;
   };
   await db
     .updateTable('quota_usages')
@@ -55,7 +63,12 @@ export class QuotaEngine {
 
   /** Every resource name that exists now: the fixed ones plus per-type keys of every live type. */
   async resourceNames(db: Db = this.#h.db): Promise<string[]> {
-    const types = await db.selectFrom('volume_types').select('name').where('deleted', '=', 0).orderBy('name').execute();
+    const types = await db
+      .selectFrom('volume_types')
+      .select('name')
+      .where('deleted', '=', 0)
+      .orderBy('name')
+      .execute();
     return [...RESERVABLE_RESOURCES, ...ABSOLUTE_RESOURCES, ...types.flatMap((t) => perTypeKeys(t.name))];
   }
 
@@ -65,7 +78,12 @@ export class QuotaEngine {
     const out: Record<string, number> = {};
     for (const n of names) out[n] = this.#opts.defaults[n] ?? -1;
     if (this.#opts.use_default_quota_class) {
-      const rows = await db.selectFrom('quota_classes').select(['resource', 'hard_limit']).where('class_name', '=', 'default').where('deleted', '=', 0).execute();
+      const rows = await db
+        .selectFrom('quota_classes')
+        .select(['resource', 'hard_limit'])
+        .where('class_name', '=', 'default')
+        .where('deleted', '=', 0)
+        .execute();
       for (const r of rows) if (r.resource in out) out[r.resource] = r.hard_limit;
     }
     return out;
@@ -75,13 +93,26 @@ export class QuotaEngine {
   async projectQuotas(projectId: string, db: Db = this.#h.db): Promise<Record<string, QuotaUsage>> {
     const limits = await this.defaults(db);
     const [rows, usages] = await Promise.all([
-      db.selectFrom('quotas').select(['resource', 'hard_limit', 'allocated']).where('project_id', '=', projectId).where('deleted', '=', 0).execute(),
-      db.selectFrom('quota_usages').select(['resource', 'in_use', 'reserved']).where('project_id', '=', projectId).where('deleted', '=', 0).execute(),
+      db
+        .selectFrom('quotas')
+        .select(['resource', 'hard_limit', 'allocated'])
+        .where('project_id', '=', projectId)
+        .where('deleted', '=', 0)
+        .execute(),
+      db
+        .selectFrom('quota_usages')
+        .select(['resource', 'in_use', 'reserved'])
+        .where('project_id', '=', projectId)
+        .where('deleted', '=', 0)
+        .execute(),
     ]);
     const out: Record<string, QuotaUsage> = {};
-    for (const [name, limit] of Object.entries(limits)) out[name] = { limit, in_use: 0, reserved: 0, allocated: 0 };
-    for (const r of rows) if (out[r.resource]) Object.assign(out[r.resource]!, { limit: r.hard_limit, allocated: r.allocated });
-    for (const u of usages) if (out[u.resource]) Object.assign(out[u.resource]!, { in_use: u.in_use, reserved: u.reserved });
+    for (const [name, limit] of Object.entries(limits))
+      out[name] = { limit, in_use: 0, reserved: 0, allocated: 0 };
+    for (const r of rows)
+      if (out[r.resource]) Object.assign(out[r.resource]!, { limit: r.hard_limit, allocated: r.allocated });
+    for (const u of usages)
+      if (out[u.resource]) Object.assign(out[u.resource]!, { in_use: u.in_use, reserved: u.reserved });
     return out;
   }
 
@@ -90,9 +121,25 @@ export class QuotaEngine {
     await this.#h.db.transaction().execute(async (trx) => {
       const now = isoNow();
       for (const [resource, hard_limit] of Object.entries(limits)) {
-        const res = await trx.updateTable('quotas').set({ hard_limit, updated_at: now }).where('project_id', '=', projectId).where('resource', '=', resource).where('deleted', '=', 0).executeTakeFirst();
+        const res = await trx
+          .updateTable('quotas')
+          .set({ hard_limit, updated_at: now })
+          .where('project_id', '=', projectId)
+          .where('resource', '=', resource)
+          .where('deleted', '=', 0)
+          .executeTakeFirst();
         if (Number(res.numUpdatedRows) === 0)
-          await trx.insertInto('quotas').values({ project_id: projectId, resource, hard_limit, allocated: 0, created_at: now, deleted: 0 }).execute();
+          await trx
+            .insertInto('quotas')
+            .values({
+              project_id: projectId,
+              resource,
+              hard_limit,
+              allocated: 0,
+              created_at: now,
+              deleted: 0,
+            })
+            .execute();
       }
     });
   }
@@ -100,7 +147,12 @@ export class QuotaEngine {
   /** Drops a project's own limits so the defaults apply again (admin `DELETE os-quota-sets`). */
   async resetProjectLimits(projectId: string): Promise<void> {
     const now = isoNow();
-    await this.#h.db.updateTable('quotas').set({ deleted: 1, deleted_at: now, updated_at: now }).where('project_id', '=', projectId).where('deleted', '=', 0).execute();
+    await this.#h.db
+      .updateTable('quotas')
+      .set({ deleted: 1, deleted_at: now, updated_at: now })
+      .where('project_id', '=', projectId)
+      .where('deleted', '=', 0)
+      .execute();
   }
 
   /** Limits of just these resources for a project: project rows over class `default` over config. */
@@ -108,17 +160,30 @@ export class QuotaEngine {
     const out: Record<string, number> = {};
     for (const r of resources) out[r] = this.#opts.defaults[r] ?? -1;
     if (this.#opts.use_default_quota_class) {
-      const rows = await db.selectFrom('quota_classes').select(['resource', 'hard_limit']).where('class_name', '=', 'default').where('resource', 'in', resources).where('deleted', '=', 0).execute();
+      const rows = await db
+        .selectFrom('quota_classes')
+        .select(['resource', 'hard_limit'])
+        .where('class_name', '=', 'default')
+        .where('resource', 'in', resources)
+        .where('deleted', '=', 0)
+        .execute();
       for (const r of rows) out[r.resource] = r.hard_limit;
     }
-    const rows = await db.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).where('resource', 'in', resources).where('deleted', '=', 0).execute();
+    const rows = await db
+      .selectFrom('quotas')
+      .select(['resource', 'hard_limit'])
+      .where('project_id', '=', projectId)
+      .where('resource', 'in', resources)
+      .where('deleted', '=', 0)
+      .execute();
     for (const r of rows) out[r.resource] = r.hard_limit;
     return out;
   }
 
   /** Absolute limit check (`per_volume_gigabytes`): throws VolumeSizeExceedsLimit. */
   async checkPerVolumeSize(projectId: string, size: number): Promise<void> {
-    const limit = (await this.#limitsFor(this.#h.db, projectId, ['per_volume_gigabytes'])).per_volume_gigabytes ?? -1;
+    const limit =
+      (await this.#limitsFor(this.#h.db, projectId, ['per_volume_gigabytes'])).per_volume_gigabytes ?? -1;
     if (limit >= 0 && size > limit) throw new VolumeSizeExceedsLimit(size, limit);
   }
 
@@ -127,7 +192,11 @@ export class QuotaEngine {
    * over its limit (`limit >= 0 and delta >= 0 and limit < delta + in_use + reserved`).
    * Returns the reservation ids to commit or roll back.
    */
-  async reserve(projectId: string, deltas: Record<string, number>, opts: { perVolumeGigabytes?: number } = {}): Promise<string[]> {
+  async reserve(
+    projectId: string,
+    deltas: Record<string, number>,
+    opts: { perVolumeGigabytes?: number } = {},
+  ): Promise<string[]> {
     const expire = formatTimestamp(new Date(Date.now() + this.#opts.reservation_expire * 1000));
     const resources = Object.keys(deltas);
     return this.#h.db.transaction().execute(async (trx) => {
@@ -144,23 +213,43 @@ export class QuotaEngine {
       }
       if (overs.length) {
         const use: Record<string, { in_use: number; reserved: number }> = {};
-        for (const r of resources) use[r] = { in_use: usages.get(r)!.in_use, reserved: usages.get(r)!.reserved };
+        for (const r of resources)
+          use[r] = { in_use: usages.get(r)!.in_use, reserved: usages.get(r)!.reserved };
         throw new OverQuota(overs, limits, use);
       }
       const now = isoNow();
-      const rows = resources.map((resource) => ({ uuid: randomUUID(), usage_id: usages.get(resource)!.id, project_id: projectId, resource, delta: deltas[resource]!, expire, created_at: now, deleted: 0 as const }));
+      const rows = resources.map((resource) => ({
+        uuid: randomUUID(),
+        usage_id: usages.get(resource)!.id,
+        project_id: projectId,
+        resource,
+        delta: deltas[resource]!,
+        expire,
+        created_at: now,
+        deleted: 0 as const,
+      }));
       await trx.insertInto('reservations').values(rows).execute();
       const reserved = new Map<number, number>();
-      for (const r of rows) if (r.delta > 0) reserved.set(usages.get(r.resource)!.id, usages.get(r.resource)!.reserved + r.delta);
+      for (const r of rows)
+        if (r.delta > 0) reserved.set(usages.get(r.resource)!.id, usages.get(r.resource)!.reserved + r.delta);
       await updateUsages(trx, new Map([...reserved].map(([id, v]) => [id, { reserved: v }])), now);
       return rows.map((r) => r.uuid);
     });
   }
 
   /** Usage rows for the resources (created at 0 when missing), locked for the transaction where the engine can. */
-  async #lockUsages(trx: Db, projectId: string, resources: string[]): Promise<Map<string, { id: number; in_use: number; reserved: number }>> {
+  async #lockUsages(
+    trx: Db,
+    projectId: string,
+    resources: string[],
+  ): Promise<Map<string, { id: number; in_use: number; reserved: number }>> {
     const select = () => {
-      let q = trx.selectFrom('quota_usages').select(['id', 'resource', 'in_use', 'reserved']).where('project_id', '=', projectId).where('resource', 'in', resources).where('deleted', '=', 0);
+      let q = trx
+        .selectFrom('quota_usages')
+        .select(['id', 'resource', 'in_use', 'reserved'])
+        .where('project_id', '=', projectId)
+        .where('resource', 'in', resources)
+        .where('deleted', '=', 0);
       if (this.#h.dialect !== 'sqlite') q = q.forUpdate();
       return q.execute();
     };
@@ -168,7 +257,20 @@ export class QuotaEngine {
     const missing = resources.filter((r) => !rows.some((x) => x.resource === r));
     if (missing.length) {
       const now = isoNow();
-      await trx.insertInto('quota_usages').values(missing.map((resource) => ({ project_id: projectId, resource, in_use: 0, reserved: 0, until_refresh: null, created_at: now, deleted: 0 as const }))).execute();
+      await trx
+        .insertInto('quota_usages')
+        .values(
+          missing.map((resource) => ({
+            project_id: projectId,
+            resource,
+            in_use: 0,
+            reserved: 0,
+            until_refresh: null,
+            created_at: now,
+            deleted: 0 as const,
+          })),
+        )
+        .execute();
       rows = await select();
     }
     return new Map(rows.map((r) => [r.resource, r]));
@@ -187,25 +289,54 @@ export class QuotaEngine {
   async #finish(reservations: readonly string[], commit: boolean): Promise<void> {
     if (!reservations.length) return;
     await this.#h.db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('reservations').select(['id', 'usage_id', 'delta']).where('uuid', 'in', [...reservations]).where('deleted', '=', 0).execute();
+      const rows = await trx
+        .selectFrom('reservations')
+        .select(['id', 'usage_id', 'delta'])
+        .where('uuid', 'in', [...reservations])
+        .where('deleted', '=', 0)
+        .execute();
       if (!rows.length) return;
       const now = isoNow();
       const usages = new Map(
-        (await trx.selectFrom('quota_usages').select(['id', 'in_use', 'reserved']).where('id', 'in', [...new Set(rows.map((r) => r.usage_id))]).execute()).map((u) => [u.id, { ...u }]),
+        (
+          await trx
+            .selectFrom('quota_usages')
+            .select(['id', 'in_use', 'reserved'])
+            .where('id', 'in', [...new Set(rows.map((r) => r.usage_id))])
+            .execute()
+        ).map((u) => [u.id, { ...u }]),
       );
       for (const r of rows) {
         const u = usages.get(r.usage_id)!;
         if (r.delta > 0) u.reserved = Math.max(0, u.reserved - r.delta);
         if (commit) u.in_use = Math.max(0, u.in_use + r.delta);
       }
-      await updateUsages(trx, new Map([...usages.values()].map((u) => [u.id, { reserved: u.reserved, in_use: u.in_use }])), now);
-      if (rows.length) await trx.updateTable('reservations').set({ deleted: 1, deleted_at: now, updated_at: now }).where('id', 'in', rows.map((r) => r.id)).execute();
+      await updateUsages(
+        trx,
+        new Map([...usages.values()].map((u) => [u.id, { reserved: u.reserved, in_use: u.in_use }])),
+        now,
+      );
+      if (rows.length)
+        await trx
+          .updateTable('reservations')
+          .set({ deleted: 1, deleted_at: now, updated_at: now })
+          .where(
+            'id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .execute();
     });
   }
 
   /** Rolls back reservations past their `expire` time, so a crashed request never leaks quota. */
   async expire(now: Date = new Date()): Promise<number> {
-    const rows = await this.#h.db.selectFrom('reservations').select('uuid').where('deleted', '=', 0).where('expire', '<', formatTimestamp(now)).execute();
+    const rows = await this.#h.db
+      .selectFrom('reservations')
+      .select('uuid')
+      .where('deleted', '=', 0)
+      .where('expire', '<', formatTimestamp(now))
+      .execute();
     await this.rollback(rows.map((r) => r.uuid));
     return rows.length;
   }

@@ -2,7 +2,14 @@
  * The quota resources Cinder knows. Reservable ones are counted (usages + reservations); the absolute
  * one (`per_volume_gigabytes`) is only a limit check. Per-type keys exist for every volume type.
  */
-export const RESERVABLE_RESOURCES = ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes', 'groups'] as const;
+export const RESERVABLE_RESOURCES = [
+  'volumes',
+  'snapshots',
+  'gigabytes',
+  'backups',
+  'backup_gigabytes',
+  'groups',
+] as const;
 export const ABSOLUTE_RESOURCES = ['per_volume_gigabytes'] as const;
 export const PER_TYPE_PREFIXES = ['volumes', 'gigabytes', 'snapshots'] as const;
 

@@ -8,7 +8,10 @@ export interface Target {
 }
 
 /** An RPC endpoint: methods called by name with the caller's context and keyword arguments. */
-export type Endpoint = Record<string, (ctx: RequestContext, args: Record<string, unknown>) => Promise<unknown>>;
+export type Endpoint = Record<
+  string,
+  (ctx: RequestContext, args: Record<string, unknown>) => Promise<unknown>
+>;
 
 /** A running consumer; `stop()` ends it. */
 export interface Listener {
@@ -23,7 +26,13 @@ export interface Transport {
   /** Fire and forget. Resolves once the message is accepted by the bus, not when it is handled. */
   cast(target: Target, method: string, args: Record<string, unknown>, ctx: RequestContext): Promise<void>;
   /** Request/reply with a timeout in seconds. */
-  call<T = unknown>(target: Target, method: string, args: Record<string, unknown>, ctx: RequestContext, timeoutSeconds?: number): Promise<T>;
+  call<T = unknown>(
+    target: Target,
+    method: string,
+    args: Record<string, unknown>,
+    ctx: RequestContext,
+    timeoutSeconds?: number,
+  ): Promise<T>;
   /** Starts consuming `target` (and its fanout) with `endpoint`. */
   listen(target: Target, endpoint: Endpoint): Promise<Listener>;
   close(): Promise<void>;

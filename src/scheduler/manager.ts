@@ -105,7 +105,7 @@ export class SchedulerManager {
           ctx,
           a.volume_id as string,
           a.request_spec as RequestSpec,
-          (a.filter_properties ?? {}) as FilterProperties,
+          a.filter_properties ?? {},
         ),
       update_service_capabilities: async (_ctx: RequestContext, a: Record<string, unknown>) => {
         this.hostManager.updateServiceCapabilities(

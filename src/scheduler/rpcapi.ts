@@ -7,20 +7,44 @@ export class SchedulerRPCAPI {
   constructor(private readonly transport: Transport) {}
 
   /** Cast `create_volume`: pick a backend for the volume and hand it to that backend's service. */
-  async createVolume(ctx: RequestContext, volumeId: string, requestSpec: RequestSpec, filterProperties: Partial<FilterProperties>): Promise<void> {
-    await this.transport.cast({ topic: SCHEDULER_TOPIC }, 'create_volume', { volume_id: volumeId, request_spec: requestSpec, filter_properties: filterProperties }, ctx);
+  async createVolume(
+    ctx: RequestContext,
+    volumeId: string,
+    requestSpec: RequestSpec,
+    filterProperties: Partial<FilterProperties>,
+  ): Promise<void> {
+    await this.transport.cast(
+      { topic: SCHEDULER_TOPIC },
+      'create_volume',
+      { volume_id: volumeId, request_spec: requestSpec, filter_properties: filterProperties },
+      ctx,
+    );
   }
 
   /** Fanout from volume services: their latest capabilities (`update_service_capabilities`). */
   async updateServiceCapabilities(
     ctx: RequestContext,
-    args: { service_name: string; host: string; capabilities: Record<string, unknown>; cluster_name: string | null; timestamp: string },
+    args: {
+      service_name: string;
+      host: string;
+      capabilities: Record<string, unknown>;
+      cluster_name: string | null;
+      timestamp: string;
+    },
   ): Promise<void> {
-    await this.transport.cast({ topic: SCHEDULER_TOPIC, fanout: true }, 'update_service_capabilities', args, ctx);
+    await this.transport.cast(
+      { topic: SCHEDULER_TOPIC, fanout: true },
+      'update_service_capabilities',
+      args,
+      ctx,
+    );
   }
 
   /** Pools as the scheduler sees them (`get_pools`). */
-  async getPools(ctx: RequestContext, filters: Record<string, unknown> | null): Promise<{ name: string; capabilities: Record<string, unknown> }[]> {
+  async getPools(
+    ctx: RequestContext,
+    filters: Record<string, unknown> | null,
+  ): Promise<{ name: string; capabilities: Record<string, unknown> }[]> {
     return this.transport.call({ topic: SCHEDULER_TOPIC }, 'get_pools', { filters }, ctx, 30);
   }
 }

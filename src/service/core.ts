@@ -21,14 +21,16 @@ export function quotaDefaults(config: Config): Record<string, number> {
 
 function createTransport(config: Config, log: Logger): Transport {
   const url = config.DEFAULT.transport_url;
-  if (url.startsWith('inproc:')) return new InprocTransport((e, method) => log.error({ err: e, method }, 'RPC handler failed'));
+  if (url.startsWith('inproc:'))
+    return new InprocTransport((e, method) => log.error({ err: e, method }, 'RPC handler failed'));
   throw new Error(`transport_url ${url}: only the in-process bus (inproc://) is available in this build`);
 }
 
 function createSinks(config: Config, log: Logger, memory?: MemorySink): NotificationSink[] {
   const sinks: NotificationSink[] = [];
   for (const d of config.oslo_messaging_notifications.driver) {
-    if (d === 'log' || d === 'messaging' || d === 'messagingv2') sinks.push(new LogSink(log.child({ component: 'notifications' })));
+    if (d === 'log' || d === 'messaging' || d === 'messagingv2')
+      sinks.push(new LogSink(log.child({ component: 'notifications' })));
     else if (d === 'test' && memory) sinks.push(memory);
   }
   if (memory && !sinks.includes(memory)) sinks.push(memory);
@@ -46,10 +48,17 @@ export interface CoreOptions {
  * notifier from config: the shared base of every service.
  */
 export async function createCore(config: Config, opts: CoreOptions = {}): Promise<CoreDeps> {
-  const log = opts.log ?? pino({ level: config.DEFAULT.debug ? 'debug' : 'info', base: { host: config.DEFAULT.host } });
+  const log =
+    opts.log ?? pino({ level: config.DEFAULT.debug ? 'debug' : 'info', base: { host: config.DEFAULT.host } });
   const dbh = await openDatabase(config.database.connection);
-  const result = await migrateToLatest(dbh, { defaultVolumeTypeId: newUuid(), quotaClassDefaults: quotaDefaults(config) });
-  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  const result = await migrateToLatest(dbh, {
+    defaultVolumeTypeId: newUuid(),
+    quotaClassDefaults: quotaDefaults(config),
+  });
+  if (result.error)
+    throw result.error instanceof Error
+      ? result.error
+      : new Error(`database migration failed: ${JSON.stringify(result.error)}`);
   const quotas = new QuotaEngine(dbh, {
     defaults: quotaDefaults(config),
     reservation_expire: config.DEFAULT.reservation_expire,
@@ -60,7 +69,9 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     dbh,
     quotas,
     messages: new MessageApi(dbh.db, config.DEFAULT.message_ttl),
-    notifier: new Notifier(createSinks(config, log, opts.notifications), (e) => log.warn({ err: e }, 'notification failed')),
+    notifier: new Notifier(createSinks(config, log, opts.notifications), (e) =>
+      log.warn({ err: e }, 'notification failed'),
+    ),
     transport: createTransport(config, log),
     log,
   };

@@ -41,11 +41,21 @@ export async function startEmbedded(config: Config, opts: EmbeddedOptions = {}):
       extra: { ...section.extra },
     };
     const driver = (opts.driverFactory ?? createDriver)(s);
-    const m = new VolumeManager(core, name, section.volume_backend_name, driver, section.backend_availability_zone ?? config.DEFAULT.storage_availability_zone);
+    const m = new VolumeManager(
+      core,
+      name,
+      section.volume_backend_name,
+      driver,
+      section.backend_availability_zone ?? config.DEFAULT.storage_availability_zone,
+    );
     await m.start();
     volumeManagers.push(m);
   }
-  const app = await buildApi({ core, volumes: new VolumeAPI(core), schedulerRpc: new SchedulerRPCAPI(core.transport) });
+  const app = await buildApi({
+    core,
+    volumes: new VolumeAPI(core),
+    schedulerRpc: new SchedulerRPCAPI(core.transport),
+  });
   return {
     core,
     app,

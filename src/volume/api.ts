@@ -5,7 +5,13 @@
 import type { RequestContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { authorize } from '../auth/policy.js';
-import { InvalidInput, InvalidVolume, InvalidVolumeMetadata, InvalidVolumeMetadataSize, VolumeNotFound } from '../common/errors.js';
+import {
+  InvalidInput,
+  InvalidVolume,
+  InvalidVolumeMetadata,
+  InvalidVolumeMetadataSize,
+  VolumeNotFound,
+} from '../common/errors.js';
 import { isIntLike } from '../common/strutils.js';
 import { Engine, DynamicLogListener } from '../flow/index.js';
 import type { PageRequest } from '../db/api/common.js';
@@ -36,11 +42,14 @@ const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', '
 /** Cinder's `check_metadata_properties`. */
 export function checkMetadataProperties(metadata: unknown): void {
   if (metadata === null || metadata === undefined) return;
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new InvalidVolumeMetadata('Metadata type should be dict.');
+  if (typeof metadata !== 'object' || Array.isArray(metadata))
+    throw new InvalidVolumeMetadata('Metadata type should be dict.');
   for (const [k, v] of Object.entries(metadata as Record<string, unknown>)) {
     if (k.length === 0) throw new InvalidVolumeMetadata('Metadata property key blank.');
-    if (k.length > 255) throw new InvalidVolumeMetadataSize(`Metadata property key ${k} greater than 255 characters.`);
-    if (typeof v === 'string' && v.length > 255) throw new InvalidVolumeMetadataSize(`Metadata property key ${k} value greater than 255 characters.`);
+    if (k.length > 255)
+      throw new InvalidVolumeMetadataSize(`Metadata property key ${k} greater than 255 characters.`);
+    if (typeof v === 'string' && v.length > 255)
+      throw new InvalidVolumeMetadataSize(`Metadata property key ${k} value greater than 255 characters.`);
   }
 }
 
@@ -63,14 +72,21 @@ export class VolumeAPI {
         `Invalid volume size provided for create request: ${String(req.size)} (size argument must be an integer (or string representation of an integer) and greater than zero).`,
       );
     }
-    const type = req.volume_type ?? (req.snapshot || req.source_volume ? null : await getDefaultVolumeType(this.deps.dbh.db, ctx, this.deps.config.DEFAULT.default_volume_type));
-    if (type && req.size !== null && req.size !== undefined) this.#checkTypeSizeLimits(Number(req.size), type.name, type.extra_specs);
+    const type =
+      req.volume_type ??
+      (req.snapshot || req.source_volume
+        ? null
+        : await getDefaultVolumeType(this.deps.dbh.db, ctx, this.deps.config.DEFAULT.default_volume_type));
+    if (type && req.size !== null && req.size !== undefined)
+      this.#checkTypeSizeLimits(Number(req.size), type.name, type.extra_specs);
     checkMetadataProperties(req.metadata);
 
     // NOTE: the default type resolved here is handed to the flow so it is not looked up twice.
-    const engine = new Engine(getFlow(this.deps, this.azs, this.#scheduler), { ...req, volume_type: req.volume_type ?? type, context: ctx }, [
-      new DynamicLogListener(this.deps.log.child({ request_id: ctx.requestId })),
-    ]);
+    const engine = new Engine(
+      getFlow(this.deps, this.azs, this.#scheduler),
+      { ...req, volume_type: req.volume_type ?? type, context: ctx },
+      [new DynamicLogListener(this.deps.log.child({ request_id: ctx.requestId }))],
+    );
     await engine.run();
     return engine.fetch<VolumeRecord>('volume');
   }
@@ -79,9 +95,13 @@ export class VolumeAPI {
     const min = specs['provisioning:min_vol_size'];
     const max = specs['provisioning:max_vol_size'];
     if (min !== undefined && isIntLike(min) && size < Number(min))
-      throw new InvalidInput(`Specified volume size of '${size}' is less than the minimum required size of '${min}' for volume type '${typeName}'.`);
+      throw new InvalidInput(
+        `Specified volume size of '${size}' is less than the minimum required size of '${min}' for volume type '${typeName}'.`,
+      );
     if (max !== undefined && isIntLike(max) && size > Number(max))
-      throw new InvalidInput(`Specified volume size of '${size}' is greater than the maximum allowable size of '${max}' for volume type '${typeName}'.`);
+      throw new InvalidInput(
+        `Specified volume size of '${size}' is greater than the maximum allowable size of '${max}' for volume type '${typeName}'.`,
+      );
   }
 
   /** A volume the caller may see, or 404. */
@@ -97,7 +117,10 @@ export class VolumeAPI {
     return volumeGetAll(this.deps.dbh.db, filters, page);
   }
 
-  async summary(ctx: RequestContext, filters: VolumeFilters): Promise<{ count: number; size: number; metadata: Record<string, string[]> }> {
+  async summary(
+    ctx: RequestContext,
+    filters: VolumeFilters,
+  ): Promise<{ count: number; size: number; metadata: Record<string, string[]> }> {
     authorize(ctx, 'volume:get_all');
     const { count, size } = await volumeSummary(this.deps.dbh.db, filters);
     const metadata: Record<string, string[]> = {};
@@ -111,7 +134,15 @@ export class VolumeAPI {
   }
 
   /** Name, description and metadata updates (`PUT /volumes/{id}`). */
-  async update(ctx: RequestContext, v: VolumeRecord, fields: { display_name?: string | null; display_description?: string | null; metadata?: Record<string, string> }): Promise<VolumeRecord> {
+  async update(
+    ctx: RequestContext,
+    v: VolumeRecord,
+    fields: {
+      display_name?: string | null;
+      display_description?: string | null;
+      metadata?: Record<string, string>;
+    },
+  ): Promise<VolumeRecord> {
     authorize(ctx, 'volume:update', v.project_id);
     if (fields.metadata !== undefined) {
       checkMetadataProperties(fields.metadata);
@@ -121,7 +152,11 @@ export class VolumeAPI {
     if (fields.display_name !== undefined) cols.display_name = fields.display_name;
     if (fields.display_description !== undefined) cols.display_description = fields.display_description;
     if (Object.keys(cols).length) await volumeUpdate(this.deps.dbh.db, v.id, cols);
-    await this.deps.notifier.notify(`volume.${this.deps.config.DEFAULT.host}`, 'volume.update.end', { volume_id: v.id, tenant_id: v.project_id, ...cols });
+    await this.deps.notifier.notify(`volume.${this.deps.config.DEFAULT.host}`, 'volume.update.end', {
+      volume_id: v.id,
+      tenant_id: v.project_id,
+      ...cols,
+    });
     return (await volumeGet(this.deps.dbh.db, v.id))!;
   }
 
@@ -129,14 +164,26 @@ export class VolumeAPI {
    * `API.delete`: moves the volume to `deleting` (compare-and-swap on its status) and casts to
    * its backend; a volume never scheduled is removed here, its quota released at once.
    */
-  async delete(ctx: RequestContext, v: VolumeRecord, opts: { cascade: boolean; force: boolean }): Promise<void> {
+  async delete(
+    ctx: RequestContext,
+    v: VolumeRecord,
+    opts: { cascade: boolean; force: boolean },
+  ): Promise<void> {
     authorize(ctx, opts.force ? 'volume:force_delete' : 'volume:delete', v.project_id);
     const db = this.deps.dbh.db;
     if (!opts.cascade && (await snapshotCountForVolume(db, v.id)) > 0)
       throw new InvalidVolume('Volume cannot be deleted while it has snapshots.');
-    const expected: Parameters<typeof volumeConditionalUpdate>[3] = { attach_status: ['detached'], migration_status: [null, 'deleting', 'error', 'success'] };
+    const expected: Parameters<typeof volumeConditionalUpdate>[3] = {
+      attach_status: ['detached'],
+      migration_status: [null, 'deleting', 'error', 'success'],
+    };
     if (!opts.force) expected.status = [...DELETABLE];
-    const ok = await volumeConditionalUpdate(db, v.id, { status: 'deleting', previous_status: v.status, terminated_at: null }, expected);
+    const ok = await volumeConditionalUpdate(
+      db,
+      v.id,
+      { status: 'deleting', previous_status: v.status, terminated_at: null },
+      expected,
+    );
     if (!ok) {
       throw new InvalidVolume(
         `Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.`,
@@ -153,9 +200,14 @@ export class VolumeAPI {
   async #finishLocalDelete(ctx: RequestContext, v: VolumeRecord): Promise<void> {
     const { volumeDestroy } = await import('../db/api/volumes.js');
     const type = await volumeTypeGet(this.deps.dbh.db, v.volume_type_id, true);
-    if (v.use_quota && v.project_id) await this.deps.quotas.reserveAndCommit(v.project_id, volumeDeltas(v.size, type?.name ?? null, -1));
+    if (v.use_quota && v.project_id)
+      await this.deps.quotas.reserveAndCommit(v.project_id, volumeDeltas(v.size, type?.name ?? null, -1));
     await volumeDestroy(this.deps.dbh.db, v.id);
-    await this.deps.notifier.notify(`volume.${this.deps.config.DEFAULT.host}`, 'volume.delete.end', { volume_id: v.id, tenant_id: v.project_id, request_id: ctx.requestId });
+    await this.deps.notifier.notify(`volume.${this.deps.config.DEFAULT.host}`, 'volume.delete.end', {
+      volume_id: v.id,
+      tenant_id: v.project_id,
+      request_id: ctx.requestId,
+    });
   }
 
   // ---- metadata ----
@@ -166,16 +218,28 @@ export class VolumeAPI {
   }
 
   /** Merge (`replace=false`) or replace all (`replace=true`) user metadata. */
-  async updateMetadata(ctx: RequestContext, v: VolumeRecord, meta: Record<string, string>, replace: boolean): Promise<Record<string, string>> {
+  async updateMetadata(
+    ctx: RequestContext,
+    v: VolumeRecord,
+    meta: Record<string, string>,
+    replace: boolean,
+  ): Promise<Record<string, string>> {
     authorize(ctx, replace ? 'volume:update_volume_metadata' : 'volume:create_volume_metadata', v.project_id);
-    if (v.status === 'maintenance') throw new InvalidVolume('The volume metadata cannot be updated when the volume is in maintenance mode.');
+    if (v.status === 'maintenance')
+      throw new InvalidVolume(
+        'The volume metadata cannot be updated when the volume is in maintenance mode.',
+      );
     checkMetadataProperties(meta);
     return volumeMetadataUpdate(this.deps.dbh.db, v.id, meta, replace);
   }
 
   async deleteMetadataKey(ctx: RequestContext, v: VolumeRecord, key: string): Promise<void> {
     authorize(ctx, 'volume:delete_volume_metadata', v.project_id);
-    if (v.status === 'maintenance') throw new InvalidVolume('The volume metadata cannot be deleted when the volume is in maintenance mode.');
-    if (!(await volumeMetadataDelete(this.deps.dbh.db, v.id, key))) throw new VolumeMetadataNotFound(v.id, key);
+    if (v.status === 'maintenance')
+      throw new InvalidVolume(
+        'The volume metadata cannot be deleted when the volume is in maintenance mode.',
+      );
+    if (!(await volumeMetadataDelete(this.deps.dbh.db, v.id, key)))
+      throw new VolumeMetadataNotFound(v.id, key);
   }
 }

@@ -22,7 +22,8 @@ export class AvailabilityZones {
 
   async list(refresh = false): Promise<AvailabilityZone[]> {
     const now = Date.now();
-    if (!refresh && this.#cache && now - this.#cache.at < this.opts.az_cache_duration * 1000) return this.#cache.zones;
+    if (!refresh && this.#cache && now - this.#cache.at < this.opts.az_cache_duration * 1000)
+      return this.#cache.zones;
     const services = await serviceGetAll(this.db, { binary: 'cinder-volume' });
     const zones = new Map<string, boolean>();
     for (const s of services) {

@@ -70,10 +70,16 @@ export interface VolumeDriver {
   // Declared for the lifecycle and attach issues; not implemented yet by every driver.
   createSnapshot?(snapshot: { id: string; name: string; volume: DriverVolume }): Promise<ModelUpdate | null>;
   deleteSnapshot?(snapshot: { id: string; name: string; volume: DriverVolume }): Promise<void>;
-  createVolumeFromSnapshot?(volume: DriverVolume, snapshot: { id: string; name: string; volume: DriverVolume }): Promise<ModelUpdate | null>;
+  createVolumeFromSnapshot?(
+    volume: DriverVolume,
+    snapshot: { id: string; name: string; volume: DriverVolume },
+  ): Promise<ModelUpdate | null>;
   createClonedVolume?(volume: DriverVolume, source: DriverVolume): Promise<ModelUpdate | null>;
   revertToSnapshot?(volume: DriverVolume, snapshot: { id: string; name: string }): Promise<void>;
-  initializeConnection?(volume: DriverVolume, connector: Record<string, unknown>): Promise<{ driver_volume_type: string; data: Record<string, unknown> }>;
+  initializeConnection?(
+    volume: DriverVolume,
+    connector: Record<string, unknown>,
+  ): Promise<{ driver_volume_type: string; data: Record<string, unknown> }>;
   terminateConnection?(volume: DriverVolume, connector: Record<string, unknown> | null): Promise<void>;
 }
 

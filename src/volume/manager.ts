@@ -2,8 +2,18 @@ import type { RequestContext } from '../common/context.js';
 import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { extractHost, DEFAULT_POOL_NAME } from '../common/host.js';
-import { serviceGetOrCreate, serviceHeartbeat, serviceMarkStopped, type ServiceRow } from '../db/api/services.js';
-import { volumeAllocatedByHost, volumeConditionalUpdate, volumeDestroy, volumeGet } from '../db/api/volumes.js';
+import {
+  serviceGetOrCreate,
+  serviceHeartbeat,
+  serviceMarkStopped,
+  type ServiceRow,
+} from '../db/api/services.js';
+import {
+  volumeAllocatedByHost,
+  volumeConditionalUpdate,
+  volumeDestroy,
+  volumeGet,
+} from '../db/api/volumes.js';
 import { volumeTypeGet } from '../db/api/volume-types.js';
 import { DynamicLogListener, Engine } from '../flow/index.js';
 import { volumeUsagePayload } from '../notify/volume-usage.js';
@@ -12,7 +22,12 @@ import { VOLUME_TOPIC, volumeTopicFor, type Listener } from '../rpc/transport.js
 import { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
 import type { FilterProperties, RequestSpec } from '../scheduler/types.js';
 import type { VolumeDriver, VolumeStats } from './driver.js';
-import { getFlow, toDriverVolume, type ManagerFlowContext, type RescheduleState } from './flows/manager/create-volume.js';
+import {
+  getFlow,
+  toDriverVolume,
+  type ManagerFlowContext,
+  type RescheduleState,
+} from './flows/manager/create-volume.js';
 
 /**
  * One backend's volume service (Cinder's `volume/manager.py` for one `enabled_backends` entry):
@@ -53,24 +68,42 @@ export class VolumeManager {
       await this.driver.checkForSetupError();
       this.#initialized = true;
     } catch (e) {
-      this.deps.log.error({ err: e, host: this.host }, 'Volume driver failed to initialize; the backend will not take volumes');
+      this.deps.log.error(
+        { err: e, host: this.host },
+        'Volume driver failed to initialize; the backend will not take volumes',
+      );
     }
     for (const [host, size] of await volumeAllocatedByHost(this.deps.dbh.db, this.host)) {
       if (extractHost(host, 'backend') !== this.host) continue;
       const pool = extractHost(host, 'pool') ?? this.volumeBackendName;
       this.#allocated.set(pool, (this.#allocated.get(pool) ?? 0) + size);
     }
-    this.#service = await serviceGetOrCreate(this.deps.dbh.db, { host: this.host, binary: 'cinder-volume', topic: VOLUME_TOPIC, availability_zone: this.availabilityZone });
+    this.#service = await serviceGetOrCreate(this.deps.dbh.db, {
+      host: this.host,
+      binary: 'cinder-volume',
+      topic: VOLUME_TOPIC,
+      availability_zone: this.availabilityZone,
+    });
     const endpoint = this.endpoint();
-    this.#listeners.push(await this.deps.transport.listen({ topic: volumeTopicFor(this.host), server: this.host }, endpoint));
-    this.#listeners.push(await this.deps.transport.listen({ topic: VOLUME_TOPIC, server: this.host, fanout: true }, endpoint));
+    this.#listeners.push(
+      await this.deps.transport.listen({ topic: volumeTopicFor(this.host), server: this.host }, endpoint),
+    );
+    this.#listeners.push(
+      await this.deps.transport.listen({ topic: VOLUME_TOPIC, server: this.host, fanout: true }, endpoint),
+    );
     this.#every(cfg.report_interval, () => serviceHeartbeat(this.deps.dbh.db, this.#service!.id));
     this.#every(cfg.backend_stats_polling_interval, () => this.publishCapabilities());
     await this.publishCapabilities();
   }
 
   #every(seconds: number, fn: () => Promise<unknown>): void {
-    const t = setInterval(() => void fn().catch((e: unknown) => this.deps.log.warn({ err: e, host: this.host }, 'periodic task failed')), seconds * 1000);
+    const t = setInterval(
+      () =>
+        void fn().catch((e: unknown) =>
+          this.deps.log.warn({ err: e, host: this.host }, 'periodic task failed'),
+        ),
+      seconds * 1000,
+    );
     t.unref();
     this.#timers.push(t);
   }
@@ -78,14 +111,26 @@ export class VolumeManager {
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     for (const l of this.#listeners) await l.stop();
-    if (this.#service) await serviceMarkStopped(this.deps.dbh.db, this.#service.id, this.deps.config.DEFAULT.service_down_time).catch(() => {});
+    if (this.#service)
+      await serviceMarkStopped(
+        this.deps.dbh.db,
+        this.#service.id,
+        this.deps.config.DEFAULT.service_down_time,
+      ).catch(() => {});
   }
 
   endpoint() {
     return {
       create_volume: (ctx: RequestContext, a: Record<string, unknown>) =>
-        this.createVolume(ctx, a.volume_id as string, a.request_spec as RequestSpec, (a.filter_properties ?? {}) as FilterProperties, a.allow_reschedule !== false),
-      delete_volume: (ctx: RequestContext, a: Record<string, unknown>) => this.deleteVolume(ctx, a.volume_id as string),
+        this.createVolume(
+          ctx,
+          a.volume_id as string,
+          a.request_spec as RequestSpec,
+          a.filter_properties ?? {},
+          a.allow_reschedule !== false,
+        ),
+      delete_volume: (ctx: RequestContext, a: Record<string, unknown>) =>
+        this.deleteVolume(ctx, a.volume_id as string),
       publish_service_capabilities: () => this.publishCapabilities(),
     };
   }
@@ -114,29 +159,60 @@ export class VolumeManager {
     await this.#scheduler.updateServiceCapabilities(adminContext(), {
       service_name: 'volume',
       host: this.host,
-      capabilities: capabilities as unknown as Record<string, unknown>,
+      capabilities: capabilities,
       cluster_name: null,
       timestamp: new Date().toISOString(),
     });
   }
 
   /** `create_volume`: runs the manager flow; on a reschedule, gives the pool's capacity back. */
-  async createVolume(ctx: RequestContext, volumeId: string, requestSpec: RequestSpec, filterProperties: FilterProperties, allowReschedule: boolean): Promise<void> {
-    const v = await this.deps.dbh.db.selectFrom('volumes').select(['host', 'size']).where('id', '=', volumeId).where('deleted', '=', 0).executeTakeFirst();
+  async createVolume(
+    ctx: RequestContext,
+    volumeId: string,
+    requestSpec: RequestSpec,
+    filterProperties: FilterProperties,
+    allowReschedule: boolean,
+  ): Promise<void> {
+    const v = await this.deps.dbh.db
+      .selectFrom('volumes')
+      .select(['host', 'size'])
+      .where('id', '=', volumeId)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
     if (!v) return; // deleted before it reached us
     this.#addAllocated(v.host, v.size);
     const state: RescheduleState = { rescheduled: false };
-    const c: ManagerFlowContext = { deps: this.deps, host: this.host, driver: this.driver, driverInitialized: () => this.#initialized, scheduler: this.#scheduler };
+    const c: ManagerFlowContext = {
+      deps: this.deps,
+      host: this.host,
+      driver: this.driver,
+      driverInitialized: () => this.#initialized,
+      scheduler: this.#scheduler,
+    };
     const engine = new Engine(
       getFlow(c),
-      { context: ctx, volume_id: volumeId, request_spec: requestSpec, filter_properties: filterProperties, allow_reschedule: allowReschedule, reschedule_state: state },
-      [new DynamicLogListener(this.deps.log.child({ request_id: ctx.requestId, volume_id: volumeId, host: this.host }))],
+      {
+        context: ctx,
+        volume_id: volumeId,
+        request_spec: requestSpec,
+        filter_properties: filterProperties,
+        allow_reschedule: allowReschedule,
+        reschedule_state: state,
+      },
+      [
+        new DynamicLogListener(
+          this.deps.log.child({ request_id: ctx.requestId, volume_id: volumeId, host: this.host }),
+        ),
+      ],
     );
     try {
       await engine.run();
     } catch (e) {
       if (state.rescheduled) this.#addAllocated(v.host, -v.size);
-      this.deps.log.warn({ volume_id: volumeId, err: e, rescheduled: state.rescheduled }, 'create_volume failed');
+      this.deps.log.warn(
+        { volume_id: volumeId, err: e, rescheduled: state.rescheduled },
+        'create_volume failed',
+      );
     }
   }
 
@@ -159,10 +235,15 @@ export class VolumeManager {
       return;
     }
     const type = await volumeTypeGet(db, v.volume_type_id, true);
-    if (v.use_quota && v.project_id) await this.deps.quotas.reserveAndCommit(v.project_id, volumeDeltas(v.size, type?.name ?? null, -1));
+    if (v.use_quota && v.project_id)
+      await this.deps.quotas.reserveAndCommit(v.project_id, volumeDeltas(v.size, type?.name ?? null, -1));
     await volumeDestroy(db, volumeId);
     this.#addAllocated(v.host, -v.size);
-    await this.deps.notifier.notify(publisher, 'volume.delete.end', volumeUsagePayload({ ...v, status: 'deleted' }));
+    await this.deps.notifier.notify(
+      publisher,
+      'volume.delete.end',
+      volumeUsagePayload({ ...v, status: 'deleted' }),
+    );
     void ctx;
   }
 }

@@ -21,7 +21,11 @@ export class VolumeRPCAPI {
   }
 
   /** Cast `delete_volume` to the volume's backend. */
-  async deleteVolume(ctx: RequestContext, host: string, args: { volume_id: string; cascade: boolean }): Promise<void> {
+  async deleteVolume(
+    ctx: RequestContext,
+    host: string,
+    args: { volume_id: string; cascade: boolean },
+  ): Promise<void> {
     await this.transport.cast(this.#target(host), 'delete_volume', args, ctx);
   }
 

@@ -1,5 +1,9 @@
 import type { RequestContext } from '../common/context.js';
-import { VolumeTypeDefaultMisconfiguredError, VolumeTypeNotFound, VolumeTypeNotFoundByName } from '../common/errors.js';
+import {
+  VolumeTypeDefaultMisconfiguredError,
+  VolumeTypeNotFound,
+  VolumeTypeNotFoundByName,
+} from '../common/errors.js';
 import { isUuidLike } from '../common/uuid.js';
 import type { Db } from '../db/api/common.js';
 import {
@@ -27,7 +31,11 @@ export async function getVolumeType(db: Db, ctx: RequestContext, id: string): Pr
  * Cinder's `get_by_name_or_id`: a UUID-like value is tried as id, then as name (404 `Volume type
  * <x> could not be found.`); anything else is a name (404 `Volume type with name <x> …`).
  */
-export async function getVolumeTypeByNameOrId(db: Db, ctx: RequestContext, ref: string): Promise<VolumeTypeRecord> {
+export async function getVolumeTypeByNameOrId(
+  db: Db,
+  ctx: RequestContext,
+  ref: string,
+): Promise<VolumeTypeRecord> {
   if (isUuidLike(ref)) {
     const byId = await volumeTypeGet(db, ref);
     if (byId && (await isTypeVisible(db, ctx, byId))) return byId;
@@ -44,7 +52,11 @@ export async function getVolumeTypeByNameOrId(db: Db, ctx: RequestContext, ref: 
  * The default type for a project: its `/default-types` entry, else `default_volume_type` from
  * config; a missing configured default is Cinder's 500 `VolumeTypeDefaultMisconfiguredError`.
  */
-export async function getDefaultVolumeType(db: Db, ctx: RequestContext, defaultName: string): Promise<VolumeTypeRecord> {
+export async function getDefaultVolumeType(
+  db: Db,
+  ctx: RequestContext,
+  defaultName: string,
+): Promise<VolumeTypeRecord> {
   if (ctx.projectId) {
     const pid = await projectDefaultVolumeTypeId(db, ctx.projectId);
     const t = pid ? await volumeTypeGet(db, pid) : null;

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are untyped JSON */
 /**
  * Shared helpers for the API tests: an embedded Kindling on a temporary state dir, driven through
  * `app.inject` (no sockets), with JSON requests sent as the noauth admin by default.

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- response bodies are untyped JSON */
 /**
  * `/os-quota-sets` and `/limits`: limits and usage a project sees, per-type keys that come with
  * volume types, and the admin's updates and resets.

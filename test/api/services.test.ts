@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are untyped JSON */
 /**
  * `/os-services`, `/os-availability-zone` and `/scheduler-stats/get_pools`: what an admin sees of
  * the running services, their zones and the scheduler's pools.
@@ -75,7 +74,7 @@ test('the service list shows the scheduler and the volume service, per microvers
 });
 
 test('disable with a reason, then enable; the zone follows the volume service', async (t) => {
-  const k = await start(t, { KINDLING__DEFAULT__az_cache_duration: '0' });
+  const k = await start(t);
   assert.deepEqual((await k.req('GET', '/v3/os-availability-zone')).body, {
     availabilityZoneInfo: [{ zoneName: 'nova', zoneState: { available: true } }],
   });

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { startTestKindling, type TestKindling } from '../support/embedded.js';
 
 async function createAs(kt: TestKindling, project: string, name: string, size = 1): Promise<string> {
-  const r = await kt.req('POST', `/v3/${project}/volumes`, { volume: { size, name } }, { 'x-auth-token': `u-${project}:${project}` });
+  const r = await kt.req(
+    'POST',
+    `/v3/${project}/volumes`,
+    { volume: { size, name } },
+    { 'x-auth-token': `u-${project}:${project}` },
+  );
   assert.equal(r.status, 202, JSON.stringify(r.body));
   return r.body.volume.id as string;
 }
@@ -14,13 +19,21 @@ test('noauth: each project lists its own volumes; all_tenants=1 shows every proj
   await createAs(kt, 'demo', 'd1');
   await createAs(kt, 'admin', 'a1');
   const mine = await kt.req('GET', '/v3/admin/volumes');
-  assert.deepEqual(mine.body.volumes.map((v: { name: string }) => v.name), ['a1']);
+  assert.deepEqual(
+    mine.body.volumes.map((v: { name: string }) => v.name),
+    ['a1'],
+  );
   const demo = await kt.req('GET', '/v3/demo/volumes', undefined, { 'x-auth-token': 'u-demo:demo' });
-  assert.deepEqual(demo.body.volumes.map((v: { name: string }) => v.name), ['d1']);
+  assert.deepEqual(
+    demo.body.volumes.map((v: { name: string }) => v.name),
+    ['d1'],
+  );
   const all = await kt.req('GET', '/v3/admin/volumes/detail?all_tenants=1');
   assert.deepEqual(all.body.volumes.map((v: { name: string }) => v.name).sort(), ['a1', 'd1']);
   assert.deepEqual(
-    all.body.volumes.map((v: { 'os-vol-tenant-attr:tenant_id': string }) => v['os-vol-tenant-attr:tenant_id']).sort(),
+    all.body.volumes
+      .map((v: { 'os-vol-tenant-attr:tenant_id': string }) => v['os-vol-tenant-attr:tenant_id'])
+      .sort(),
     ['admin', 'demo'],
   );
 });
@@ -48,7 +61,11 @@ test('project-less URLs work at every microversion and links follow the URL form
 test('a request without a token gets 204 and a token to use', async (t) => {
   const kt = await startTestKindling();
   t.after(() => kt.close());
-  const r = await kt.k.app.inject({ method: 'GET', url: '/v3/admin/volumes', headers: { 'x-auth-user': 'bob', 'x-auth-project-id': 'proj' } });
+  const r = await kt.k.app.inject({
+    method: 'GET',
+    url: '/v3/admin/volumes',
+    headers: { 'x-auth-user': 'bob', 'x-auth-project-id': 'proj' },
+  });
   assert.equal(r.statusCode, 204);
   assert.equal(r.headers['x-auth-token'], 'bob:proj');
   assert.ok(String(r.headers['x-server-management-url']).endsWith('/v3/admin/volumes'));
@@ -62,16 +79,30 @@ test('every response carries a request id and the negotiated microversion', asyn
   assert.equal(r.headers['openstack-api-version'], 'volume 3.45');
   const none = await kt.req('GET', '/v3/admin/volumes');
   assert.equal(none.headers['openstack-api-version'], 'volume 3.0');
-  const latest = await kt.req('GET', '/v3/admin/volumes', undefined, { 'openstack-api-version': 'volume latest' });
+  const latest = await kt.req('GET', '/v3/admin/volumes', undefined, {
+    'openstack-api-version': 'volume latest',
+  });
   assert.equal(latest.headers['openstack-api-version'], 'volume 3.70');
-  const legacy = await kt.req('GET', '/v3/admin/volumes', undefined, { 'openstack-volume-microversion': '3.12' });
+  const legacy = await kt.req('GET', '/v3/admin/volumes', undefined, {
+    'openstack-volume-microversion': '3.12',
+  });
   assert.equal(legacy.headers['openstack-api-version'], 'volume 3.12');
-  const tooNew = await kt.req('GET', '/v3/admin/volumes', undefined, { 'openstack-api-version': 'volume 3.71' });
+  const tooNew = await kt.req('GET', '/v3/admin/volumes', undefined, {
+    'openstack-api-version': 'volume 3.71',
+  });
   assert.equal(tooNew.status, 406);
-  assert.deepEqual(tooNew.body, { computeFault: { code: 406, message: 'Version 3.71 is not supported by the API. Minimum is 3.0 and maximum is 3.70.' } });
+  assert.deepEqual(tooNew.body, {
+    computeFault: {
+      code: 406,
+      message: 'Version 3.71 is not supported by the API. Minimum is 3.0 and maximum is 3.70.',
+    },
+  });
   const bad = await kt.req('GET', '/v3/admin/volumes', undefined, { 'openstack-api-version': 'volume 3.07' });
   assert.equal(bad.status, 400);
-  assert.equal(bad.body.badRequest.message, 'API Version String 3.07 is of invalid format. Must be of format MajorNum.MinorNum.');
+  assert.equal(
+    bad.body.badRequest.message,
+    'API Version String 3.07 is of invalid format. Must be of format MajorNum.MinorNum.',
+  );
 });
 
 test('version documents: / answers 300, /v3/ answers 200', async (t) => {
@@ -98,7 +129,8 @@ test('pagination: limit, marker and next links walk every volume exactly once; s
     const r = await kt.req('GET', url);
     assert.equal(r.status, 200);
     seen.push(...r.body.volumes.map((v: { id: string }) => v.id));
-    const next = r.body.volumes_links?.find((l: { rel: string }) => l.rel === 'next')?.href as string | undefined;
+    const next = r.body.volumes_links?.find((l: { rel: string }) => l.rel === 'next')?.href as
+      string | undefined;
     url = next ? new URL(next).pathname + new URL(next).search : null;
     pages++;
   }
@@ -107,16 +139,30 @@ test('pagination: limit, marker and next links walk every volume exactly once; s
   assert.deepEqual(seen, [...ids].reverse(), 'default sort is created_at desc');
 
   const byName = await kt.req('GET', '/v3/admin/volumes/detail?sort=name:asc');
-  assert.deepEqual(byName.body.volumes.map((v: { name: string }) => v.name), ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+  assert.deepEqual(
+    byName.body.volumes.map((v: { name: string }) => v.name),
+    ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6'],
+  );
   const bySize = await kt.req('GET', '/v3/admin/volumes/detail?sort_key=size&sort_dir=asc');
   const sizes = bySize.body.volumes.map((v: { size: number }) => v.size);
-  assert.deepEqual(sizes, [...sizes].sort((a: number, b: number) => a - b));
+  assert.deepEqual(
+    sizes,
+    [...sizes].sort((a: number, b: number) => a - b),
+  );
 
-  assert.equal((await kt.req('GET', '/v3/admin/volumes?limit=abc')).body.badRequest.message, 'limit param must be an integer');
-  assert.equal((await kt.req('GET', '/v3/admin/volumes?limit=-1')).body.badRequest.message, 'limit param must be positive');
+  assert.equal(
+    (await kt.req('GET', '/v3/admin/volumes?limit=abc')).body.badRequest.message,
+    'limit param must be an integer',
+  );
+  assert.equal(
+    (await kt.req('GET', '/v3/admin/volumes?limit=-1')).body.badRequest.message,
+    'limit param must be positive',
+  );
   const badMarker = await kt.req('GET', '/v3/admin/volumes?marker=00000000-0000-0000-0000-000000000000');
   assert.equal(badMarker.status, 400);
-  const count = await kt.req('GET', '/v3/admin/volumes?limit=2&with_count=true', undefined, { 'openstack-api-version': 'volume 3.45' });
+  const count = await kt.req('GET', '/v3/admin/volumes?limit=2&with_count=true', undefined, {
+    'openstack-api-version': 'volume 3.45',
+  });
   assert.equal(count.body.count, 7);
   assert.equal(count.body.volumes.length, 2);
 });
@@ -124,16 +170,31 @@ test('pagination: limit, marker and next links walk every volume exactly once; s
 test('filters: name, status, metadata', async (t) => {
   const kt = await startTestKindling();
   t.after(() => kt.close());
-  const a = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 1, name: 'alpha', metadata: { tier: 'gold' } } });
-  await kt.req('POST', '/v3/admin/volumes', { volume: { size: 1, name: 'beta', metadata: { tier: 'iron' } } });
+  const a = await kt.req('POST', '/v3/admin/volumes', {
+    volume: { size: 1, name: 'alpha', metadata: { tier: 'gold' } },
+  });
+  await kt.req('POST', '/v3/admin/volumes', {
+    volume: { size: 1, name: 'beta', metadata: { tier: 'iron' } },
+  });
   await kt.waitForStatus(a.body.volume.id, ['available']);
   const byName = await kt.req('GET', '/v3/admin/volumes?name=alpha');
-  assert.deepEqual(byName.body.volumes.map((v: { name: string }) => v.name), ['alpha']);
-  const byMeta = await kt.req('GET', `/v3/admin/volumes/detail?metadata=${encodeURIComponent("{'tier': 'gold'}")}`);
-  assert.deepEqual(byMeta.body.volumes.map((v: { name: string }) => v.name), ['alpha']);
+  assert.deepEqual(
+    byName.body.volumes.map((v: { name: string }) => v.name),
+    ['alpha'],
+  );
+  const byMeta = await kt.req(
+    'GET',
+    `/v3/admin/volumes/detail?metadata=${encodeURIComponent("{'tier': 'gold'}")}`,
+  );
+  assert.deepEqual(
+    byMeta.body.volumes.map((v: { name: string }) => v.name),
+    ['alpha'],
+  );
   const none = await kt.req('GET', '/v3/admin/volumes?status=error');
   assert.deepEqual(none.body.volumes, []);
-  const summary = await kt.req('GET', '/v3/admin/volumes/summary', undefined, { 'openstack-api-version': 'volume 3.36' });
+  const summary = await kt.req('GET', '/v3/admin/volumes/summary', undefined, {
+    'openstack-api-version': 'volume 3.36',
+  });
   assert.equal(summary.body['volume-summary'].total_count, 2);
   assert.equal(summary.body['volume-summary'].total_size, 2);
   assert.deepEqual([...summary.body['volume-summary'].metadata.tier].sort(), ['gold', 'iron']);

@@ -27,17 +27,24 @@ function failing(names: string[]) {
 test('a type whose extra spec no backend satisfies → volume error + a user message', async (t) => {
   const kt = await startTestKindling();
   t.after(() => kt.close());
-  const type = await kt.req('POST', '/v3/admin/types', { volume_type: { name: 'nowhere', extra_specs: { volume_backend_name: 'nope' } } });
+  const type = await kt.req('POST', '/v3/admin/types', {
+    volume_type: { name: 'nowhere', extra_specs: { volume_backend_name: 'nope' } },
+  });
   assert.equal(type.status, 200, JSON.stringify(type.body));
   const r = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 1, volume_type: 'nowhere' } });
   assert.equal(r.status, 202);
   const v = await kt.waitForStatus(r.body.volume.id, ['error']);
   assert.equal(v['os-vol-host-attr:host'], null);
-  const msgs = await kt.req('GET', `/v3/admin/messages?resource_uuid=${v.id}`, undefined, { 'openstack-api-version': 'volume 3.3' });
+  const msgs = await kt.req('GET', `/v3/admin/messages?resource_uuid=${v.id}`, undefined, {
+    'openstack-api-version': 'volume 3.3',
+  });
   assert.equal(msgs.status, 200);
   assert.equal(msgs.body.messages.length, 1);
   assert.equal(msgs.body.messages[0].event_id, 'VOLUME_VOLUME_001_003');
-  assert.equal(msgs.body.messages[0].user_message, 'schedule allocate volume:Could not find any available weighted backend.');
+  assert.equal(
+    msgs.body.messages[0].user_message,
+    'schedule allocate volume:Could not find any available weighted backend.',
+  );
   const errNote = kt.notifications.sent.find((n) => n.event_type === 'scheduler.create_volume');
   assert.equal(errNote?.priority, 'ERROR');
   // Quota stays counted for a volume row in error (as Cinder): the user deletes it to free it.
@@ -69,7 +76,9 @@ test('driver failure on one backend → rescheduled to the other → available, 
   }
   // At least one create hit alpha first (same free space → alpha and beta tie; all 4 cannot dodge it
   // unless the weigher always prefers beta, which we check by the driver messages instead).
-  const msgs = await kt.req('GET', '/v3/admin/messages', undefined, { 'openstack-api-version': 'volume 3.3' });
+  const msgs = await kt.req('GET', '/v3/admin/messages', undefined, {
+    'openstack-api-version': 'volume 3.3',
+  });
   for (const m of msgs.body.messages) assert.equal(m.event_id, 'VOLUME_VOLUME_008_012');
 });
 
@@ -78,7 +87,9 @@ test('driver failure on every backend → error after the attempts run out, with
   t.after(() => kt.close());
   const r = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 2 } });
   const v = await kt.waitForStatus(r.body.volume.id, ['error']);
-  const msgs = await kt.req('GET', `/v3/admin/messages?resource_uuid=${v.id}`, undefined, { 'openstack-api-version': 'volume 3.3' });
+  const msgs = await kt.req('GET', `/v3/admin/messages?resource_uuid=${v.id}`, undefined, {
+    'openstack-api-version': 'volume 3.3',
+  });
   const events = msgs.body.messages.map((m: { event_id: string }) => m.event_id).sort();
   assert.deepEqual(events, ['VOLUME_VOLUME_001_003', 'VOLUME_VOLUME_008_012', 'VOLUME_VOLUME_008_012']);
   // Both backends' allocated capacity is back to 0 after the reschedules.
@@ -100,7 +111,8 @@ test('over the gigabytes quota → 413 with Cinder message, nothing left reserve
   assert.deepEqual(r.body, {
     overLimit: {
       code: 413,
-      message: 'VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 3G, quota is 5G and 3G has been consumed.',
+      message:
+        'VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 3G, quota is 5G and 3G has been consumed.',
     },
   });
   await kt.waitForStatus(ok.body.volume.id, ['available']);
@@ -117,7 +129,10 @@ test('over the volumes quota → 413 VolumeLimitExceeded', async (t) => {
   assert.equal((await kt.req('POST', '/v3/admin/volumes', { volume: { size: 1 } })).status, 202);
   const r = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 1 } });
   assert.equal(r.status, 413);
-  assert.equal(r.body.overLimit.message, "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes'.");
+  assert.equal(
+    r.body.overLimit.message,
+    "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes'.",
+  );
 });
 
 test('delete of a volume in a wrong status → 400, volume untouched', async (t) => {
@@ -125,7 +140,11 @@ test('delete of a volume in a wrong status → 400, volume untouched', async (t)
   t.after(() => kt.close());
   const r = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 1 } });
   const v = await kt.waitForStatus(r.body.volume.id, ['available']);
-  const reset = await kt.k.core.dbh.db.updateTable('volumes').set({ status: 'in-use' }).where('id', '=', v.id).execute();
+  const reset = await kt.k.core.dbh.db
+    .updateTable('volumes')
+    .set({ status: 'in-use' })
+    .where('id', '=', v.id)
+    .execute();
   assert.ok(reset);
   const del = await kt.req('DELETE', `/v3/admin/volumes/${v.id}`);
   assert.equal(del.status, 400);
@@ -152,5 +171,6 @@ test('delete of an available volume removes its file and frees quota', async (t)
   const q = await kt.req('GET', '/v3/admin/os-quota-sets/admin?usage=true');
   assert.deepEqual([q.body.quota_set.volumes.in_use, q.body.quota_set.gigabytes.in_use], [0, 0]);
   const events = kt.notifications.sent.map((n) => n.event_type);
-  for (const e of ['volume.create.start', 'volume.create.end', 'volume.delete.start', 'volume.delete.end']) assert.ok(events.includes(e), e);
+  for (const e of ['volume.create.start', 'volume.create.end', 'volume.delete.start', 'volume.delete.end'])
+    assert.ok(events.includes(e), e);
 });

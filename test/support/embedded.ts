@@ -12,7 +12,12 @@ export interface TestKindling {
   readonly stateDir: string;
   readonly notifications: MemorySink;
   /** JSON request as `admin:admin` (override headers to act as someone else). */
-  req(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  req(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Polls a volume until its status is one of `statuses` (or fails after `ms`). */
   waitForStatus(id: string, statuses: string[], ms?: number): Promise<any>;
   close(): Promise<void>;
@@ -22,11 +27,18 @@ export interface TestKindling {
  * Starts Kindling in-process. `env` takes the same variables as `npm start`
  * (`KINDLING__<section>__<option>` for anything in cinder.conf).
  */
-export async function startTestKindling(env: Record<string, string> = {}, opts: Omit<EmbeddedOptions, 'log' | 'notifications'> = {}): Promise<TestKindling> {
+export async function startTestKindling(
+  env: Record<string, string> = {},
+  opts: Omit<EmbeddedOptions, 'log' | 'notifications'> = {},
+): Promise<TestKindling> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kindling-test-'));
   const config = loadConfig({ env: { KINDLING_STATE_DIR: stateDir, ...env } });
   const notifications = new MemorySink();
-  const k = await startEmbedded(config, { ...opts, notifications, log: pino({ level: process.env.KINDLING_TEST_LOG ?? 'silent' }) });
+  const k = await startEmbedded(config, {
+    ...opts,
+    notifications,
+    log: pino({ level: process.env.KINDLING_TEST_LOG ?? 'silent' }),
+  });
   const req: TestKindling['req'] = async (method, url, body, headers = {}) => {
     const res = await k.app.inject({
       method: method as 'GET',
@@ -47,7 +59,8 @@ export async function startTestKindling(env: Record<string, string> = {}, opts: 
     for (;;) {
       const r = await req('GET', `/v3/admin/volumes/${id}`);
       if (r.status === 200 && statuses.includes(r.body.volume.status)) return r.body.volume;
-      if (Date.now() > end) throw new Error(`volume ${id} did not reach ${statuses.join('|')}: ${JSON.stringify(r.body)}`);
+      if (Date.now() > end)
+        throw new Error(`volume ${id} did not reach ${statuses.join('|')}: ${JSON.stringify(r.body)}`);
       await new Promise((res) => setTimeout(res, 10));
     }
   };

@@ -8,8 +8,23 @@ import { GiB, volumeName } from '../../src/volume/driver.js';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'kindling-file-'));
-  const d = new FileDriver({ volume_backend_name: 'file', file_volume_dir: join(dir, 'vols'), reserved_percentage: 0, max_over_subscription_ratio: '20.0' });
-  return { dir, d, vol: (id: string, size: number) => ({ id, name: volumeName(id), size, host: 'h@file#file', provider_location: null }) };
+  const d = new FileDriver({
+    volume_backend_name: 'file',
+    file_volume_dir: join(dir, 'vols'),
+    reserved_percentage: 0,
+    max_over_subscription_ratio: '20.0',
+  });
+  return {
+    dir,
+    d,
+    vol: (id: string, size: number) => ({
+      id,
+      name: volumeName(id),
+      size,
+      host: 'h@file#file',
+      provider_location: null,
+    }),
+  };
 }
 
 test('create makes a sparse raw file of exactly size GiB; extend grows it; delete removes it', async (t) => {
@@ -59,6 +74,11 @@ test('a directory that cannot be created fails setup', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kindling-file-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'afile'), '');
-  const d = new FileDriver({ volume_backend_name: 'x', file_volume_dir: join(dir, 'afile', 'sub'), reserved_percentage: 0, max_over_subscription_ratio: 1 });
+  const d = new FileDriver({
+    volume_backend_name: 'x',
+    file_volume_dir: join(dir, 'afile', 'sub'),
+    reserved_percentage: 0,
+    max_over_subscription_ratio: 1,
+  });
   await assert.rejects(d.doSetup());
 });

@@ -14,15 +14,31 @@ function header(h: IncomingHttpHeaders, name: string): string | undefined {
 export function noauthContext(headers: IncomingHttpHeaders, requestId: string): RequestContext | null {
   const token = header(headers, 'x-auth-token');
   if (!token) return null;
-  const [user, project] = token.includes(':') ? [token.split(':')[0]!, token.split(':').slice(1).join(':')] : [token, token];
-  const roles = (header(headers, 'x-roles') ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  const [user, project] = token.includes(':')
+    ? [token.split(':')[0]!, token.split(':').slice(1).join(':')]
+    : [token, token];
+  const roles = (header(headers, 'x-roles') ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (!roles.includes('admin')) roles.push('admin');
-  return { userId: user, projectId: project || header(headers, 'x-auth-project-id') || user, isAdmin: true, roles, requestId, authToken: token };
+  return {
+    userId: user,
+    projectId: project || header(headers, 'x-auth-project-id') || user,
+    isAdmin: true,
+    roles,
+    requestId,
+    authToken: token,
+  };
 }
 
 /** Headers of the 204 answer to a token-less request (what the client should use next). */
 export function noauthTokenHeaders(headers: IncomingHttpHeaders, url: string): Record<string, string> {
   const user = header(headers, 'x-auth-user') ?? 'admin';
   const project = header(headers, 'x-auth-project-id') ?? 'admin';
-  return { 'X-Auth-Token': `${user}:${project}`, 'X-Server-Management-Url': url, 'Content-Type': 'text/plain; charset=UTF-8' };
+  return {
+    'X-Auth-Token': `${user}:${project}`,
+    'X-Server-Management-Url': url,
+    'Content-Type': 'text/plain; charset=UTF-8',
+  };
 }

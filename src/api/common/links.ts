@@ -7,7 +7,11 @@ export interface LinkBase {
 }
 
 /** `self` and `bookmark` links of one resource. */
-export function resourceLinks(base: LinkBase, collection: string, id: string): { rel: string; href: string }[] {
+export function resourceLinks(
+  base: LinkBase,
+  collection: string,
+  id: string,
+): { rel: string; href: string }[] {
   const p = base.urlProject ? `/${base.urlProject}` : '';
   return [
     { rel: 'self', href: `${base.baseUrl}/v3${p}/${collection}/${id}` },

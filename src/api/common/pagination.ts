@@ -20,11 +20,15 @@ export type SortKeyMap = Readonly<Record<string, string>>;
  * Parses `limit`, `marker`, `offset`, `sort` or legacy `sort_key`/`sort_dir` from a query,
  * removing them from it (what remains are filters). Errors are Cinder's 400s.
  */
-export function takeListParams(query: Record<string, string>, maxLimit: number, keys: SortKeyMap): ListParams {
+export function takeListParams(
+  query: Record<string, string>,
+  maxLimit: number,
+  keys: SortKeyMap,
+): ListParams {
   let limit = maxLimit;
   let limitGiven = false;
   if ('limit' in query) {
-    const l = query.limit!;
+    const l = query.limit;
     if (!INT_RE.test(l)) throw new BadRequest('limit param must be an integer');
     const n = Number(l);
     if (n < 0) throw new BadRequest('limit param must be positive');
@@ -33,7 +37,7 @@ export function takeListParams(query: Record<string, string>, maxLimit: number, 
   }
   let offset: number | null = null;
   if ('offset' in query) {
-    const o = query.offset!;
+    const o = query.offset;
     if (!INT_RE.test(o) || Number(o) < 0 || Number(o) > 2147483647)
       throw new BadRequest(`Invalid value '${o}' for offset: Value must be >= 0 and <= 2147483647`);
     offset = Number(o);
@@ -47,7 +51,10 @@ export function takeListParams(query: Record<string, string>, maxLimit: number, 
 function parseSort(query: Record<string, string>, keys: SortKeyMap): SortSpec[] {
   const hasNew = 'sort' in query;
   const hasOld = 'sort_key' in query || 'sort_dir' in query;
-  if (hasNew && hasOld) throw new BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.");
+  if (hasNew && hasOld)
+    throw new BadRequest(
+      "The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.",
+    );
   const pairs: [string, string][] = [];
   if (hasNew) {
     for (const part of query.sort!.split(',')) {

@@ -47,7 +47,9 @@ export function parseDictFilter(raw: string, key: string): Record<string, string
     try {
       const v: unknown = JSON.parse(text);
       if (v && typeof v === 'object' && !Array.isArray(v)) {
-        return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
+        return Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]),
+        );
       }
     } catch {
       // try the next form
@@ -60,7 +62,11 @@ export function parseDictFilter(raw: string, key: string): Record<string, string
  * Turns what is left of the query (after pagination keys) into list filters. Admins see every
  * project with `all_tenants`; everyone else sees their own project only.
  */
-export function volumeFiltersFromQuery(query: Record<string, string>, ctx: RequestContext, version: APIVersion): VolumeFilters {
+export function volumeFiltersFromQuery(
+  query: Record<string, string>,
+  ctx: RequestContext,
+  version: APIVersion,
+): VolumeFilters {
   const q = { ...query };
   const allTenants = ctx.isAdmin && 'all_tenants' in q && boolFromString(q.all_tenants ?? 'true');
   delete q.all_tenants;
@@ -71,7 +77,8 @@ export function volumeFiltersFromQuery(query: Record<string, string>, ctx: Reque
   delete q.project_id;
   delete q.tenant_id;
   for (const [key, value] of Object.entries(q)) {
-    if (key.length && !/^[\x20-\x7e]+$/.test(key)) throw new BadRequest('Filter keys can only contain ASCII characters.');
+    if (key.length && !/^[\x20-\x7e]+$/.test(key))
+      throw new BadRequest('Filter keys can only contain ASCII characters.');
     if (key === 'metadata') {
       filters.metadata = parseDictFilter(value, key);
     } else if (key === 'bootable') {
@@ -83,7 +90,7 @@ export function volumeFiltersFromQuery(query: Record<string, string>, ctx: Reque
     } else if (key === 'consumes_quota' && version.gte('3.65')) {
       filters.columns!.use_quota = boolFromString(value) ? 1 : 0;
     } else if (COLUMN_FILTERS[key]) {
-      const col = COLUMN_FILTERS[key]!;
+      const col = COLUMN_FILTERS[key];
       filters.columns![col] = col === 'size' ? Number(value) : value;
     }
     // NOTE: other keys are ignored, as Cinder ignores unknown filters for admins below 3.31.

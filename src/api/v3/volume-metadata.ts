@@ -23,7 +23,14 @@ export function volumeMetadataRoutes(deps: ApiDeps) {
   function checkIfMatch(req: FastifyRequest, metadata: Record<string, string>): void {
     if (!state(req).version.gte('3.15')) return;
     const want = req.headers['if-match'];
-    if (want && want !== '*' && !String(want).split(',').map((s) => s.trim().replace(/^"|"$/g, '')).includes(etagOf(metadata)))
+    if (
+      want &&
+      want !== '*' &&
+      !String(want)
+        .split(',')
+        .map((s) => s.trim().replace(/^"|"$/g, ''))
+        .includes(etagOf(metadata))
+    )
       throw new PreconditionFailed('Metadata changed since the given ETag.');
   }
 

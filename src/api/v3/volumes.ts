@@ -5,7 +5,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../app.js';
 import { state, queryOf } from '../request.js';
-import { BadRequest, BackupNotFound, GroupNotFound, SnapshotNotFound, VolumeNotFound, InvalidInput } from '../../common/errors.js';
+import {
+  BadRequest,
+  BackupNotFound,
+  GroupNotFound,
+  SnapshotNotFound,
+  VolumeNotFound,
+  InvalidInput,
+} from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
 import { snapshotGet } from '../../db/api/snapshots.js';
 import { volumeGet, MarkerNotFound, type VolumeFilters } from '../../db/api/volumes.js';
@@ -32,16 +39,24 @@ export function volumeRoutes(deps: ApiDeps) {
     const query = queryOf(req);
     const params = takeListParams(query, maxLimit, VOLUME_SORT_KEYS);
     const filters: VolumeFilters = volumeFiltersFromQuery(query, s.ctx, s.version);
-    const withCount = s.version.gte('3.45') && 'with_count' in query ? boolFromString(query.with_count) : false;
+    const withCount =
+      s.version.gte('3.45') && 'with_count' in query ? boolFromString(query.with_count) : false;
     let rows;
     try {
-      rows = await api.getAll(s.ctx, filters, { marker: params.marker, limit: params.limit, offset: params.offset, sort: params.sort });
+      rows = await api.getAll(s.ctx, filters, {
+        marker: params.marker,
+        limit: params.limit,
+        offset: params.offset,
+        sort: params.sort,
+      });
     } catch (e) {
       if (e instanceof MarkerNotFound) throw new BadRequest(`Marker ${e.marker} could not be found.`);
       throw e;
     }
     const o = view(req, true);
-    const body: Record<string, unknown> = { volumes: rows.map((v) => (detail ? volumeDetailView(v, o) : volumeSummaryView(v, s.links))) };
+    const body: Record<string, unknown> = {
+      volumes: rows.map((v) => (detail ? volumeDetailView(v, o) : volumeSummaryView(v, s.links))),
+    };
     const links = collectionLinks(rows, params, `${s.links.baseUrl}${req.url}`, 'volumes');
     if (links) body.volumes_links = links;
     if (withCount) body.count = (await api.summary(s.ctx, filters)).count;
@@ -75,7 +90,9 @@ export function volumeRoutes(deps: ApiDeps) {
       const vol = { ...(body!.volume as Body) };
       const hints = body!['OS-SCH-HNT:scheduler_hints'] as Record<string, unknown> | null | undefined;
       if (vol.multiattach !== undefined && vol.multiattach !== null && boolFromString(vol.multiattach)) {
-        throw new InvalidInput('multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.');
+        throw new InvalidInput(
+          'multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.',
+        );
       }
       const name = (vol.name ?? vol.display_name ?? null) as string | null;
       const description = (vol.description ?? vol.display_description ?? null) as string | null;
@@ -89,10 +106,11 @@ export function volumeRoutes(deps: ApiDeps) {
       const sourceId = vol.source_volid as string | null | undefined;
       const source_volume = sourceId ? await volumeGet(db, sourceId, projectScope) : null;
       if (sourceId && !source_volume) throw new VolumeNotFound(sourceId);
-      const groupId = (vol.consistencygroup_id ?? (s.version.gte('3.13') ? vol.group_id : null) ?? null) as string | null;
+      const groupId = (vol.consistencygroup_id ?? (s.version.gte('3.13') ? vol.group_id : null) ?? null) as
+        string | null;
       // NOTE: groups arrive with a later issue; none can exist yet, so any id is Cinder's 404.
       if (groupId) throw new GroupNotFound(groupId);
-      let image_id: string | null = null;
+      const image_id: string | null = null;
       if (imageRef) {
         // NOTE: no image service is configured: Cinder's `_image_uuid_from_ref` then ends here.
         throw new BadRequest('Invalid image identifier or unable to access requested image.');
@@ -126,9 +144,12 @@ export function volumeRoutes(deps: ApiDeps) {
       const upd = body!.volume as Body;
       const v = await api.get(s.ctx, (req.params as { id: string }).id);
       const fields: Parameters<typeof api.update>[2] = {};
-      if ('name' in upd || 'display_name' in upd) fields.display_name = (upd.name ?? upd.display_name ?? null) as string | null;
-      if ('description' in upd || 'display_description' in upd) fields.display_description = (upd.description ?? upd.display_description ?? null) as string | null;
-      if ('metadata' in upd && upd.metadata !== null) fields.metadata = upd.metadata as Record<string, string>;
+      if ('name' in upd || 'display_name' in upd)
+        fields.display_name = (upd.name ?? upd.display_name ?? null) as string | null;
+      if ('description' in upd || 'display_description' in upd)
+        fields.display_description = (upd.description ?? upd.display_description ?? null) as string | null;
+      if ('metadata' in upd && upd.metadata !== null)
+        fields.metadata = upd.metadata as Record<string, string>;
       const updated = await api.update(s.ctx, v, fields);
       return { volume: volumeDetailView(updated, view(req, false)) };
     });

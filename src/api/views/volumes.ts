@@ -11,7 +11,11 @@ export interface VolumeViewOptions {
   extended: boolean;
 }
 
-const STATUS_VIEW: Record<string, string> = { managing: 'creating', error_managing: 'error', error_managing_deleting: 'deleting' };
+const STATUS_VIEW: Record<string, string> = {
+  managing: 'creating',
+  error_managing: 'error',
+  error_managing_deleting: 'deleting',
+};
 
 /** `{id, name, links}` (list summary). */
 export function volumeSummaryView(v: VolumeRecord, links: LinkBase): Record<string, unknown> {
@@ -46,7 +50,8 @@ export function volumeDetailView(v: VolumeRecord, o: VolumeViewOptions): Record<
   if (o.version.gte('3.13')) out.group_id = v.group_id;
   if (o.version.gte('3.21') && o.isAdmin) out.provider_id = v.provider_id;
   if (o.version.gte('3.48')) {
-    out.shared_targets = v.shared_targets === null ? (o.version.gte('3.69') ? null : true) : v.shared_targets === 1;
+    out.shared_targets =
+      v.shared_targets === null ? (o.version.gte('3.69') ? null : true) : v.shared_targets === 1;
     out.service_uuid = v.service_uuid;
   }
   if (o.version.gte('3.61') && o.isAdmin) out.cluster_name = v.cluster_name;

@@ -3,7 +3,11 @@ import type { Db, PageRequest } from './common.js';
 import type { MessagesTable } from '../schema.js';
 import { MessageNotFound } from '../../common/errors.js';
 
-export async function messageGet(db: Db, id: string, projectId?: string | null): Promise<MessagesTable | null> {
+export async function messageGet(
+  db: Db,
+  id: string,
+  projectId?: string | null,
+): Promise<MessagesTable | null> {
   let q = db.selectFrom('messages').selectAll().where('id', '=', id).where('deleted', '=', 0);
   if (projectId) q = q.where('project_id', '=', projectId);
   return (await q.executeTakeFirst()) ?? null;
@@ -12,15 +16,31 @@ export async function messageGet(db: Db, id: string, projectId?: string | null):
 /** Messages matching exact-value filters, newest first unless sorted otherwise. */
 export async function messageGetAll(
   db: Db,
-  filters: Partial<Pick<MessagesTable, 'project_id' | 'resource_uuid' | 'resource_type' | 'event_id' | 'request_id' | 'message_level'>>,
+  filters: Partial<
+    Pick<
+      MessagesTable,
+      'project_id' | 'resource_uuid' | 'resource_type' | 'event_id' | 'request_id' | 'message_level'
+    >
+  >,
   page: PageRequest,
 ): Promise<MessagesTable[]> {
   let q = db.selectFrom('messages').selectAll().where('deleted', '=', 0);
-  for (const [k, v] of Object.entries(filters) as [keyof MessagesTable, string][]) if (v !== undefined) q = q.where(k, '=', v);
+  for (const [k, v] of Object.entries(filters) as [keyof MessagesTable, string][])
+    if (v !== undefined) q = q.where(k, '=', v);
   const sort = page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }];
   if (page.marker) {
-    const m = await db.selectFrom('messages').select(['created_at', 'id']).where('id', '=', page.marker).executeTakeFirst();
-    if (m) q = q.where((eb) => eb.or([eb('created_at', '<', m.created_at), eb.and([eb('created_at', '=', m.created_at), eb('id', '<', m.id)])]));
+    const m = await db
+      .selectFrom('messages')
+      .select(['created_at', 'id'])
+      .where('id', '=', page.marker)
+      .executeTakeFirst();
+    if (m)
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '<', m.created_at),
+          eb.and([eb('created_at', '=', m.created_at), eb('id', '<', m.id)]),
+        ]),
+      );
   }
   for (const s of sort) q = q.orderBy(s.key as keyof MessagesTable, s.dir);
   q = q.orderBy('id', 'desc');
@@ -49,17 +69,29 @@ export interface MessageListFilters {
  * A page of messages, sorted (default `created_at`, `id`, newest first) and paginated like
  * Cinder's `paginate_query`. A `marker` naming no message is `MessageNotFound`.
  */
-export async function messageList(db: Db, f: MessageListFilters, page: PageRequest): Promise<MessagesTable[]> {
+export async function messageList(
+  db: Db,
+  f: MessageListFilters,
+  page: PageRequest,
+): Promise<MessagesTable[]> {
   const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
   const defaultDir = sort[0]?.dir ?? 'desc';
-  for (const k of ['created_at', 'id']) if (!sort.some((s) => s.key === k)) sort.push({ key: k, dir: defaultDir });
+  for (const k of ['created_at', 'id'])
+    if (!sort.some((s) => s.key === k)) sort.push({ key: k, dir: defaultDir });
   let q = db.selectFrom('messages').selectAll().where('deleted', '=', 0);
   if (f.projectId) q = q.where('project_id', '=', f.projectId);
-  for (const [col, val] of Object.entries(f.columns ?? {}) as [keyof MessagesTable, string][]) q = q.where(sql.ref(col), '=', val);
-  for (const [col, val] of Object.entries(f.like ?? {}) as [keyof MessagesTable, string][]) q = q.where(sql.ref(col), 'like', `%${val}%`);
+  for (const [col, val] of Object.entries(f.columns ?? {}) as [keyof MessagesTable, string][])
+    q = q.where(sql.ref(col), '=', val);
+  for (const [col, val] of Object.entries(f.like ?? {}) as [keyof MessagesTable, string][])
+    q = q.where(sql.ref(col), 'like', `%${val}%`);
   for (const p of f.eventIdPatterns ?? []) q = q.where('event_id', 'like', p);
   if (page.marker) {
-    const marker = await db.selectFrom('messages').selectAll().where('id', '=', page.marker).where('deleted', '=', 0).executeTakeFirst();
+    const marker = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', page.marker)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
     if (!marker) throw new MessageNotFound(page.marker);
     const m = marker as unknown as Record<string, unknown>;
     q = q.where((eb) => {

@@ -8,7 +8,13 @@ export type ServiceRow = ServicesTable & { id: number };
 /** Finds the live service row of `host`+`binary`, creating it if absent (a service's start). */
 export async function serviceGetOrCreate(
   db: Db,
-  values: { host: string; binary: string; topic: string; availability_zone: string; cluster_name?: string | null },
+  values: {
+    host: string;
+    binary: string;
+    topic: string;
+    availability_zone: string;
+    cluster_name?: string | null;
+  },
 ): Promise<ServiceRow> {
   const existing = await db
     .selectFrom('services')
@@ -21,7 +27,13 @@ export async function serviceGetOrCreate(
   if (existing) {
     await db
       .updateTable('services')
-      .set({ availability_zone: values.availability_zone, topic: values.topic, cluster_name: values.cluster_name ?? null, heartbeat_at: now, updated_at: now })
+      .set({
+        availability_zone: values.availability_zone,
+        topic: values.topic,
+        cluster_name: values.cluster_name ?? null,
+        heartbeat_at: now,
+        updated_at: now,
+      })
       .where('id', '=', existing.id)
       .execute();
     return { ...existing, availability_zone: values.availability_zone, heartbeat_at: now } as ServiceRow;
@@ -67,7 +79,10 @@ export async function serviceHeartbeat(db: Db, id: number): Promise<void> {
 }
 
 /** Every live service row, optionally of one binary and/or host. */
-export async function serviceGetAll(db: Db, filters: { binary?: string; host?: string } = {}): Promise<ServiceRow[]> {
+export async function serviceGetAll(
+  db: Db,
+  filters: { binary?: string; host?: string } = {},
+): Promise<ServiceRow[]> {
   let q = db.selectFrom('services').selectAll().where('deleted', '=', 0);
   if (filters.binary) q = q.where('binary', '=', filters.binary);
   if (filters.host) q = q.where('host', '=', filters.host);
@@ -75,7 +90,11 @@ export async function serviceGetAll(db: Db, filters: { binary?: string; host?: s
 }
 
 /** Up while the last heartbeat is within `service_down_time` seconds. */
-export function serviceIsUp(row: Pick<ServicesTable, 'heartbeat_at' | 'updated_at' | 'created_at'>, downTimeSeconds: number, now = Date.now()): boolean {
+export function serviceIsUp(
+  row: Pick<ServicesTable, 'heartbeat_at' | 'updated_at' | 'created_at'>,
+  downTimeSeconds: number,
+  now = Date.now(),
+): boolean {
   const last = row.heartbeat_at ?? row.updated_at ?? row.created_at;
   return now - parseTimestamp(last).getTime() <= downTimeSeconds * 1000;
 }
@@ -101,7 +120,10 @@ export function hostMatches(value: string, host: string): boolean {
 }
 
 /** Live services of `binary` (exact) whose host matches `host` at Cinder's host-filter level. */
-export async function serviceFind(db: Db, filters: { host?: string | null; binary?: string | null }): Promise<ServiceRow[]> {
+export async function serviceFind(
+  db: Db,
+  filters: { host?: string | null; binary?: string | null },
+): Promise<ServiceRow[]> {
   let q = db.selectFrom('services').selectAll().where('deleted', '=', 0);
   if (filters.binary !== undefined && filters.binary !== null) q = q.where('binary', '=', filters.binary);
   const rows = (await q.orderBy('id').execute()) as ServiceRow[];
@@ -110,9 +132,17 @@ export async function serviceFind(db: Db, filters: { host?: string | null; binar
 }
 
 /** Enables or disables a service (`PUT /os-services/enable|disable|disable-log-reason`). */
-export async function serviceSetDisabled(db: Db, id: number, disabled: boolean, disabledReason?: string | null): Promise<void> {
+export async function serviceSetDisabled(
+  db: Db,
+  id: number,
+  disabled: boolean,
+  disabledReason?: string | null,
+): Promise<void> {
   // NOTE: like Cinder's `service_update`, a status change stamps `modified_at`, not `updated_at`.
-  const patch: { disabled: 0 | 1; modified_at: string; disabled_reason?: string | null } = { disabled: disabled ? 1 : 0, modified_at: isoNow() };
+  const patch: { disabled: 0 | 1; modified_at: string; disabled_reason?: string | null } = {
+    disabled: disabled ? 1 : 0,
+    modified_at: isoNow(),
+  };
   if (disabledReason !== undefined) patch.disabled_reason = disabledReason;
   await db.updateTable('services').set(patch).where('id', '=', id).execute();
 }

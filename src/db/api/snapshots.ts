@@ -2,7 +2,11 @@ import type { Db } from './common.js';
 import type { SnapshotsTable } from '../schema.js';
 
 /** One live snapshot, or null (project-scoped when `projectId` is given). */
-export async function snapshotGet(db: Db, id: string, projectId?: string | null): Promise<SnapshotsTable | null> {
+export async function snapshotGet(
+  db: Db,
+  id: string,
+  projectId?: string | null,
+): Promise<SnapshotsTable | null> {
   let q = db.selectFrom('snapshots').selectAll().where('id', '=', id).where('deleted', '=', 0);
   if (projectId) q = q.where('project_id', '=', projectId);
   return (await q.executeTakeFirst()) ?? null;

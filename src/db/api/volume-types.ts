@@ -43,7 +43,11 @@ async function specsOf(db: Db, typeId: string): Promise<Record<string, string>> 
 }
 
 /** Type by id; `includeDeleted` for volumes whose type was deleted after they were made. */
-export async function volumeTypeGet(db: Db, id: string, includeDeleted = false): Promise<VolumeTypeRecord | null> {
+export async function volumeTypeGet(
+  db: Db,
+  id: string,
+  includeDeleted = false,
+): Promise<VolumeTypeRecord | null> {
   let q = db.selectFrom('volume_types').selectAll().where('id', '=', id);
   if (!includeDeleted) q = q.where('deleted', '=', 0);
   const row = await q.executeTakeFirst();
@@ -85,7 +89,11 @@ export async function volumeTypeGetAll(
         eb(
           'id',
           'in',
-          eb.selectFrom('volume_type_projects').select('volume_type_id').where('project_id', '=', pid).where('deleted', '=', 0),
+          eb
+            .selectFrom('volume_type_projects')
+            .select('volume_type_id')
+            .where('project_id', '=', pid)
+            .where('deleted', '=', 0),
         ),
       ]),
     );
@@ -112,16 +120,34 @@ export async function volumeTypeGetAll(
 
 export async function volumeTypeCreate(
   db: Db,
-  values: { id: string; name: string; description: string | null; is_public: boolean; extra_specs: Record<string, string>; projects?: string[] },
+  values: {
+    id: string;
+    name: string;
+    description: string | null;
+    is_public: boolean;
+    extra_specs: Record<string, string>;
+    projects?: string[];
+  },
 ): Promise<void> {
   const now = isoNow();
   await db
     .insertInto('volume_types')
-    .values({ id: values.id, name: values.name, description: values.description, is_public: values.is_public ? 1 : 0, qos_specs_id: null, created_at: now, deleted: 0 })
+    .values({
+      id: values.id,
+      name: values.name,
+      description: values.description,
+      is_public: values.is_public ? 1 : 0,
+      qos_specs_id: null,
+      created_at: now,
+      deleted: 0,
+    })
     .execute();
   await volumeTypeExtraSpecsUpdate(db, values.id, values.extra_specs);
   for (const p of values.projects ?? []) {
-    await db.insertInto('volume_type_projects').values({ volume_type_id: values.id, project_id: p, created_at: now, deleted: 0 }).execute();
+    await db
+      .insertInto('volume_type_projects')
+      .values({ volume_type_id: values.id, project_id: p, created_at: now, deleted: 0 })
+      .execute();
   }
 }
 
@@ -140,12 +166,26 @@ export async function volumeTypeUpdate(
 export async function volumeTypeDestroy(db: Db, id: string): Promise<void> {
   const sd = softDeleteValues();
   await db.updateTable('volume_types').set(sd).where('id', '=', id).where('deleted', '=', 0).execute();
-  await db.updateTable('volume_type_extra_specs').set(sd).where('volume_type_id', '=', id).where('deleted', '=', 0).execute();
-  await db.updateTable('volume_type_projects').set(sd).where('volume_type_id', '=', id).where('deleted', '=', 0).execute();
+  await db
+    .updateTable('volume_type_extra_specs')
+    .set(sd)
+    .where('volume_type_id', '=', id)
+    .where('deleted', '=', 0)
+    .execute();
+  await db
+    .updateTable('volume_type_projects')
+    .set(sd)
+    .where('volume_type_id', '=', id)
+    .where('deleted', '=', 0)
+    .execute();
 }
 
 /** Creates or updates the given extra specs (others untouched). */
-export async function volumeTypeExtraSpecsUpdate(db: Db, typeId: string, specs: Record<string, string>): Promise<void> {
+export async function volumeTypeExtraSpecsUpdate(
+  db: Db,
+  typeId: string,
+  specs: Record<string, string>,
+): Promise<void> {
   const now = isoNow();
   for (const [key, value] of Object.entries(specs)) {
     const res = await db
@@ -156,7 +196,10 @@ export async function volumeTypeExtraSpecsUpdate(db: Db, typeId: string, specs: 
       .where('deleted', '=', 0)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) {
-      await db.insertInto('volume_type_extra_specs').values({ volume_type_id: typeId, key, value, created_at: now, deleted: 0 }).execute();
+      await db
+        .insertInto('volume_type_extra_specs')
+        .values({ volume_type_id: typeId, key, value, created_at: now, deleted: 0 })
+        .execute();
     }
   }
 }
@@ -187,7 +230,11 @@ export async function volumeTypeInUse(db: Db, typeId: string): Promise<boolean> 
 
 /** The project's default type (3.62 `/default-types`), if one is set. */
 export async function projectDefaultVolumeTypeId(db: Db, projectId: string): Promise<string | null> {
-  const row = await db.selectFrom('default_volume_types').select('volume_type_id').where('project_id', '=', projectId).executeTakeFirst();
+  const row = await db
+    .selectFrom('default_volume_types')
+    .select('volume_type_id')
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
   return row?.volume_type_id ?? null;
 }
 
@@ -208,10 +255,15 @@ export interface VolumeTypeListFilters {
  * A page of volume types, sorted (default `created_at`, `id`, newest first) and paginated like
  * Cinder's `paginate_query`. A `marker` naming no type is `VolumeTypeNotFound`.
  */
-export async function volumeTypeList(db: Db, f: VolumeTypeListFilters, page: PageRequest): Promise<VolumeTypeRecord[]> {
+export async function volumeTypeList(
+  db: Db,
+  f: VolumeTypeListFilters,
+  page: PageRequest,
+): Promise<VolumeTypeRecord[]> {
   const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
   const defaultDir = sort[0]?.dir ?? 'desc';
-  for (const k of ['created_at', 'id']) if (!sort.some((s) => s.key === k)) sort.push({ key: k, dir: defaultDir });
+  for (const k of ['created_at', 'id'])
+    if (!sort.some((s) => s.key === k)) sort.push({ key: k, dir: defaultDir });
   let q = db.selectFrom('volume_types').selectAll('volume_types').where('volume_types.deleted', '=', 0);
   if (f.isPublic === true && f.projectId) {
     const pid = f.projectId;
@@ -243,19 +295,28 @@ export async function volumeTypeList(db: Db, f: VolumeTypeListFilters, page: Pag
         .where('es.key', '=', key)
         .where('es.deleted', '=', 0);
       // NOTE: the AZ list is stored as "az1, az2", so Cinder matches it with LIKE.
-      spec = key === 'RESKEY:availability_zones' ? spec.where('es.value', 'like', `%${value}%`) : spec.where('es.value', '=', value);
+      spec =
+        key === 'RESKEY:availability_zones'
+          ? spec.where('es.value', 'like', `%${value}%`)
+          : spec.where('es.value', '=', value);
       return eb.exists(spec);
     });
   }
   if (page.marker) {
-    const marker = await db.selectFrom('volume_types').selectAll().where('id', '=', page.marker).where('deleted', '=', 0).executeTakeFirst();
+    const marker = await db
+      .selectFrom('volume_types')
+      .selectAll()
+      .where('id', '=', page.marker)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
     if (!marker) throw new VolumeTypeNotFound(page.marker);
     const m = marker as unknown as Record<string, unknown>;
     q = q.where((eb) => {
       const ors: Expression<SqlBool>[] = [];
       for (let i = 0; i < sort.length; i++) {
         const ands: Expression<SqlBool>[] = [];
-        for (let j = 0; j < i; j++) ands.push(eb(sql.ref(`volume_types.${sort[j]!.key}`), '=', m[sort[j]!.key] ?? ''));
+        for (let j = 0; j < i; j++)
+          ands.push(eb(sql.ref(`volume_types.${sort[j]!.key}`), '=', m[sort[j]!.key] ?? ''));
         const s = sort[i]!;
         ands.push(eb(sql.ref(`volume_types.${s.key}`), s.dir === 'asc' ? '>' : '<', m[s.key] ?? ''));
         ors.push(eb.and(ands));
@@ -272,7 +333,11 @@ export async function volumeTypeList(db: Db, f: VolumeTypeListFilters, page: Pag
         .selectFrom('volume_type_extra_specs')
         .select(['volume_type_id', 'key', 'value'])
         .where('deleted', '=', 0)
-        .where('volume_type_id', 'in', rows.map((r) => r.id))
+        .where(
+          'volume_type_id',
+          'in',
+          rows.map((r) => r.id),
+        )
         .execute()
     : [];
   return rows.map((r) => toRecord(r, toDict(specs.filter((s) => s.volume_type_id === r.id))));
@@ -280,13 +345,21 @@ export async function volumeTypeList(db: Db, f: VolumeTypeListFilters, page: Pag
 
 /** How many live volume types exist (the last one may not be deleted). */
 export async function volumeTypeCount(db: Db): Promise<number> {
-  const row = await db.selectFrom('volume_types').select((eb) => eb.fn.countAll<number>().as('n')).where('deleted', '=', 0).executeTakeFirst();
+  const row = await db
+    .selectFrom('volume_types')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
 /** Projects whose `/default-types` entry is this type. */
 export async function volumeTypeDefaultForProjects(db: Db, typeId: string): Promise<string[]> {
-  const rows = await db.selectFrom('default_volume_types').select('project_id').where('volume_type_id', '=', typeId).execute();
+  const rows = await db
+    .selectFrom('default_volume_types')
+    .select('project_id')
+    .where('volume_type_id', '=', typeId)
+    .execute();
   return rows.map((r) => r.project_id);
 }
 
@@ -295,13 +368,32 @@ export async function volumeTypeDefaultForProjects(db: Db, typeId: string): Prom
  * `gigabytes_` and `snapshots_`) in project limits, class limits and usages, as Cinder's
  * `update_quota_resource` does when a type is renamed.
  */
-export async function volumeTypeQuotaResourcesRename(db: Db, oldName: string, newName: string): Promise<void> {
+export async function volumeTypeQuotaResourcesRename(
+  db: Db,
+  oldName: string,
+  newName: string,
+): Promise<void> {
   const now = isoNow();
   for (const prefix of ['volumes', 'gigabytes', 'snapshots']) {
     const from = `${prefix}_${oldName}`;
     const to = `${prefix}_${newName}`;
-    await db.updateTable('quota_usages').set({ resource: to, until_refresh: 1, updated_at: now }).where('resource', '=', from).where('deleted', '=', 0).execute();
-    await db.updateTable('quota_classes').set({ resource: to, updated_at: now }).where('resource', '=', from).where('deleted', '=', 0).execute();
-    await db.updateTable('quotas').set({ resource: to, updated_at: now }).where('resource', '=', from).where('deleted', '=', 0).execute();
+    await db
+      .updateTable('quota_usages')
+      .set({ resource: to, until_refresh: 1, updated_at: now })
+      .where('resource', '=', from)
+      .where('deleted', '=', 0)
+      .execute();
+    await db
+      .updateTable('quota_classes')
+      .set({ resource: to, updated_at: now })
+      .where('resource', '=', from)
+      .where('deleted', '=', 0)
+      .execute();
+    await db
+      .updateTable('quotas')
+      .set({ resource: to, updated_at: now })
+      .where('resource', '=', from)
+      .where('deleted', '=', 0)
+      .execute();
   }
 }

@@ -11,7 +11,10 @@ export interface VolumeRecord extends VolumesTable {
 }
 
 /** Values of a new row; the rest take their defaults. */
-export type VolumeCreateValues = Omit<VolumesTable, 'created_at' | 'updated_at' | 'deleted_at' | 'deleted'> & {
+export type VolumeCreateValues = Omit<
+  VolumesTable,
+  'created_at' | 'updated_at' | 'deleted_at' | 'deleted'
+> & {
   created_at?: string;
   metadata?: Record<string, string>;
   admin_metadata?: Record<string, string>;
@@ -21,7 +24,10 @@ export type VolumeCreateValues = Omit<VolumesTable, 'created_at' | 'updated_at' 
 export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<void> {
   const { metadata, admin_metadata, ...row } = values;
   const now = row.created_at ?? isoNow();
-  await db.insertInto('volumes').values({ ...row, created_at: now, updated_at: null, deleted_at: null, deleted: 0 }).execute();
+  await db
+    .insertInto('volumes')
+    .values({ ...row, created_at: now, updated_at: null, deleted_at: null, deleted: 0 })
+    .execute();
   await metadataInsert(db, 'volume_metadata', row.id, metadata ?? {}, now);
   await metadataInsert(db, 'volume_admin_metadata', row.id, admin_metadata ?? {}, now);
 }
@@ -33,7 +39,13 @@ async function metadataInsert(
   meta: Record<string, string>,
   now: string,
 ): Promise<void> {
-  const rows = Object.entries(meta).map(([key, value]) => ({ volume_id: volumeId, key, value, created_at: now, deleted: 0 as const }));
+  const rows = Object.entries(meta).map(([key, value]) => ({
+    volume_id: volumeId,
+    key,
+    value,
+    created_at: now,
+    deleted: 0 as const,
+  }));
   if (rows.length) await db.insertInto(table).values(rows).execute();
 }
 
@@ -45,7 +57,11 @@ async function hydrate(db: Db, rows: VolumeRowWithType[]): Promise<VolumeRecord[
   const meta = await db
     .selectFrom('volume_metadata')
     .select(['volume_id', 'key', 'value'])
-    .where('volume_id', 'in', rows.map((r) => r.id))
+    .where(
+      'volume_id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .where('deleted', '=', 0)
     .execute();
   const byVolume = new Map<string, Record<string, string>>();
@@ -68,7 +84,14 @@ function selectVolumes(db: Db) {
 
 /** Admin metadata of a volume (`readonly`, `attached_mode`, …). */
 export async function volumeAdminMetadataGet(db: Db, volumeId: string): Promise<Record<string, string>> {
-  return toDict(await db.selectFrom('volume_admin_metadata').select(['key', 'value']).where('volume_id', '=', volumeId).where('deleted', '=', 0).execute());
+  return toDict(
+    await db
+      .selectFrom('volume_admin_metadata')
+      .select(['key', 'value'])
+      .where('volume_id', '=', volumeId)
+      .where('deleted', '=', 0)
+      .execute(),
+  );
 }
 
 /** One live volume, or null. `projectId` restricts to that project (non-admin visibility). */
@@ -100,8 +123,15 @@ export async function volumeConditionalUpdate(
   values: Partial<VolumesTable>,
   expected: Partial<Record<keyof VolumesTable, readonly (string | number | null)[]>>,
 ): Promise<boolean> {
-  let q = db.updateTable('volumes').set({ ...values, updated_at: isoNow() }).where('id', '=', id).where('deleted', '=', 0);
-  for (const [col, allowed] of Object.entries(expected) as [keyof VolumesTable, (string | number | null)[]][]) {
+  let q = db
+    .updateTable('volumes')
+    .set({ ...values, updated_at: isoNow() })
+    .where('id', '=', id)
+    .where('deleted', '=', 0);
+  for (const [col, allowed] of Object.entries(expected) as [
+    keyof VolumesTable,
+    (string | number | null)[],
+  ][]) {
     const nonNull = allowed.filter((v) => v !== null);
     const hasNull = allowed.length !== nonNull.length;
     q = q.where((eb) => {
@@ -118,9 +148,24 @@ export async function volumeConditionalUpdate(
 /** Soft-deletes a volume and its metadata (`volume_destroy`). */
 export async function volumeDestroy(db: Db, id: string): Promise<void> {
   const sd = softDeleteValues();
-  await db.updateTable('volumes').set({ ...sd, status: 'deleted', terminated_at: sd.deleted_at, attach_status: 'detached' }).where('id', '=', id).where('deleted', '=', 0).execute();
-  await db.updateTable('volume_metadata').set(sd).where('volume_id', '=', id).where('deleted', '=', 0).execute();
-  await db.updateTable('volume_admin_metadata').set(sd).where('volume_id', '=', id).where('deleted', '=', 0).execute();
+  await db
+    .updateTable('volumes')
+    .set({ ...sd, status: 'deleted', terminated_at: sd.deleted_at, attach_status: 'detached' })
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .execute();
+  await db
+    .updateTable('volume_metadata')
+    .set(sd)
+    .where('volume_id', '=', id)
+    .where('deleted', '=', 0)
+    .execute();
+  await db
+    .updateTable('volume_admin_metadata')
+    .set(sd)
+    .where('volume_id', '=', id)
+    .where('deleted', '=', 0)
+    .execute();
 }
 
 // ---- listing --------------------------------------------------------------------------------------
@@ -165,12 +210,20 @@ function applyFilters(q: VolumeQuery, f: VolumeFilters): VolumeQuery {
 }
 
 /** A page of volumes matching `filters`, sorted and paginated like Cinder's `paginate_query`. */
-export async function volumeGetAll(db: Db, filters: VolumeFilters, page: PageRequest): Promise<VolumeRecord[]> {
+export async function volumeGetAll(
+  db: Db,
+  filters: VolumeFilters,
+  page: PageRequest,
+): Promise<VolumeRecord[]> {
   const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
   if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[0]?.dir ?? 'desc' });
-  let q = applyFilters(selectVolumes(db) as unknown as VolumeQuery, filters) as unknown as ReturnType<typeof selectVolumes>;
+  let q = applyFilters(selectVolumes(db), filters) as unknown as ReturnType<typeof selectVolumes>;
   if (page.marker) {
-    const marker = await db.selectFrom('volumes').selectAll().where('id', '=', page.marker).executeTakeFirst();
+    const marker = await db
+      .selectFrom('volumes')
+      .selectAll()
+      .where('id', '=', page.marker)
+      .executeTakeFirst();
     if (!marker) return Promise.reject(new MarkerNotFound(page.marker));
     q = q.where((eb) => {
       // Keyset condition: (k1 > m1) OR (k1 = m1 AND k2 > m2) OR ...
@@ -180,7 +233,11 @@ export async function volumeGetAll(db: Db, filters: VolumeFilters, page: PageReq
         for (let j = 0; j < i; j++) {
           const s = sort[j]!;
           const mv = (marker as unknown as Record<string, unknown>)[s.key];
-          ands.push(mv === null ? eb(sql.ref(`volumes.${s.key}`), 'is', null) : eb(sql.ref(`volumes.${s.key}`), '=', mv));
+          ands.push(
+            mv === null
+              ? eb(sql.ref(`volumes.${s.key}`), 'is', null)
+              : eb(sql.ref(`volumes.${s.key}`), '=', mv),
+          );
         }
         const s = sort[i]!;
         const mv = (marker as unknown as Record<string, unknown>)[s.key];
@@ -199,7 +256,10 @@ export async function volumeGetAll(db: Db, filters: VolumeFilters, page: PageReq
 }
 
 /** Count and total size of the volumes matching `filters` (`/volumes/summary`, `with_count`). */
-export async function volumeSummary(db: Db, filters: VolumeFilters): Promise<{ count: number; size: number }> {
+export async function volumeSummary(
+  db: Db,
+  filters: VolumeFilters,
+): Promise<{ count: number; size: number }> {
   const row = await applyFilters(db.selectFrom('volumes'), filters)
     .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('volumes.size').as('size')])
     .executeTakeFirst();
@@ -240,19 +300,39 @@ export async function volumeMetadataUpdate(
 ): Promise<Record<string, string>> {
   const now = isoNow();
   const current = toDict(
-    await db.selectFrom(table).select(['key', 'value']).where('volume_id', '=', volumeId).where('deleted', '=', 0).execute(),
+    await db
+      .selectFrom(table)
+      .select(['key', 'value'])
+      .where('volume_id', '=', volumeId)
+      .where('deleted', '=', 0)
+      .execute(),
   );
   if (replace) {
     const gone = Object.keys(current).filter((k) => !(k in meta));
     if (gone.length)
-      await db.updateTable(table).set(softDeleteValues(now)).where('volume_id', '=', volumeId).where('key', 'in', gone).where('deleted', '=', 0).execute();
+      await db
+        .updateTable(table)
+        .set(softDeleteValues(now))
+        .where('volume_id', '=', volumeId)
+        .where('key', 'in', gone)
+        .where('deleted', '=', 0)
+        .execute();
   }
   for (const [key, value] of Object.entries(meta)) {
     if (key in current) {
       if (current[key] !== value)
-        await db.updateTable(table).set({ value, updated_at: now }).where('volume_id', '=', volumeId).where('key', '=', key).where('deleted', '=', 0).execute();
+        await db
+          .updateTable(table)
+          .set({ value, updated_at: now })
+          .where('volume_id', '=', volumeId)
+          .where('key', '=', key)
+          .where('deleted', '=', 0)
+          .execute();
     } else {
-      await db.insertInto(table).values({ volume_id: volumeId, key, value, created_at: now, deleted: 0 }).execute();
+      await db
+        .insertInto(table)
+        .values({ volume_id: volumeId, key, value, created_at: now, deleted: 0 })
+        .execute();
     }
   }
   return replace ? { ...meta } : { ...current, ...meta };

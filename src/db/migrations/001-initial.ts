@@ -15,6 +15,8 @@ export interface SeedValues {
  */
 export function initialMigration(dialect: DialectName, seed: SeedValues): Migration {
   return {
+    // NOTE: migrations see the schema as it is at their time, not today's `Database` type.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>): Promise<void> {
       await softDelete(
         db.schema
@@ -52,7 +54,11 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
           .addColumn('shared_targets', 'integer')
           .addColumn('use_quota', 'integer', (c) => c.notNull().defaultTo(1)),
       ).execute();
-      await db.schema.createIndex('volumes_project_deleted_idx').on('volumes').columns(['project_id', 'deleted']).execute();
+      await db.schema
+        .createIndex('volumes_project_deleted_idx')
+        .on('volumes')
+        .columns(['project_id', 'deleted'])
+        .execute();
       await db.schema.createIndex('volumes_host_idx').on('volumes').columns(['host', 'deleted']).execute();
 
       for (const [table, owner] of [
@@ -131,7 +137,11 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
           .addColumn('reserved', 'integer', (c) => c.notNull())
           .addColumn('until_refresh', 'integer'),
       ).execute();
-      await db.schema.createIndex('quota_usages_project_idx').on('quota_usages').columns(['project_id', 'resource', 'deleted']).execute();
+      await db.schema
+        .createIndex('quota_usages_project_idx')
+        .on('quota_usages')
+        .columns(['project_id', 'resource', 'deleted'])
+        .execute();
       await softDelete(
         autoId(db.schema.createTable('reservations'), dialect)
           .addColumn('uuid', UUID, (c) => c.notNull())
@@ -141,7 +151,11 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
           .addColumn('delta', 'integer', (c) => c.notNull())
           .addColumn('expire', 'varchar(32)', (c) => c.notNull()),
       ).execute();
-      await db.schema.createIndex('reservations_uuid_idx').on('reservations').columns(['uuid', 'deleted']).execute();
+      await db.schema
+        .createIndex('reservations_uuid_idx')
+        .on('reservations')
+        .columns(['uuid', 'deleted'])
+        .execute();
 
       await softDelete(
         autoId(db.schema.createTable('services'), dialect)
@@ -169,7 +183,11 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
           .addColumn('service_id', 'integer')
           .addColumn('cleaning', 'integer', (c) => c.notNull().defaultTo(0)),
       ).execute();
-      await db.schema.createIndex('workers_resource_idx').on('workers').columns(['resource_type', 'resource_id']).execute();
+      await db.schema
+        .createIndex('workers_resource_idx')
+        .on('workers')
+        .columns(['resource_type', 'resource_id'])
+        .execute();
 
       await softDelete(
         db.schema

@@ -11,7 +11,11 @@ export function autoId<T extends string>(
   dialect: DialectName,
 ): CreateTableBuilder<T, 'id'> {
   const spec = (c: ColumnDefinitionBuilder) =>
-    dialect === 'sqlite' ? c.primaryKey().autoIncrement() : dialect === 'mysql' ? c.primaryKey().autoIncrement() : c.primaryKey();
+    dialect === 'sqlite'
+      ? c.primaryKey().autoIncrement()
+      : dialect === 'mysql'
+        ? c.primaryKey().autoIncrement()
+        : c.primaryKey();
   return table.addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', spec);
 }
 

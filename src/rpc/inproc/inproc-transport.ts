@@ -25,7 +25,9 @@ export class InprocTransport implements Transport {
   #pick(target: Target): { endpoint: Endpoint }[] {
     const all = this.#consumers.get(target.topic) ?? [];
     if (target.fanout) return all;
-    const matching = target.server ? all.filter((c) => c.server === target.server || c.server === undefined) : all;
+    const matching = target.server
+      ? all.filter((c) => c.server === target.server || c.server === undefined)
+      : all;
     if (matching.length === 0) return [];
     return [matching[this.#rr++ % matching.length]!];
   }
@@ -34,7 +36,12 @@ export class InprocTransport implements Transport {
     return JSON.parse(JSON.stringify({ ctx, method, args })) as Message;
   }
 
-  async cast(target: Target, method: string, args: Record<string, unknown>, ctx: RequestContext): Promise<void> {
+  async cast(
+    target: Target,
+    method: string,
+    args: Record<string, unknown>,
+    ctx: RequestContext,
+  ): Promise<void> {
     const msg = this.#copy(ctx, method, args);
     for (const c of this.#pick(target)) {
       setImmediate(() => {
@@ -43,13 +50,22 @@ export class InprocTransport implements Transport {
     }
   }
 
-  async call<T>(target: Target, method: string, args: Record<string, unknown>, ctx: RequestContext, timeoutSeconds = 60): Promise<T> {
+  async call<T>(
+    target: Target,
+    method: string,
+    args: Record<string, unknown>,
+    ctx: RequestContext,
+    timeoutSeconds = 60,
+  ): Promise<T> {
     const msg = this.#copy(ctx, method, args);
     const [c] = this.#pick(target);
     if (!c) throw new MessagingTimeout(target.topic, method, timeoutSeconds);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new MessagingTimeout(target.topic, method, timeoutSeconds)), timeoutSeconds * 1000);
+      timer = setTimeout(
+        () => reject(new MessagingTimeout(target.topic, method, timeoutSeconds)),
+        timeoutSeconds * 1000,
+      );
     });
     try {
       const result = await Promise.race([this.#dispatch(c.endpoint, msg), timeout]);
@@ -73,7 +89,10 @@ export class InprocTransport implements Transport {
     return {
       stop: async () => {
         const l = this.#consumers.get(target.topic) ?? [];
-        this.#consumers.set(target.topic, l.filter((e) => e !== entry));
+        this.#consumers.set(
+          target.topic,
+          l.filter((e) => e !== entry),
+        );
       },
     };
   }

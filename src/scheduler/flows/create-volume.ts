@@ -39,13 +39,21 @@ export class ExtractSchedulerSpecTask extends Task<ExtractInputs, RequestSpec> {
       source_volid: v.source_volid,
       backup_id: v.backup_id,
       image_id: null,
-      volume_properties: { size: v.size, availability_zone: v.availability_zone, volume_type_id: v.volume_type_id },
+      volume_properties: {
+        size: v.size,
+        availability_zone: v.availability_zone,
+        volume_type_id: v.volume_type_id,
+      },
       volume_type: t ? { id: t.id, name: t.name, extra_specs: t.extra_specs } : null,
     };
   }
 }
 
-type ScheduleInputs = { context: RequestContext; request_spec: RequestSpec; filter_properties: FilterProperties };
+type ScheduleInputs = {
+  context: RequestContext;
+  request_spec: RequestSpec;
+  filter_properties: FilterProperties;
+};
 
 /**
  * Runs the FilterScheduler, records `host@backend#pool` (and the backend's zone) on the volume and
@@ -98,7 +106,14 @@ export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
     await this.deps.notifier.notify(
       `scheduler.${this.deps.config.DEFAULT.host}`,
       'scheduler.create_volume',
-      { request_spec: spec, volume_properties: spec.volume_properties, volume_id: spec.volume_id, state: 'error', method: 'create_volume', reason },
+      {
+        request_spec: spec,
+        volume_properties: spec.volume_properties,
+        volume_id: spec.volume_id,
+        state: 'error',
+        method: 'create_volume',
+        reason,
+      },
       'ERROR',
     );
     this.deps.log.warn({ volume_id: spec.volume_id, err: reason }, 'Failed to schedule create_volume');
@@ -111,5 +126,9 @@ export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
  * 2. ScheduleCreateVolumeTask — filter, weigh, record the host, cast to the backend
  */
 export function getFlow(deps: CoreDeps, scheduler: FilterScheduler, volumeRpc: VolumeRPCAPI): LinearFlow {
-  return new LinearFlow('volume:create_scheduler', new ExtractSchedulerSpecTask(deps), new ScheduleCreateVolumeTask(deps, scheduler, volumeRpc));
+  return new LinearFlow(
+    'volume:create_scheduler',
+    new ExtractSchedulerSpecTask(deps),
+    new ScheduleCreateVolumeTask(deps, scheduler, volumeRpc),
+  );
 }

@@ -19,6 +19,8 @@ export function createDriver(section: BackendSectionOptions): VolumeDriver {
     case 'kindling.volume.drivers.file.FileDriver':
       return new FileDriver(section);
     default:
-      throw new Error(`Backend ${section.name}: unknown volume_driver '${section.volume_driver}' (known: file)`);
+      throw new Error(
+        `Backend ${section.name}: unknown volume_driver '${section.volume_driver}' (known: file)`,
+      );
   }
 }

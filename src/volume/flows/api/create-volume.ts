@@ -14,11 +14,18 @@ import {
   InvalidVolume,
   BadRequest,
 } from '../../../common/errors.js';
-import { isIntLike } from '../../../common/strutils.js';
+import { isIntLike, pythonStr } from '../../../common/strutils.js';
 import { newUuid } from '../../../common/uuid.js';
 import type { SnapshotsTable } from '../../../db/schema.js';
 import { volumeTypeGet, type VolumeTypeRecord } from '../../../db/api/volume-types.js';
-import { volumeCreate, volumeGet, volumeUpdate, volumeDestroy, type VolumeRecord, type VolumeCreateValues } from '../../../db/api/volumes.js';
+import {
+  volumeCreate,
+  volumeGet,
+  volumeUpdate,
+  volumeDestroy,
+  type VolumeRecord,
+  type VolumeCreateValues,
+} from '../../../db/api/volumes.js';
 import { isoNow } from '../../../db/time.js';
 import { overQuotaToError, OverQuota } from '../../../quota/over-quota.js';
 import { volumeDeltas } from '../../../quota/resources.js';
@@ -48,7 +55,14 @@ export type CreateVolumeRequest = {
 
 type ExtractInputs = Pick<
   CreateVolumeRequest,
-  'context' | 'size' | 'volume_type' | 'availability_zone' | 'snapshot' | 'source_volume' | 'image_id' | 'backup'
+  | 'context'
+  | 'size'
+  | 'volume_type'
+  | 'availability_zone'
+  | 'snapshot'
+  | 'source_volume'
+  | 'image_id'
+  | 'backup'
 >;
 
 export type ExtractedRequest = {
@@ -72,16 +86,43 @@ export type ExtractedRequest = {
  * Revert: nothing to undo.
  */
 export class ExtractVolumeRequestTask extends Task<ExtractInputs, ExtractedRequest> {
-  constructor(private readonly deps: CoreDeps, private readonly azs: AvailabilityZones) {
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly azs: AvailabilityZones,
+  ) {
     super({
-      requires: ['context', 'size', 'volume_type', 'availability_zone', 'snapshot', 'source_volume', 'image_id', 'backup'],
-      provides: ['size', 'volume_type', 'volume_type_id', 'availability_zones', 'multiattach', 'replication_status', 'qos_specs', 'encryption_key_id', 'snapshot_id', 'source_volid', 'backup_id'],
+      requires: [
+        'context',
+        'size',
+        'volume_type',
+        'availability_zone',
+        'snapshot',
+        'source_volume',
+        'image_id',
+        'backup',
+      ],
+      provides: [
+        'size',
+        'volume_type',
+        'volume_type_id',
+        'availability_zones',
+        'multiattach',
+        'replication_status',
+        'qos_specs',
+        'encryption_key_id',
+        'snapshot_id',
+        'source_volid',
+        'backup_id',
+      ],
     });
   }
 
   async execute(i: ExtractInputs): Promise<ExtractedRequest> {
-    const sources = [i.snapshot, i.image_id, i.source_volume, i.backup].filter((s) => s !== null && s !== undefined);
-    if (sources.length > 1) throw new BadRequest('May specify only one of backup, imageRef, snapshot, source volume');
+    const sources = [i.snapshot, i.image_id, i.source_volume, i.backup].filter(
+      (s) => s !== null && s !== undefined,
+    );
+    if (sources.length > 1)
+      throw new BadRequest('May specify only one of backup, imageRef, snapshot, source volume');
     if (i.snapshot && i.snapshot.status !== 'available')
       throw new InvalidSnapshot("Originating snapshot status must be one of 'available' values");
     if (i.source_volume && !['available', 'in-use'].includes(i.source_volume.status))
@@ -96,7 +137,9 @@ export class ExtractVolumeRequestTask extends Task<ExtractInputs, ExtractedReque
 
     const availability_zones = await this.#extractAvailabilityZones(i, type);
     const multiattach = /^<is>\s*true$/i.test((type.extra_specs.multiattach ?? '').trim());
-    const replication_status = /^<is>\s*true$/i.test((type.extra_specs.replication_enabled ?? '').trim()) ? 'enabled' : 'disabled';
+    const replication_status = /^<is>\s*true$/i.test((type.extra_specs.replication_enabled ?? '').trim())
+      ? 'enabled'
+      : 'disabled';
     return {
       size,
       volume_type: type,
@@ -122,14 +165,20 @@ export class ExtractVolumeRequestTask extends Task<ExtractInputs, ExtractedReque
       size = i.snapshot?.volume_size ?? i.source_volume?.size ?? i.backup?.size ?? null;
     }
     if (!isIntLike(size) || Number(size) <= 0)
-      throw new InvalidInput(`Volume size '${size === null || size === undefined ? 'None' : String(size)}' must be an integer and greater than 0`);
+      throw new InvalidInput(`Volume size '${pythonStr(size)}' must be an integer and greater than 0`);
     const n = Number(size);
     if (i.source_volume && n < i.source_volume.size)
-      throw new InvalidInput(`Volume size '${n}'GB cannot be smaller than original volume size  ${i.source_volume.size}GB. They must be >= original volume size.`);
+      throw new InvalidInput(
+        `Volume size '${n}'GB cannot be smaller than original volume size  ${i.source_volume.size}GB. They must be >= original volume size.`,
+      );
     if (i.snapshot && n < i.snapshot.volume_size)
-      throw new InvalidInput(`Volume size '${n}'GB cannot be smaller than the snapshot size ${i.snapshot.volume_size}GB. They must be >= original snapshot size.`);
+      throw new InvalidInput(
+        `Volume size '${n}'GB cannot be smaller than the snapshot size ${i.snapshot.volume_size}GB. They must be >= original snapshot size.`,
+      );
     if (i.backup && n < i.backup.size)
-      throw new InvalidInput(`Volume size ${n}GB cannot be smaller than the backup size ${i.backup.size}GB. It must be >= backup size.`);
+      throw new InvalidInput(
+        `Volume size ${n}GB cannot be smaller than the backup size ${i.backup.size}GB. It must be >= backup size.`,
+      );
     return n;
   }
 
@@ -145,18 +194,23 @@ export class ExtractVolumeRequestTask extends Task<ExtractInputs, ExtractedReque
     const restriction = type.extra_specs['RESKEY:availability_zones'];
     let typeAzs: string[] | null = null;
     if (restriction) {
-      typeAzs = restriction.split(',').map((s) => s.trim()).filter((s) => allowed.has(s));
+      typeAzs = restriction
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => allowed.has(s));
       if (typeAzs.length === 0)
         throw new BadRequest(`Volume type is only supported in these availability zones: ${restriction}`);
     }
     let az = i.availability_zone;
-    if (!az && i.snapshot) az = (await volumeGet(this.deps.dbh.db, i.snapshot.volume_id))?.availability_zone ?? null;
+    if (!az && i.snapshot)
+      az = (await volumeGet(this.deps.dbh.db, i.snapshot.volume_id))?.availability_zone ?? null;
     if (!az && i.source_volume) az = i.source_volume.availability_zone;
     if (!az && !typeAzs) az = cfg.default_availability_zone ?? cfg.storage_availability_zone;
     if (az && !allowed.has(az)) {
       allowed = await known(true);
       if (!allowed.has(az)) {
-        if (cfg.allow_availability_zone_fallback) az = cfg.default_availability_zone ?? cfg.storage_availability_zone;
+        if (cfg.allow_availability_zone_fallback)
+          az = cfg.default_availability_zone ?? cfg.storage_availability_zone;
         else throw new InvalidAvailabilityZone(az);
       }
     }
@@ -202,7 +256,8 @@ export class QuotaReserveTask extends Task<ReserveInputs, string[]> {
 
 // ---- 3. EntryCreateTask -------------------------------------------------------------------------
 
-type EntryInputs = CreateVolumeRequest & ExtractedRequest & { reservations: string[]; volume_type: VolumeTypeRecord };
+type EntryInputs = CreateVolumeRequest &
+  ExtractedRequest & { reservations: string[]; volume_type: VolumeTypeRecord };
 
 /**
  * Writes the volume row in `creating` (with its metadata), owned by the caller's project.
@@ -212,7 +267,25 @@ type EntryInputs = CreateVolumeRequest & ExtractedRequest & { reservations: stri
 export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
   constructor(private readonly deps: CoreDeps) {
     super({
-      requires: ['context', 'size', 'name', 'description', 'metadata', 'volume_type', 'volume_type_id', 'availability_zones', 'multiattach', 'replication_status', 'encryption_key_id', 'snapshot_id', 'source_volid', 'backup_id', 'group_id', 'source_volume', 'snapshot'],
+      requires: [
+        'context',
+        'size',
+        'name',
+        'description',
+        'metadata',
+        'volume_type',
+        'volume_type_id',
+        'availability_zones',
+        'multiattach',
+        'replication_status',
+        'encryption_key_id',
+        'snapshot_id',
+        'source_volid',
+        'backup_id',
+        'group_id',
+        'source_volume',
+        'snapshot',
+      ],
       provides: ['volume'],
     });
   }
@@ -259,10 +332,21 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
     await volumeCreate(db, values);
     // NOTE: the row is exactly what we wrote; build the record instead of reading it back.
     const { metadata, admin_metadata: _admin, created_at, ...row } = values;
-    return { ...row, metadata: { ...metadata }, volume_type_name: i.volume_type.name, created_at: created_at!, updated_at: null, deleted_at: null, deleted: 0 };
+    return {
+      ...row,
+      metadata: { ...metadata },
+      volume_type_name: i.volume_type.name,
+      created_at: created_at!,
+      updated_at: null,
+      deleted_at: null,
+      deleted: 0,
+    };
   }
 
-  override async revert(_i: EntryInputs, { result, flowFailures }: RevertOutcome<VolumeRecord>): Promise<void> {
+  override async revert(
+    _i: EntryInputs,
+    { result, flowFailures }: RevertOutcome<VolumeRecord>,
+  ): Promise<void> {
     if (!result) return;
     // NOTE: once QuotaCommitTask ran, the row stays (as `error`) so usage and rows agree.
     if (flowFailures.some((f) => f.taskName === 'VolumeCastTask')) return;
@@ -272,7 +356,12 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
 
 // ---- 4. QuotaCommitTask -------------------------------------------------------------------------
 
-type CommitInputs = { context: RequestContext; reservations: string[]; volume: VolumeRecord; volume_type: VolumeTypeRecord };
+type CommitInputs = {
+  context: RequestContext;
+  reservations: string[];
+  volume: VolumeRecord;
+  volume_type: VolumeTypeRecord;
+};
 
 /**
  * Commits the reservation: the volume now counts as used.
@@ -288,9 +377,15 @@ export class QuotaCommitTask extends Task<CommitInputs, boolean> {
     return true;
   }
 
-  override async revert({ context, volume, volume_type }: CommitInputs, { result }: RevertOutcome<boolean>): Promise<void> {
+  override async revert(
+    { context, volume, volume_type }: CommitInputs,
+    { result }: RevertOutcome<boolean>,
+  ): Promise<void> {
     if (!result) return;
-    await this.deps.quotas.reserveAndCommit(context.projectId!, volumeDeltas(volume.size, volume_type.name, -1));
+    await this.deps.quotas.reserveAndCommit(
+      context.projectId!,
+      volumeDeltas(volume.size, volume_type.name, -1),
+    );
   }
 }
 
@@ -304,15 +399,34 @@ type CastInputs = EntryInputs & { volume: VolumeRecord; volume_type: VolumeTypeR
  * Revert: the volume row goes to `error`.
  */
 export class VolumeCastTask extends Task<CastInputs, void> {
-  constructor(private readonly deps: CoreDeps, private readonly scheduler: SchedulerRPCAPI) {
-    super({ requires: ['context', 'volume', 'volume_type', 'availability_zones', 'snapshot_id', 'source_volid', 'image_id', 'backup_id', 'group_id', 'scheduler_hints', 'source_volume', 'snapshot'] });
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly scheduler: SchedulerRPCAPI,
+  ) {
+    super({
+      requires: [
+        'context',
+        'volume',
+        'volume_type',
+        'availability_zones',
+        'snapshot_id',
+        'source_volid',
+        'image_id',
+        'backup_id',
+        'group_id',
+        'scheduler_hints',
+        'source_volume',
+        'snapshot',
+      ],
+    });
   }
 
   async execute(i: CastInputs): Promise<void> {
     const v = i.volume;
     let resource_backend: string | null = null;
     if (i.source_volume) resource_backend = i.source_volume.host;
-    else if (i.snapshot && this.deps.config.DEFAULT.snapshot_same_host) resource_backend = (await volumeGet(this.deps.dbh.db, i.snapshot.volume_id))?.host ?? null;
+    else if (i.snapshot && this.deps.config.DEFAULT.snapshot_same_host)
+      resource_backend = (await volumeGet(this.deps.dbh.db, i.snapshot.volume_id))?.host ?? null;
     const spec: RequestSpec = {
       volume_id: v.id,
       volume_properties: {

@@ -31,13 +31,28 @@ export interface RescheduleState {
 
 /** Errors after which trying another backend cannot help (Cinder's no-reschedule list). */
 const NO_RESCHEDULE = new Set([
-  'ImageCopyFailure', 'MetadataCopyFailure', 'MetadataUpdateFailure', 'VolumeNotFound', 'SnapshotNotFound',
-  'VolumeTypeNotFound', 'ImageConversionNotAllowed', 'ImageUnacceptable', 'ImageTooBig', 'InvalidSignatureImage',
+  'ImageCopyFailure',
+  'MetadataCopyFailure',
+  'MetadataUpdateFailure',
+  'VolumeNotFound',
+  'SnapshotNotFound',
+  'VolumeTypeNotFound',
+  'ImageConversionNotAllowed',
+  'ImageUnacceptable',
+  'ImageTooBig',
+  'InvalidSignatureImage',
   'ImageSignatureVerificationException',
 ]);
 
 export function toDriverVolume(v: VolumeRecord, extraSpecs?: Record<string, string>): DriverVolume {
-  return { id: v.id, name: volumeName(v.id), size: v.size, host: v.host, provider_location: v.provider_location, volume_type_extra_specs: extraSpecs ?? {} };
+  return {
+    id: v.id,
+    name: volumeName(v.id),
+    size: v.size,
+    host: v.host,
+    provider_location: v.provider_location,
+    volume_type_extra_specs: extraSpecs ?? {},
+  };
 }
 
 // ---- 1. ExtractVolumeRefTask ------------------------------------------------------------------------
@@ -46,7 +61,10 @@ export function toDriverVolume(v: VolumeRecord, extraSpecs?: Record<string, stri
  * Loads the volume row.
  * Revert: the volume goes to `error`, unless it was rescheduled to another backend.
  */
-export class ExtractVolumeRefTask extends Task<{ volume_id: string; reschedule_state: RescheduleState }, VolumeRecord> {
+export class ExtractVolumeRefTask extends Task<
+  { volume_id: string; reschedule_state: RescheduleState },
+  VolumeRecord
+> {
   constructor(private readonly c: ManagerFlowContext) {
     super({ requires: ['volume_id', 'reschedule_state'], provides: ['volume'] });
   }
@@ -57,7 +75,10 @@ export class ExtractVolumeRefTask extends Task<{ volume_id: string; reschedule_s
     return v;
   }
 
-  override async revert({ volume_id, reschedule_state }: { volume_id: string; reschedule_state: RescheduleState }, { result }: RevertOutcome<VolumeRecord>): Promise<void> {
+  override async revert(
+    { volume_id, reschedule_state }: { volume_id: string; reschedule_state: RescheduleState },
+    { result }: RevertOutcome<VolumeRecord>,
+  ): Promise<void> {
     if (!result || reschedule_state.rescheduled) return;
     await volumeUpdate(this.c.deps.dbh.db, volume_id, { status: 'error' });
   }
@@ -81,7 +102,16 @@ type RescheduleInputs = {
  */
 export class OnFailureRescheduleTask extends Task<RescheduleInputs, void> {
   constructor(private readonly c: ManagerFlowContext) {
-    super({ requires: ['context', 'volume', 'request_spec', 'filter_properties', 'allow_reschedule', 'reschedule_state'] });
+    super({
+      requires: [
+        'context',
+        'volume',
+        'request_spec',
+        'filter_properties',
+        'allow_reschedule',
+        'reschedule_state',
+      ],
+    });
   }
 
   async execute(): Promise<void> {}
@@ -90,12 +120,25 @@ export class OnFailureRescheduleTask extends Task<RescheduleInputs, void> {
     const cause = flowFailures[0]?.error;
     const name = cause instanceof Error ? cause.name : '';
     if (!i.allow_reschedule || !i.filter_properties.retry || NO_RESCHEDULE.has(name)) return;
-    const retry = { ...i.filter_properties.retry, exc: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) };
-    const stillThere = await volumeUpdate(this.c.deps.dbh.db, i.volume.id, { host: null, scheduled_at: isoNow(), status: 'creating' });
+    const retry = {
+      ...i.filter_properties.retry,
+      exc: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+    };
+    const stillThere = await volumeUpdate(this.c.deps.dbh.db, i.volume.id, {
+      host: null,
+      scheduled_at: isoNow(),
+      status: 'creating',
+    });
     if (!stillThere) return;
     i.reschedule_state.rescheduled = true;
-    this.c.deps.log.info({ volume_id: i.volume.id, host: this.c.host, err: retry.exc }, 'Volume create failed: rescheduling');
-    await this.c.scheduler.createVolume(i.context, i.volume.id, i.request_spec, { ...i.filter_properties, retry });
+    this.c.deps.log.info(
+      { volume_id: i.volume.id, host: this.c.host, err: retry.exc },
+      'Volume create failed: rescheduling',
+    );
+    await this.c.scheduler.createVolume(i.context, i.volume.id, i.request_spec, {
+      ...i.filter_properties,
+      retry,
+    });
     try {
       await this.c.driver.deleteVolume(toDriverVolume(i.volume));
     } catch (e) {
@@ -119,17 +162,33 @@ export interface VolumeSpec {
 }
 
 /** Classifies the request by its source. Revert: nothing to undo. */
-export class ExtractVolumeSpecTask extends Task<{ volume: VolumeRecord; request_spec: RequestSpec }, VolumeSpec> {
+export class ExtractVolumeSpecTask extends Task<
+  { volume: VolumeRecord; request_spec: RequestSpec },
+  VolumeSpec
+> {
   constructor() {
     super({ requires: ['volume', 'request_spec'], provides: ['volume_spec'] });
   }
 
-  async execute({ volume, request_spec }: { volume: VolumeRecord; request_spec: RequestSpec }): Promise<VolumeSpec> {
+  async execute({
+    volume,
+    request_spec,
+  }: {
+    volume: VolumeRecord;
+    request_spec: RequestSpec;
+  }): Promise<VolumeSpec> {
     const base = { volume_id: volume.id, volume_name: volumeName(volume.id), volume_size: volume.size };
-    if (volume.snapshot_id || request_spec.snapshot_id) return { ...base, type: 'snap', snapshot_id: volume.snapshot_id ?? request_spec.snapshot_id ?? null };
-    if (volume.source_volid || request_spec.source_volid) return { ...base, type: 'source_vol', source_volid: volume.source_volid ?? request_spec.source_volid ?? null };
+    if (volume.snapshot_id || request_spec.snapshot_id)
+      return { ...base, type: 'snap', snapshot_id: volume.snapshot_id ?? request_spec.snapshot_id ?? null };
+    if (volume.source_volid || request_spec.source_volid)
+      return {
+        ...base,
+        type: 'source_vol',
+        source_volid: volume.source_volid ?? request_spec.source_volid ?? null,
+      };
     if (request_spec.image_id) return { ...base, type: 'image', image_id: request_spec.image_id };
-    if (volume.backup_id || request_spec.backup_id) return { ...base, type: 'backup', backup_id: volume.backup_id ?? request_spec.backup_id ?? null };
+    if (volume.backup_id || request_spec.backup_id)
+      return { ...base, type: 'backup', backup_id: volume.backup_id ?? request_spec.backup_id ?? null };
     return { ...base, type: 'raw' };
   }
 }
@@ -138,18 +197,30 @@ export class ExtractVolumeSpecTask extends Task<{ volume: VolumeRecord; request_
 
 /** Emits `volume.<event>` (here `create.start`). Revert: nothing (notifications are history). */
 export class NotifyVolumeActionTask extends Task<{ volume: VolumeRecord }, void> {
-  constructor(private readonly c: ManagerFlowContext, private readonly event: string) {
+  constructor(
+    private readonly c: ManagerFlowContext,
+    private readonly event: string,
+  ) {
     super({ name: `NotifyVolumeActionTask:${event}`, requires: ['volume'] });
   }
 
   async execute({ volume }: { volume: VolumeRecord }): Promise<void> {
-    await this.c.deps.notifier.notify(`volume.${volume.host ?? this.c.host}`, `volume.${this.event}`, volumeUsagePayload(volume));
+    await this.c.deps.notifier.notify(
+      `volume.${volume.host ?? this.c.host}`,
+      `volume.${this.event}`,
+      volumeUsagePayload(volume),
+    );
   }
 }
 
 // ---- 5. CreateVolumeFromSpecTask -----------------------------------------------------------------------
 
-type FromSpecInputs = { context: RequestContext; volume: VolumeRecord; volume_spec: VolumeSpec; request_spec: RequestSpec };
+type FromSpecInputs = {
+  context: RequestContext;
+  volume: VolumeRecord;
+  volume_spec: VolumeSpec;
+  request_spec: RequestSpec;
+};
 
 /**
  * Has the driver make the volume. `raw` is built here; the other sources arrive with the
@@ -164,10 +235,13 @@ export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord>
 
   async execute({ context, volume, volume_spec, request_spec }: FromSpecInputs): Promise<VolumeRecord> {
     if (!this.c.driverInitialized()) throw new DriverNotInitialized();
-    if (volume_spec.type !== 'raw') throw new Error(`create type '${volume_spec.type}' is not supported by this service yet`);
+    if (volume_spec.type !== 'raw')
+      throw new Error(`create type '${volume_spec.type}' is not supported by this service yet`);
     let update;
     try {
-      update = await this.c.driver.createVolume(toDriverVolume(volume, request_spec.volume_type?.extra_specs));
+      update = await this.c.driver.createVolume(
+        toDriverVolume(volume, request_spec.volume_type?.extra_specs),
+      );
     } catch (e) {
       await this.c.deps.messages.create(context, Action.CREATE_VOLUME_FROM_BACKEND, {
         resourceType: Resource.VOLUME,
@@ -204,7 +278,11 @@ export class CreateVolumeOnFinishTask extends Task<{ volume: VolumeRecord }, voi
       provider_id: volume.provider_id,
     });
     const done = { ...volume, status: 'available', launched_at, updated_at: launched_at };
-    await this.c.deps.notifier.notify(`volume.${volume.host ?? this.c.host}`, 'volume.create.end', volumeUsagePayload(done));
+    await this.c.deps.notifier.notify(
+      `volume.${volume.host ?? this.c.host}`,
+      'volume.create.end',
+      volumeUsagePayload(done),
+    );
   }
 }
 
