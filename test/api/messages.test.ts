@@ -4,7 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mv, startTestKindling, waitFor, waitForVolumeStatus, type TestKindling } from './helpers.js';
+import {
+  mv,
+  startTestKindling,
+  waitFor,
+  waitForVolumeStatus,
+  type TestKindling,
+} from '../support/kindling.js';
 
 const V = mv('3.5');
 

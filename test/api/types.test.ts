@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestKindling, waitForVolumeStatus, type TestKindling } from './helpers.js';
+import { startTestKindling, waitForVolumeStatus, type TestKindling } from '../support/kindling.js';
 
 async function start(t: { after(fn: () => Promise<void>): void }): Promise<TestKindling> {
   const k = await startTestKindling();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestKindling } from '../support/embedded.js';
+import { startTestKindling } from '../support/kindling.js';
 
 const UUID = '2b1f6b36-8a3e-4a6e-9c4d-8d8f8b1c2d3e';
 const mv = (v: string) => ({ 'openstack-api-version': `volume ${v}` });

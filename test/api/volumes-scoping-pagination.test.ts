@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestKindling, type TestKindling } from '../support/embedded.js';
+import { startTestKindling, waitForVolumeStatus, type TestKindling } from '../support/kindling.js';
 
 async function createAs(kt: TestKindling, project: string, name: string, size = 1): Promise<string> {
   const r = await kt.req(
@@ -61,7 +61,7 @@ test('project-less URLs work at every microversion and links follow the URL form
 test('a request without a token gets 204 and a token to use', async (t) => {
   const kt = await startTestKindling();
   t.after(() => kt.close());
-  const r = await kt.k.app.inject({
+  const r = await kt.app.inject({
     method: 'GET',
     url: '/v3/admin/volumes',
     headers: { 'x-auth-user': 'bob', 'x-auth-project-id': 'proj' },
@@ -176,7 +176,7 @@ test('filters: name, status, metadata', async (t) => {
   await kt.req('POST', '/v3/admin/volumes', {
     volume: { size: 1, name: 'beta', metadata: { tier: 'iron' } },
   });
-  await kt.waitForStatus(a.body.volume.id, ['available']);
+  await waitForVolumeStatus(kt, a.body.volume.id, ['available']);
   const byName = await kt.req('GET', '/v3/admin/volumes?name=alpha');
   assert.deepEqual(
     byName.body.volumes.map((v: { name: string }) => v.name),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestKindling } from '../support/embedded.js';
+import { startTestKindling } from '../support/kindling.js';
 
 test('PUT /volumes/{id} renames, describes and replaces metadata; 3.53 needs a key', async (t) => {
   const kt = await startTestKindling();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestKindling } from '../support/embedded.js';
+import { startTestKindling, waitForVolumeStatus } from '../support/kindling.js';
 import { FileDriver } from '../../src/volume/drivers/file-driver.js';
 import type { DriverVolume } from '../../src/volume/driver.js';
 import type { BackendSectionOptions } from '../../src/volume/drivers/index.js';
@@ -33,7 +33,7 @@ test('a type whose extra spec no backend satisfies → volume error + a user mes
   assert.equal(type.status, 200, JSON.stringify(type.body));
   const r = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 1, volume_type: 'nowhere' } });
   assert.equal(r.status, 202);
-  const v = await kt.waitForStatus(r.body.volume.id, ['error']);
+  const v = await waitForVolumeStatus(kt, r.body.volume.id, ['error']);
   assert.equal(v['os-vol-host-attr:host'], null);
   const msgs = await kt.req('GET', `/v3/admin/messages?resource_uuid=${v.id}`, undefined, {
     'openstack-api-version': 'volume 3.3',
@@ -58,7 +58,6 @@ test('a type whose extra spec no backend satisfies → volume error + a user mes
 test('driver failure on one backend → rescheduled to the other → available, failure message kept', async (t) => {
   const kt = await startTestKindling(TWO_BACKENDS, { driverFactory: failing(['alpha']) });
   t.after(() => kt.close());
-  // Make alpha the scheduler's first choice, whatever the weights: pin with a type.
   const first = await kt.req('POST', '/v3/admin/types', { volume_type: { name: 'any' } });
   assert.equal(first.status, 200);
   const ids: string[] = [];
@@ -68,7 +67,7 @@ test('driver failure on one backend → rescheduled to the other → available, 
     ids.push(r.body.volume.id);
   }
   for (const id of ids) {
-    const v = await kt.waitForStatus(id, ['available', 'error']);
+    const v = await waitForVolumeStatus(kt, id, ['available', 'error']);
     assert.equal(v.status, 'available', `volume ${id} should have been rescheduled to beta`);
     assert.match(v['os-vol-host-attr:host'], /@beta#beta$/);
     assert.ok(existsSync(join(kt.stateDir, 'volumes', 'beta', `volume-${id}`)));
@@ -86,14 +85,14 @@ test('driver failure on every backend → error after the attempts run out, with
   const kt = await startTestKindling(TWO_BACKENDS, { driverFactory: failing(['alpha', 'beta']) });
   t.after(() => kt.close());
   const r = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 2 } });
-  const v = await kt.waitForStatus(r.body.volume.id, ['error']);
+  const v = await waitForVolumeStatus(kt, r.body.volume.id, ['error']);
   const msgs = await kt.req('GET', `/v3/admin/messages?resource_uuid=${v.id}`, undefined, {
     'openstack-api-version': 'volume 3.3',
   });
   const events = msgs.body.messages.map((m: { event_id: string }) => m.event_id).sort();
   assert.deepEqual(events, ['VOLUME_VOLUME_001_003', 'VOLUME_VOLUME_008_012', 'VOLUME_VOLUME_008_012']);
   // Both backends' allocated capacity is back to 0 after the reschedules.
-  for (const m of kt.k.volumeManagers) {
+  for (const m of kt.embedded.volumeManagers) {
     const stats = await m.volumeStats();
     assert.equal(stats.pools[0]!.allocated_capacity_gb, 0, `${m.host} allocated`);
   }
@@ -115,7 +114,7 @@ test('over the gigabytes quota → 413 with Cinder message, nothing left reserve
         'VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 3G, quota is 5G and 3G has been consumed.',
     },
   });
-  await kt.waitForStatus(ok.body.volume.id, ['available']);
+  await waitForVolumeStatus(kt, ok.body.volume.id, ['available']);
   const q = await kt.req('GET', '/v3/admin/os-quota-sets/admin?usage=true');
   assert.deepEqual([q.body.quota_set.gigabytes.in_use, q.body.quota_set.gigabytes.reserved], [3, 0]);
   assert.deepEqual([q.body.quota_set.volumes.in_use, q.body.quota_set.volumes.reserved], [1, 0]);
@@ -139,8 +138,8 @@ test('delete of a volume in a wrong status → 400, volume untouched', async (t)
   const kt = await startTestKindling();
   t.after(() => kt.close());
   const r = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 1 } });
-  const v = await kt.waitForStatus(r.body.volume.id, ['available']);
-  const reset = await kt.k.core.dbh.db
+  const v = await waitForVolumeStatus(kt, r.body.volume.id, ['available']);
+  const reset = await kt.core.dbh.db
     .updateTable('volumes')
     .set({ status: 'in-use' })
     .where('id', '=', v.id)
@@ -158,7 +157,7 @@ test('delete of an available volume removes its file and frees quota', async (t)
   const kt = await startTestKindling();
   t.after(() => kt.close());
   const r = await kt.req('POST', '/v3/admin/volumes', { volume: { size: 2, name: 'gone' } });
-  const v = await kt.waitForStatus(r.body.volume.id, ['available']);
+  const v = await waitForVolumeStatus(kt, r.body.volume.id, ['available']);
   const file = join(kt.stateDir, 'volumes', `volume-${v.id}`);
   assert.ok(existsSync(file));
   assert.equal((await kt.req('DELETE', `/v3/admin/volumes/${v.id}`)).status, 202);

@@ -1,5 +1,5 @@
 /**
- * Shared helpers for the API tests: an embedded Kindling on a temporary state dir, driven through
+ * Shared helpers for the API and spine tests: an embedded Kindling on a temporary state dir, driven through
  * `app.inject` (no sockets), with JSON requests sent as the noauth admin by default.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +9,8 @@ import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/index.js';
 import type { CoreDeps } from '../../src/common/deps.js';
-import { startEmbedded, type Embedded } from '../../src/service/embedded.js';
+import { MemorySink } from '../../src/notify/notifier.js';
+import { startEmbedded, type Embedded, type EmbeddedOptions } from '../../src/service/embedded.js';
 
 /** What one injected request answered. */
 export interface TestResponse {
@@ -27,6 +28,8 @@ export interface TestKindling {
   core: CoreDeps;
   embedded: Embedded;
   stateDir: string;
+  /** Every notification emitted, in order. */
+  notifications: MemorySink;
   /** Sends one request; `X-Auth-Token: admin:admin` and JSON unless `headers` say otherwise. */
   req(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   /** Stops every service and removes the state dir. */
@@ -37,6 +40,8 @@ export interface TestKindling {
 export interface StartOptions {
   /** Wait until the scheduler lists the backends' pools (default true when a backend is enabled). */
   waitForPools?: boolean;
+  /** Replaces backends' drivers (to inject failures). */
+  driverFactory?: EmbeddedOptions['driverFactory'];
 }
 
 /**
@@ -49,13 +54,19 @@ export async function startTestKindling(
 ): Promise<TestKindling> {
   const stateDir = await mkdtemp(join(tmpdir(), 'kindling-api-'));
   const config = loadConfig({ env: { KINDLING_STATE_DIR: stateDir, ...envOverrides } });
-  const embedded = await startEmbedded(config, { log: pino({ level: 'silent' }) });
+  const notifications = new MemorySink();
+  const embedded = await startEmbedded(config, {
+    log: pino({ level: process.env.KINDLING_TEST_LOG ?? 'silent' }),
+    notifications,
+    ...(opts.driverFactory ? { driverFactory: opts.driverFactory } : {}),
+  });
   const app = embedded.app;
   const k: TestKindling = {
     app,
     core: embedded.core,
     embedded,
     stateDir,
+    notifications,
     async req(method, url, body, headers = {}) {
       const res = await app.inject({
         method: method as 'GET',
