@@ -1,14 +1,8 @@
 import type { RequestContext } from '../common/context.js';
 import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
-import {
-  serviceGetAll,
-  serviceGetOrCreate,
-  serviceHeartbeat,
-  serviceIsUp,
-  serviceMarkStopped,
-  type ServiceRow,
-} from '../db/api/services.js';
+import { serviceGetAll, serviceIsUp } from '../db/api/services.js';
+import { ServiceRecord } from '../service/service-record.js';
 import { DynamicLogListener, Engine } from '../flow/index.js';
 import { SCHEDULER_TOPIC, type Listener } from '../rpc/transport.js';
 import { VolumeRPCAPI } from '../volume/rpcapi.js';
@@ -26,8 +20,7 @@ export class SchedulerManager {
   readonly scheduler: FilterScheduler;
   readonly #volumeRpc: VolumeRPCAPI;
   #listener: Listener | null = null;
-  #service: ServiceRow | null = null;
-  #heartbeat: NodeJS.Timeout | null = null;
+  #service: ServiceRecord | null = null;
 
   constructor(private readonly deps: CoreDeps) {
     const cfg = deps.config.DEFAULT;
@@ -65,20 +58,13 @@ export class SchedulerManager {
   /** Registers the service row, starts consuming and asks the volume services for capabilities. */
   async start(): Promise<void> {
     const cfg = this.deps.config.DEFAULT;
-    this.#service = await serviceGetOrCreate(this.deps.dbh.db, {
+    this.#service = new ServiceRecord(this.deps, {
       host: cfg.host,
       binary: 'cinder-scheduler',
       topic: SCHEDULER_TOPIC,
       availability_zone: cfg.storage_availability_zone,
     });
-    this.#heartbeat = setInterval(
-      () =>
-        void serviceHeartbeat(this.deps.dbh.db, this.#service!.id).catch((e: unknown) =>
-          this.deps.log.warn({ err: e }, 'heartbeat failed'),
-        ),
-      cfg.report_interval * 1000,
-    );
-    this.#heartbeat.unref();
+    await this.#service.register();
     this.#listener = await this.deps.transport.listen(
       { topic: SCHEDULER_TOPIC, server: cfg.host },
       this.endpoint(),
@@ -87,14 +73,8 @@ export class SchedulerManager {
   }
 
   async stop(): Promise<void> {
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
     await this.#listener?.stop();
-    if (this.#service)
-      await serviceMarkStopped(
-        this.deps.dbh.db,
-        this.#service.id,
-        this.deps.config.DEFAULT.service_down_time,
-      ).catch(() => {});
+    await this.#service?.stop();
   }
 
   /** The RPC methods, by Cinder's names. */

@@ -2,12 +2,7 @@ import type { RequestContext } from '../common/context.js';
 import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { extractHost, DEFAULT_POOL_NAME } from '../common/host.js';
-import {
-  serviceGetOrCreate,
-  serviceHeartbeat,
-  serviceMarkStopped,
-  type ServiceRow,
-} from '../db/api/services.js';
+import { ServiceRecord } from '../service/service-record.js';
 import {
   volumeAllocatedByHost,
   volumeConditionalUpdate,
@@ -42,7 +37,7 @@ export class VolumeManager {
   readonly #scheduler: SchedulerRPCAPI;
   #listeners: Listener[] = [];
   #timers: NodeJS.Timeout[] = [];
-  #service: ServiceRow | null = null;
+  #service: ServiceRecord | null = null;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -78,12 +73,13 @@ export class VolumeManager {
       const pool = extractHost(host, 'pool') ?? this.volumeBackendName;
       this.#allocated.set(pool, (this.#allocated.get(pool) ?? 0) + size);
     }
-    this.#service = await serviceGetOrCreate(this.deps.dbh.db, {
+    this.#service = new ServiceRecord(this.deps, {
       host: this.host,
       binary: 'cinder-volume',
       topic: VOLUME_TOPIC,
       availability_zone: this.availabilityZone,
     });
+    await this.#service.register();
     const endpoint = this.endpoint();
     this.#listeners.push(
       await this.deps.transport.listen({ topic: volumeTopicFor(this.host), server: this.host }, endpoint),
@@ -91,7 +87,6 @@ export class VolumeManager {
     this.#listeners.push(
       await this.deps.transport.listen({ topic: VOLUME_TOPIC, server: this.host, fanout: true }, endpoint),
     );
-    this.#every(cfg.report_interval, () => serviceHeartbeat(this.deps.dbh.db, this.#service!.id));
     this.#every(cfg.backend_stats_polling_interval, () => this.publishCapabilities());
     await this.publishCapabilities();
   }
@@ -111,12 +106,7 @@ export class VolumeManager {
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     for (const l of this.#listeners) await l.stop();
-    if (this.#service)
-      await serviceMarkStopped(
-        this.deps.dbh.db,
-        this.#service.id,
-        this.deps.config.DEFAULT.service_down_time,
-      ).catch(() => {});
+    await this.#service?.stop();
   }
 
   endpoint() {

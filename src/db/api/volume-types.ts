@@ -32,6 +32,22 @@ function toRecord(row: VolumeTypesTable, specs: Record<string, string>): VolumeT
   };
 }
 
+/** Records for type rows, their extra specs read in one query. */
+async function withExtraSpecs(db: Db, rows: VolumeTypesTable[]): Promise<VolumeTypeRecord[]> {
+  if (rows.length === 0) return [];
+  const specs = await db
+    .selectFrom('volume_type_extra_specs')
+    .select(['volume_type_id', 'key', 'value'])
+    .where('deleted', '=', 0)
+    .where(
+      'volume_type_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return rows.map((r) => toRecord(r, toDict(specs.filter((s) => s.volume_type_id === r.id))));
+}
+
 async function specsOf(db: Db, typeId: string): Promise<Record<string, string>> {
   const rows = await db
     .selectFrom('volume_type_extra_specs')
@@ -103,19 +119,7 @@ export async function volumeTypeGetAll(
     q = q.where('is_public', '=', 0);
   }
   const rows = await q.orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
-  const specs = rows.length
-    ? await db
-        .selectFrom('volume_type_extra_specs')
-        .select(['volume_type_id', 'key', 'value'])
-        .where('deleted', '=', 0)
-        .where(
-          'volume_type_id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute()
-    : [];
-  return rows.map((r) => toRecord(r, toDict(specs.filter((s) => s.volume_type_id === r.id))));
+  return withExtraSpecs(db, rows);
 }
 
 export async function volumeTypeCreate(
@@ -328,19 +332,7 @@ export async function volumeTypeList(
   if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
   if (page.offset) q = q.offset(page.offset);
   const rows = await q.execute();
-  const specs = rows.length
-    ? await db
-        .selectFrom('volume_type_extra_specs')
-        .select(['volume_type_id', 'key', 'value'])
-        .where('deleted', '=', 0)
-        .where(
-          'volume_type_id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute()
-    : [];
-  return rows.map((r) => toRecord(r, toDict(specs.filter((s) => s.volume_type_id === r.id))));
+  return withExtraSpecs(db, rows);
 }
 
 /** How many live volume types exist (the last one may not be deleted). */
