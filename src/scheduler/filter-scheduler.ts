@@ -5,6 +5,7 @@
  */
 import { InvalidParameterValue, NoValidBackend } from '../common/errors.js';
 import { extractHost } from '../common/host.js';
+import { isInfiniteOrUnknown, isThinRequest } from './capacity.js';
 import type { HostManager } from './host-manager.js';
 import type { PoolState } from './pool-state.js';
 import type { FilterProperties, RequestSpec, RetryInfo, SchedulerLogger, VolumeTypeLike } from './types.js';
@@ -15,6 +16,37 @@ export interface FilterSchedulerOptions {
   /** Attempts per volume including the first (default 3); 1 disables rescheduling. */
   scheduler_max_attempts: number;
   logger?: SchedulerLogger;
+}
+
+/**
+ * The final, database-side capacity claim: records the volume on `volumeHost` only if the GiB
+ * already placed there plus `size` stay within `limitGb` (null = no limit). Returns whether it
+ * did, and how much the database says is placed there.
+ */
+export type CapacityClaim = (c: {
+  volumeHost: string;
+  clusterName: string | null;
+  availabilityZone: string;
+  limitGb: number | null;
+  size: number;
+}) => Promise<{
+  claimed: boolean;
+  allocatedGb: number;
+}>;
+
+/**
+ * How many GiB a pool may hold in all, for this request: `(total - reserved) × mosr` for thin
+ * requests on thin pools, `total - reserved` otherwise; null when capacity is infinite/unknown.
+ */
+export function provisioningLimit(
+  pool: PoolState,
+  volumeType: VolumeTypeLike | null | undefined,
+): number | null {
+  const total = pool.total_capacity_gb;
+  if (isInfiniteOrUnknown(total) || isInfiniteOrUnknown(pool.free_capacity_gb)) return null;
+  const avail = total - Math.floor((total * pool.reserved_percentage) / 100);
+  const thin = isThinRequest(volumeType) && pool.thin_provisioning_support;
+  return thin ? avail * pool.max_over_subscription_ratio : avail;
 }
 
 /** Where a volume goes. */
@@ -57,10 +89,37 @@ export class FilterScheduler {
   async scheduleCreateVolume(
     requestSpec: RequestSpec,
     filterProperties: FilterProperties = {},
+    claim?: CapacityClaim,
   ): Promise<ScheduledBackend> {
     const candidates = await this.#getWeightedCandidates(requestSpec, filterProperties);
     const restricted = restrictToResourceBackend(candidates, requestSpec.resource_backend);
-    const top = restricted[0]?.obj;
+    const size = requestSpec.volume_properties.size;
+    let top: PoolState | undefined;
+    for (const { obj } of restricted) {
+      if (!claim) {
+        top = obj;
+        break;
+      }
+      // NOTE: our cached view may be stale (other schedulers place volumes too); the database
+      // has the last word. A pool that is full there is skipped and its cache corrected.
+      const result = await claim({
+        volumeHost: obj.host,
+        clusterName: obj.cluster_name,
+        availabilityZone: obj.availability_zone ?? '',
+        limitGb: provisioningLimit(obj, requestSpec.volume_type),
+        size,
+      });
+      if (result.claimed) {
+        top = obj;
+        break;
+      }
+      obj.allocated_capacity_gb = Math.max(obj.allocated_capacity_gb, result.allocatedGb);
+      obj.provisioned_capacity_gb = Math.max(obj.provisioned_capacity_gb, result.allocatedGb);
+      this.#log?.warn(
+        { pool: obj.host, allocatedGb: result.allocatedGb },
+        'Pool is full in the database; trying the next one.',
+      );
+    }
     if (!top) {
       this.#log?.warn(
         { volumeType: requestSpec.volume_type ?? null },
@@ -68,7 +127,7 @@ export class FilterScheduler {
       );
       throw new NoValidBackend('No weighed backends available');
     }
-    top.consumeFromVolume(requestSpec.volume_properties.size);
+    top.consumeFromVolume(size);
     const retry = filterProperties.retry;
     if (retry) {
       retry.backends.push(top.backend_id);

@@ -5,9 +5,8 @@ import { buildApi } from '../api/app.js';
 import { SchedulerManager } from '../scheduler/manager.js';
 import { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
 import { VolumeAPI } from '../volume/api.js';
-import type { VolumeDriver } from '../volume/driver.js';
-import { createDriver, type BackendSectionOptions } from '../volume/drivers/index.js';
-import { VolumeManager } from '../volume/manager.js';
+import type { VolumeManager } from '../volume/manager.js';
+import { startVolumeServices, type DriverFactory } from './volume-services.js';
 import { createCore, type CoreOptions } from './core.js';
 
 /** A running embedded Kindling: api + scheduler + one volume service per enabled backend. */
@@ -21,7 +20,7 @@ export interface Embedded {
 
 export interface EmbeddedOptions extends CoreOptions {
   /** Replaces the driver of a backend (tests use it to inject failures). */
-  driverFactory?: (section: BackendSectionOptions) => VolumeDriver;
+  driverFactory?: DriverFactory;
 }
 
 /** Builds every service in this process over the in-process bus (`kindling serve`). */
@@ -29,28 +28,7 @@ export async function startEmbedded(config: Config, opts: EmbeddedOptions = {}):
   const core = await createCore(config, opts);
   const scheduler = new SchedulerManager(core);
   await scheduler.start();
-  const volumeManagers: VolumeManager[] = [];
-  for (const [name, section] of Object.entries(config.backends)) {
-    const s: BackendSectionOptions = {
-      name,
-      volume_driver: section.volume_driver,
-      volume_backend_name: section.volume_backend_name,
-      file_volume_dir: section.file_volume_dir,
-      reserved_percentage: section.reserved_percentage,
-      max_over_subscription_ratio: section.max_over_subscription_ratio,
-      extra: { ...section.extra },
-    };
-    const driver = (opts.driverFactory ?? createDriver)(s);
-    const m = new VolumeManager(
-      core,
-      name,
-      section.volume_backend_name,
-      driver,
-      section.backend_availability_zone ?? config.DEFAULT.storage_availability_zone,
-    );
-    await m.start();
-    volumeManagers.push(m);
-  }
+  const volumeManagers = await startVolumeServices(core, undefined, opts.driverFactory);
   const app = await buildApi({
     core,
     volumes: new VolumeAPI(core),

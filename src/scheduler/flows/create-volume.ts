@@ -9,6 +9,7 @@ import type { RequestContext } from '../../common/context.js';
 import type { CoreDeps } from '../../common/deps.js';
 import { NoValidBackend } from '../../common/errors.js';
 import { volumeGet, volumeUpdate } from '../../db/api/volumes.js';
+import { claimVolumeHost } from '../../db/api/capacity-claims.js';
 import { volumeTypeGet } from '../../db/api/volume-types.js';
 import { isoNow } from '../../db/time.js';
 import { Action, Resource } from '../../message/message-field.js';
@@ -56,8 +57,8 @@ type ScheduleInputs = {
 };
 
 /**
- * Runs the FilterScheduler, records `host@backend#pool` (and the backend's zone) on the volume and
- * casts `create_volume` to `cinder-volume.<host@backend>`.
+ * Runs the FilterScheduler, claims the pool's capacity in the database while recording
+ * `host@backend#pool` (and the backend's zone) on the volume, and casts `create_volume` to `cinder-volume.<host@backend>`.
  * Revert: on failure the volume goes to `error`, with a user message (action 001) and a
  * `scheduler.create_volume` ERROR notification.
  */
@@ -73,12 +74,21 @@ export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
   async execute({ context, request_spec, filter_properties }: ScheduleInputs): Promise<void> {
     const volumeId = request_spec.volume_id;
     try {
-      const chosen = await this.scheduler.scheduleCreateVolume(request_spec, filter_properties);
-      const updated = await volumeUpdate(this.deps.dbh.db, volumeId, {
-        host: chosen.volumeHost,
-        cluster_name: chosen.clusterName,
-        scheduled_at: isoNow(),
-        availability_zone: chosen.availabilityZone,
+      let updated = false;
+      const chosen = await this.scheduler.scheduleCreateVolume(request_spec, filter_properties, async (c) => {
+        const r = await claimVolumeHost(this.deps.dbh, {
+          volumeId,
+          volumeHost: c.volumeHost,
+          size: c.size,
+          limitGb: c.limitGb,
+          values: {
+            cluster_name: c.clusterName,
+            scheduled_at: isoNow(),
+            availability_zone: c.availabilityZone,
+          },
+        });
+        updated = r.updated;
+        return r;
       });
       if (!updated) return; // deleted while we were scheduling
       await this.volumeRpc.createVolume(context, chosen.volumeHost, {

@@ -1,0 +1,54 @@
+import type { DatabaseHandle } from '../connection.js';
+import type { VolumesTable } from '../schema.js';
+import { isoNow } from '../time.js';
+import { extractHost } from '../../common/host.js';
+
+/**
+ * The scheduler's final capacity claim, in one transaction: with the backend's service row locked
+ * (so claims on one backend queue up across every scheduler process), sum the GiB already placed
+ * on the pool and record the volume there only if `size` still fits under `limitGb`.
+ * NOTE: Cinder trusts each scheduler's in-memory view, so two schedulers can over-commit a
+ * backend; the database is shared, so it decides.
+ */
+export async function claimVolumeHost(
+  h: DatabaseHandle,
+  args: {
+    volumeId: string;
+    volumeHost: string;
+    size: number;
+    limitGb: number | null;
+    values: Partial<VolumesTable>;
+  },
+): Promise<{ claimed: boolean; allocatedGb: number; updated: boolean }> {
+  return h.db.transaction().execute(async (trx) => {
+    if (h.dialect !== 'sqlite') {
+      // SQLite transactions already run one at a time on the single connection.
+      await trx
+        .selectFrom('services')
+        .select('id')
+        .where('host', '=', extractHost(args.volumeHost, 'backend') ?? args.volumeHost)
+        .where('binary', '=', 'cinder-volume')
+        .where('deleted', '=', 0)
+        .forUpdate()
+        .execute();
+    }
+    let sum = trx
+      .selectFrom('volumes')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), eb.val(0)).as('gb'))
+      .where('host', '=', args.volumeHost)
+      .where('deleted', '=', 0)
+      .where('id', '!=', args.volumeId);
+    // NOTE: MySQL's repeatable-read snapshot could predate the lock; a locking read sees the latest.
+    if (h.dialect === 'mysql') sum = sum.forUpdate();
+    const allocatedGb = Number((await sum.executeTakeFirst())?.gb ?? 0);
+    if (args.limitGb !== null && allocatedGb + args.size > args.limitGb)
+      return { claimed: false, allocatedGb, updated: false };
+    const res = await trx
+      .updateTable('volumes')
+      .set({ ...args.values, host: args.volumeHost, updated_at: isoNow() })
+      .where('id', '=', args.volumeId)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    return { claimed: true, allocatedGb: allocatedGb + args.size, updated: Number(res.numUpdatedRows) > 0 };
+  });
+}
