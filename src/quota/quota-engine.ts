@@ -341,6 +341,26 @@ export class QuotaEngine {
     return rows.length;
   }
 
+  /**
+   * Gives usage back inside the caller's transaction (a delete), so releasing quota and removing
+   * the row happen together or not at all.
+   */
+  async releaseUsage(trx: Db, projectId: string, deltas: Record<string, number>): Promise<void> {
+    const resources = Object.keys(deltas);
+    const rows = await trx
+      .selectFrom('quota_usages')
+      .select(['id', 'resource', 'in_use', 'reserved'])
+      .where('project_id', '=', projectId)
+      .where('resource', 'in', resources)
+      .where('deleted', '=', 0)
+      .execute();
+    await updateUsages(
+      trx,
+      new Map(rows.map((r) => [r.id, { in_use: Math.max(0, r.in_use + (deltas[r.resource] ?? 0)) }])),
+      isoNow(),
+    );
+  }
+
   /** Reserve + commit in one go (used for deletes, whose negative deltas never go over). */
   async reserveAndCommit(projectId: string, deltas: Record<string, number>): Promise<void> {
     await this.commit(await this.reserve(projectId, deltas));

@@ -8,9 +8,11 @@ import {
   volumeConditionalUpdate,
   volumeDestroy,
   volumeGet,
+  type VolumeRecord,
 } from '../db/api/volumes.js';
 import { volumeTypeGet } from '../db/api/volume-types.js';
-import { DynamicLogListener, Engine } from '../flow/index.js';
+import { DynamicLogListener, Engine, type FlowListener } from '../flow/index.js';
+import { workerFinish, workerStart } from '../db/api/workers.js';
 import { volumeUsagePayload } from '../notify/volume-usage.js';
 import { volumeDeltas } from '../quota/resources.js';
 import { VOLUME_TOPIC, volumeTopicFor, type Listener } from '../rpc/transport.js';
@@ -33,7 +35,8 @@ export class VolumeManager {
   /** `host@backend`: the service's host string and queue name. */
   readonly host: string;
   #initialized = false;
-  readonly #allocated = new Map<string, number>();
+  /** Volume ids with an operation running here: a redelivered message waits for it. */
+  readonly #busy = new Map<string, Promise<void>>();
   readonly #scheduler: SchedulerRPCAPI;
   #listeners: Listener[] = [];
   #timers: NodeJS.Timeout[] = [];
@@ -68,11 +71,6 @@ export class VolumeManager {
         'Volume driver failed to initialize; the backend will not take volumes',
       );
     }
-    for (const [host, size] of await volumeAllocatedByHost(this.deps.dbh.db, this.host)) {
-      if (extractHost(host, 'backend') !== this.host) continue;
-      const pool = extractHost(host, 'pool') ?? this.volumeBackendName;
-      this.#allocated.set(pool, (this.#allocated.get(pool) ?? 0) + size);
-    }
     this.#service = new ServiceRecord(this.deps, {
       host: this.host,
       binary: 'cinder-volume',
@@ -80,6 +78,7 @@ export class VolumeManager {
       availability_zone: this.availabilityZone,
     });
     await this.#service.register();
+    await this.cleanup();
     const endpoint = this.endpoint();
     this.#listeners.push(
       await this.deps.transport.listen({ topic: volumeTopicFor(this.host), server: this.host }, endpoint),
@@ -125,21 +124,71 @@ export class VolumeManager {
     };
   }
 
-  #poolOf(host: string | null): string {
-    return (host && extractHost(host, 'pool')) || this.volumeBackendName || DEFAULT_POOL_NAME;
-  }
-
-  #addAllocated(host: string | null, delta: number): void {
-    const pool = this.#poolOf(host);
-    this.#allocated.set(pool, Math.max(0, (this.#allocated.get(pool) ?? 0) + delta));
-  }
-
-  /** Driver stats with our own allocated-capacity counters merged in, as the manager does. */
+  /**
+   * Driver stats with the allocated capacity of each pool, as the manager reports them. Allocated
+   * GiB are counted from the database (every volume placed on the pool and not deleted), so they
+   * stay right across reschedules, restarts and peers.
+   */
   async volumeStats(): Promise<VolumeStats> {
     const stats = await this.driver.getVolumeStats(true);
-    for (const p of stats.pools) p.allocated_capacity_gb = this.#allocated.get(p.pool_name) ?? 0;
+    const allocated = new Map<string, number>();
+    for (const [host, size] of await volumeAllocatedByHost(this.deps.dbh.db, `${this.host}#`)) {
+      const pool = extractHost(host, 'pool') ?? DEFAULT_POOL_NAME;
+      allocated.set(pool, (allocated.get(pool) ?? 0) + size);
+    }
+    for (const p of stats.pools) p.allocated_capacity_gb = allocated.get(p.pool_name) ?? 0;
     stats.backend_state = this.#initialized ? 'up' : 'down';
     return stats;
+  }
+
+  /** Runs `fn` once no other operation on the same volume is running in this service. */
+  async #serialized(volumeId: string, fn: () => Promise<void>): Promise<void> {
+    const before = this.#busy.get(volumeId) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    this.#busy.set(volumeId, run);
+    try {
+      await run;
+    } finally {
+      if (this.#busy.get(volumeId) === run) this.#busy.delete(volumeId);
+    }
+  }
+
+  /**
+   * `init_host` cleanup: volumes this backend was creating or deleting when it stopped (its worker
+   * rows, and any volume of ours still `creating`/`deleting`) are finished now. A create is resumed
+   * (drivers make creates idempotent) without rescheduling; a delete is run again. Results as values.
+   */
+  async cleanup(): Promise<{ volumeId: string; action: 'create' | 'delete'; status: string }[]> {
+    const db = this.deps.dbh.db;
+    const stuck = await db
+      .selectFrom('volumes')
+      .select(['id', 'status'])
+      .where('deleted', '=', 0)
+      .where('host', 'like', `${this.host}#%`)
+      .where('status', 'in', ['creating', 'deleting'])
+      .execute();
+    const out: { volumeId: string; action: 'create' | 'delete'; status: string }[] = [];
+    const ctx = adminContext();
+    for (const v of stuck) {
+      if (v.status === 'creating') {
+        await this.createVolume(ctx, v.id, null, {}, false);
+        out.push({
+          volumeId: v.id,
+          action: 'create',
+          status: (await volumeGet(db, v.id))?.status ?? 'deleted',
+        });
+      } else {
+        await this.deleteVolume(ctx, v.id);
+        out.push({
+          volumeId: v.id,
+          action: 'delete',
+          status: (await volumeGet(db, v.id))?.status ?? 'deleted',
+        });
+      }
+    }
+    if (out.length)
+      this.deps.log.info({ host: this.host, resumed: out }, 'Resumed work left by a previous run');
+    return out;
   }
 
   /** Fanout `update_service_capabilities` to the schedulers (skipped while the driver is down). */
@@ -155,55 +204,81 @@ export class VolumeManager {
     });
   }
 
-  /** `create_volume`: runs the manager flow; on a reschedule, gives the pool's capacity back. */
+  /**
+   * `create_volume`: runs the manager flow, once per volume at a time. A message for a volume that
+   * is no longer `creating` on this backend (a redelivery after a crash, a stale reschedule) is
+   * dropped. `requestSpec` null (a resumed create) is rebuilt from the row.
+   */
   async createVolume(
     ctx: RequestContext,
     volumeId: string,
-    requestSpec: RequestSpec,
+    requestSpec: RequestSpec | null,
     filterProperties: FilterProperties,
     allowReschedule: boolean,
   ): Promise<void> {
-    const v = await this.deps.dbh.db
-      .selectFrom('volumes')
-      .select(['host', 'size'])
-      .where('id', '=', volumeId)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (!v) return; // deleted before it reached us
-    this.#addAllocated(v.host, v.size);
-    const state: RescheduleState = { rescheduled: false };
-    const c: ManagerFlowContext = {
-      deps: this.deps,
-      host: this.host,
-      driver: this.driver,
-      driverInitialized: () => this.#initialized,
-      scheduler: this.#scheduler,
-    };
-    const engine = new Engine(
-      getFlow(c),
-      {
-        context: ctx,
-        volume_id: volumeId,
-        request_spec: requestSpec,
-        filter_properties: filterProperties,
-        allow_reschedule: allowReschedule,
-        reschedule_state: state,
-      },
-      [
-        new DynamicLogListener(
-          this.deps.log.child({ request_id: ctx.requestId, volume_id: volumeId, host: this.host }),
-        ),
-      ],
-    );
-    try {
-      await engine.run();
-    } catch (e) {
-      if (state.rescheduled) this.#addAllocated(v.host, -v.size);
-      this.deps.log.warn(
-        { volume_id: volumeId, err: e, rescheduled: state.rescheduled },
-        'create_volume failed',
+    await this.#serialized(volumeId, async () => {
+      const db = this.deps.dbh.db;
+      const v = await volumeGet(db, volumeId);
+      if (!v || v.status !== 'creating' || !v.host || extractHost(v.host, 'backend') !== this.host) {
+        this.deps.log.info(
+          { volume_id: volumeId, status: v?.status, host: v?.host },
+          'create_volume: nothing to do',
+        );
+        return;
+      }
+      const spec = requestSpec ?? (await this.#requestSpecOf(v));
+      await workerStart(db, {
+        resource_type: 'Volume',
+        resource_id: volumeId,
+        status: 'creating',
+        service_id: this.#service?.row?.id ?? null,
+      });
+      const state: RescheduleState = { rescheduled: false };
+      const c: ManagerFlowContext = {
+        deps: this.deps,
+        host: this.host,
+        driver: this.driver,
+        driverInitialized: () => this.#initialized,
+        scheduler: this.#scheduler,
+      };
+      const log = this.deps.log.child({ request_id: ctx.requestId, volume_id: volumeId, host: this.host });
+      const engine = new Engine(
+        getFlow(c),
+        {
+          context: ctx,
+          volume_id: volumeId,
+          request_spec: spec,
+          filter_properties: filterProperties,
+          allow_reschedule: allowReschedule,
+          reschedule_state: state,
+        },
+        [new DynamicLogListener(log), ...testKillListeners()],
       );
-    }
+      try {
+        await engine.run();
+      } catch (e) {
+        log.warn({ err: e, rescheduled: state.rescheduled }, 'create_volume failed');
+      } finally {
+        await workerFinish(db, 'Volume', volumeId);
+      }
+    });
+  }
+
+  async #requestSpecOf(v: VolumeRecord): Promise<RequestSpec> {
+    const t = await volumeTypeGet(this.deps.dbh.db, v.volume_type_id, true);
+    return {
+      volume_id: v.id,
+      snapshot_id: v.snapshot_id,
+      source_volid: v.source_volid,
+      backup_id: v.backup_id,
+      image_id: null,
+      volume_properties: {
+        size: v.size,
+        availability_zone: v.availability_zone,
+        volume_type_id: v.volume_type_id,
+      },
+      volume_type: t ? { id: t.id, name: t.name, extra_specs: t.extra_specs } : null,
+    };
   }
 
   /**
@@ -211,29 +286,67 @@ export class VolumeManager {
    * `volume.delete.start/end`. A driver failure leaves the volume in `error_deleting`.
    */
   async deleteVolume(ctx: RequestContext, volumeId: string): Promise<void> {
+    await this.#serialized(volumeId, () => this.#deleteVolume(ctx, volumeId));
+  }
+
+  async #deleteVolume(_ctx: RequestContext, volumeId: string): Promise<void> {
     const db = this.deps.dbh.db;
     const v = await volumeGet(db, volumeId);
-    if (!v) return;
+    if (!v || v.status !== 'deleting') return;
+    await workerStart(db, {
+      resource_type: 'Volume',
+      resource_id: volumeId,
+      status: 'deleting',
+      service_id: this.#service?.row?.id ?? null,
+    });
     const publisher = `volume.${v.host ?? this.host}`;
-    await this.deps.notifier.notify(publisher, 'volume.delete.start', volumeUsagePayload(v));
     try {
-      if (!this.#initialized) throw new Error('driver not initialized');
-      await this.driver.deleteVolume(toDriverVolume(v));
-    } catch (e) {
-      this.deps.log.error({ volume_id: volumeId, err: e }, 'delete_volume failed');
-      await volumeConditionalUpdate(db, volumeId, { status: 'error_deleting' }, { status: ['deleting'] });
-      return;
+      await this.deps.notifier.notify(publisher, 'volume.delete.start', volumeUsagePayload(v));
+      try {
+        if (!this.#initialized) throw new Error('driver not initialized');
+        await this.driver.deleteVolume(toDriverVolume(v));
+      } catch (e) {
+        this.deps.log.error({ volume_id: volumeId, err: e }, 'delete_volume failed');
+        await volumeConditionalUpdate(db, volumeId, { status: 'error_deleting' }, { status: ['deleting'] });
+        return;
+      }
+      const type = await volumeTypeGet(db, v.volume_type_id, true);
+      // NOTE: quota and row go together, so a crash can neither free quota twice nor leak it.
+      await db.transaction().execute(async (trx) => {
+        if (v.use_quota && v.project_id)
+          await this.deps.quotas.releaseUsage(
+            trx,
+            v.project_id,
+            volumeDeltas(v.size, type?.name ?? null, -1),
+          );
+        await volumeDestroy(trx, volumeId);
+      });
+      await this.deps.notifier.notify(
+        publisher,
+        'volume.delete.end',
+        volumeUsagePayload({ ...v, status: 'deleted' }),
+      );
+    } finally {
+      await workerFinish(db, 'Volume', volumeId);
     }
-    const type = await volumeTypeGet(db, v.volume_type_id, true);
-    if (v.use_quota && v.project_id)
-      await this.deps.quotas.reserveAndCommit(v.project_id, volumeDeltas(v.size, type?.name ?? null, -1));
-    await volumeDestroy(db, volumeId);
-    this.#addAllocated(v.host, -v.size);
-    await this.deps.notifier.notify(
-      publisher,
-      'volume.delete.end',
-      volumeUsagePayload({ ...v, status: 'deleted' }),
-    );
-    void ctx;
   }
+}
+
+/**
+ * Test-only crash injection: `KINDLING_TEST_KILL_AT=<TaskName>:<start|end>` kills this process
+ * (SIGKILL, no cleanup) when the manager flow reaches that point. Never set outside tests.
+ */
+function testKillListeners(): FlowListener[] {
+  const spec = process.env.KINDLING_TEST_KILL_AT;
+  if (!spec) return [];
+  const [task, when] = spec.split(':');
+  const kill = (name: string, at: string) => {
+    if (name === task && at === (when ?? 'start')) process.kill(process.pid, 'SIGKILL');
+  };
+  return [
+    {
+      onTaskStart: (_f: string, t: string) => kill(t, 'start'),
+      onTaskSuccess: (_f: string, t: string) => kill(t, 'end'),
+    },
+  ];
 }
