@@ -108,6 +108,25 @@ export class SchedulerManager {
     requestSpec: RequestSpec,
     filterProperties: FilterProperties,
   ): Promise<void> {
+    // NOTE: with an at-least-once bus a request can arrive twice (a scheduler died after placing
+    // the volume but before its message was acknowledged). Only a volume still `creating` without
+    // a host needs placing; one already placed is handed to its backend again (idempotent there).
+    const v = await this.deps.dbh.db
+      .selectFrom('volumes')
+      .select(['status', 'host'])
+      .where('id', '=', volumeId)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    if (!v || v.status !== 'creating') return;
+    if (v.host) {
+      await this.#volumeRpc.createVolume(ctx, v.host, {
+        volume_id: volumeId,
+        request_spec: requestSpec,
+        filter_properties: filterProperties,
+        allow_reschedule: true,
+      });
+      return;
+    }
     const engine = new Engine(
       getFlow(this.deps, this.scheduler, this.#volumeRpc),
       { context: ctx, volume_id: volumeId, request_spec: requestSpec, filter_properties: filterProperties },
