@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
+import type { Coordinator } from '../coordination/index.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { MessageApi } from '../message/api.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -18,4 +19,8 @@ export interface CoreDeps {
   readonly notifier: Notifier;
   readonly transport: Transport;
   readonly log: Logger;
+  /** Distributed locks (`[coordination] backend_url`). */
+  readonly coordinator: Coordinator;
+  /** Stops the coordinator and the bus and closes the database. */
+  close(): Promise<void>;
 }

@@ -341,3 +341,27 @@ export class ServiceNotFoundOnHost extends NotFound {
 export class NotImplementedYet extends CinderError {
   override readonly code: number = 501;
 }
+
+// ---- added for the RabbitMQ transport --------------------------------------------------------------
+
+/** A message could not be put on the broker in time (oslo.messaging's `MessageDeliveryFailure`). */
+export class MessageDeliveryFailure extends InternalError {}
+
+// ---- added for coordination ----------------------------------------------------------------------
+
+/**
+ * A coordination lock (`<resource id>-<operation>`) was not acquired in time: busy on a non-blocking
+ * try (`timeoutSeconds` 0) or still held when the timeout ran out.
+ */
+export class LockAcquireTimeout extends InternalError {
+  /** The lock that was not acquired. */
+  readonly lockName: string;
+  /** How long the caller was willing to wait, in seconds (0 = did not wait). */
+  readonly timeoutSeconds: number;
+
+  constructor(lockName: string, timeoutSeconds: number) {
+    super(`Could not acquire lock ${lockName} within ${timeoutSeconds} seconds.`);
+    this.lockName = lockName;
+    this.timeoutSeconds = timeoutSeconds;
+  }
+}

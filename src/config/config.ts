@@ -13,6 +13,7 @@ import {
   DATABASE_OPTIONS,
   DEFAULT_OPTIONS,
   NOTIFICATION_OPTIONS,
+  COORDINATION_OPTIONS,
   SECTIONS,
   type OptionDef,
   type SectionOf,
@@ -25,6 +26,8 @@ export type DefaultSection = SectionOf<typeof DEFAULT_OPTIONS>;
 export type DatabaseSection = SectionOf<typeof DATABASE_OPTIONS>;
 /** `[oslo_messaging_notifications]`. */
 export type NotificationSection = SectionOf<typeof NOTIFICATION_OPTIONS>;
+/** `[coordination]`. */
+export type CoordinationSection = SectionOf<typeof COORDINATION_OPTIONS>;
 /** One backend section; `extra` holds every raw key of it, for driver-specific options. */
 export type BackendSection = SectionOf<typeof BACKEND_OPTIONS> & {
   readonly extra: Readonly<Record<string, string>>;
@@ -35,6 +38,7 @@ export interface Config {
   readonly DEFAULT: DefaultSection;
   readonly database: DatabaseSection;
   readonly oslo_messaging_notifications: NotificationSection;
+  readonly coordination: CoordinationSection;
   /** One entry per name in `enabled_backends`, keyed by that name. */
   readonly backends: Readonly<Record<string, BackendSection>>;
   /** Every section and key from every source (normalised section names; last value wins). */
@@ -94,6 +98,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     DEFAULT: section('DEFAULT', DEFAULT_OPTIONS),
     database: section('database', DATABASE_OPTIONS),
     oslo_messaging_notifications: section('oslo_messaging_notifications', NOTIFICATION_OPTIONS),
+    coordination: section('coordination', COORDINATION_OPTIONS),
     backends,
     raw,
     configFiles,

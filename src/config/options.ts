@@ -144,6 +144,14 @@ export const DATABASE_OPTIONS = {
   ),
 } as const;
 
+/** `[coordination]` options (tooz's). */
+export const COORDINATION_OPTIONS = {
+  backend_url: str<string | null>(
+    null,
+    'Distributed locks: inproc://, postgresql://…, mysql://…, redis://host:port. Unset: the database when it is PostgreSQL or MySQL, else in-process.',
+  ),
+} as const;
+
 /** `[oslo_messaging_notifications]` options. */
 export const NOTIFICATION_OPTIONS = {
   driver: list(['log'], 'Where notifications go: log, messaging, noop.'),
@@ -188,6 +196,7 @@ export const SECTIONS = {
   DEFAULT: DEFAULT_OPTIONS,
   database: DATABASE_OPTIONS,
   oslo_messaging_notifications: NOTIFICATION_OPTIONS,
+  coordination: COORDINATION_OPTIONS,
 } as const;
 
 /** A flat row of the option table, for sample-config generation and docs. */

@@ -8,8 +8,11 @@ import { MessageApi } from '../message/api.js';
 import { LogSink, MemorySink, Notifier, type NotificationSink } from '../notify/notifier.js';
 import { QuotaEngine } from '../quota/quota-engine.js';
 import { DEFAULT_OPTION } from '../quota/resources.js';
-import { InprocTransport } from '../rpc/inproc/inproc-transport.js';
 import type { Transport } from '../rpc/transport.js';
+import { createTransport } from '../rpc/transport-factory.js';
+import { AmqpTransport } from '../rpc/amqp/amqp-transport.js';
+import { AmqpNotificationSink } from '../notify/amqp-sink.js';
+import { createCoordinator } from '../coordination/index.js';
 
 /** Quota defaults from config (`quota_volumes`, …) keyed by resource name. */
 export function quotaDefaults(config: Config): Record<string, number> {
@@ -19,22 +22,35 @@ export function quotaDefaults(config: Config): Record<string, number> {
   return out;
 }
 
-function createTransport(config: Config, log: Logger): Transport {
-  const url = config.DEFAULT.transport_url;
-  if (url.startsWith('inproc:'))
-    return new InprocTransport((e, method) => log.error({ err: e, method }, 'RPC handler failed'));
-  throw new Error(`transport_url ${url}: only the in-process bus (inproc://) is available in this build`);
-}
-
-function createSinks(config: Config, log: Logger, memory?: MemorySink): NotificationSink[] {
+/**
+ * Notification sinks from `[oslo_messaging_notifications] driver`: `messagingv2`/`messaging` go on
+ * the bus when it is RabbitMQ (to the log otherwise), `log` to the log, `noop` nowhere.
+ */
+function createSinks(
+  config: Config,
+  log: Logger,
+  transport: Transport,
+  memory?: MemorySink,
+): NotificationSink[] {
   const sinks: NotificationSink[] = [];
   for (const d of config.oslo_messaging_notifications.driver) {
-    if (d === 'log' || d === 'messaging' || d === 'messagingv2')
+    if ((d === 'messaging' || d === 'messagingv2') && transport instanceof AmqpTransport)
+      sinks.push(
+        AmqpNotificationSink.forTransport(transport, [...config.oslo_messaging_notifications.topics]),
+      );
+    else if (d === 'log' || d === 'messaging' || d === 'messagingv2')
       sinks.push(new LogSink(log.child({ component: 'notifications' })));
     else if (d === 'test' && memory) sinks.push(memory);
   }
   if (memory && !sinks.includes(memory)) sinks.push(memory);
   return sinks;
+}
+
+/** `[coordination] backend_url`, defaulting to the database when it is a server, as the design says. */
+export function coordinationUrl(config: Config): string | null {
+  if (config.coordination.backend_url) return config.coordination.backend_url;
+  const db = config.database.connection;
+  return /^(postgres|postgresql|mysql|mariadb)(\+[a-z0-9_]+)?:\/\//i.test(db) ? db : null;
 }
 
 /** Options for building the core (tests pass a logger and a notification buffer). */
@@ -64,15 +80,24 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     reservation_expire: config.DEFAULT.reservation_expire,
     use_default_quota_class: config.DEFAULT.use_default_quota_class,
   });
+  const coordinator = createCoordinator(coordinationUrl(config), log.child({ component: 'coordination' }));
+  await coordinator.start();
+  const transport = createTransport(config, log);
   return {
     config,
     dbh,
     quotas,
+    coordinator,
     messages: new MessageApi(dbh.db, config.DEFAULT.message_ttl),
-    notifier: new Notifier(createSinks(config, log, opts.notifications), (e) =>
+    notifier: new Notifier(createSinks(config, log, transport, opts.notifications), (e) =>
       log.warn({ err: e }, 'notification failed'),
     ),
-    transport: createTransport(config, log),
+    transport,
     log,
+    async close() {
+      await transport.close();
+      await coordinator.stop();
+      await dbh.close();
+    },
   };
 }

@@ -43,8 +43,7 @@ export async function startEmbedded(config: Config, opts: EmbeddedOptions = {}):
       await app.close();
       for (const m of volumeManagers) await m.stop();
       await scheduler.stop();
-      await core.transport.close();
-      await core.dbh.close();
+      await core.close();
     },
   };
 }

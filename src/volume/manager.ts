@@ -3,6 +3,7 @@ import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { extractHost, DEFAULT_POOL_NAME } from '../common/host.js';
 import { ServiceRecord } from '../service/service-record.js';
+import { operationLockName } from '../coordination/index.js';
 import {
   volumeAllocatedByHost,
   volumeConditionalUpdate,
@@ -35,8 +36,6 @@ export class VolumeManager {
   /** `host@backend`: the service's host string and queue name. */
   readonly host: string;
   #initialized = false;
-  /** Volume ids with an operation running here: a redelivered message waits for it. */
-  readonly #busy = new Map<string, Promise<void>>();
   readonly #scheduler: SchedulerRPCAPI;
   #listeners: Listener[] = [];
   #timers: NodeJS.Timeout[] = [];
@@ -141,16 +140,13 @@ export class VolumeManager {
     return stats;
   }
 
-  /** Runs `fn` once no other operation on the same volume is running in this service. */
+  /**
+   * Runs `fn` while holding the volume's operation lock (`<volume_id>-volume_op`, Cinder's
+   * coordination lock), so a redelivered message, a resume and a peer in the cluster never work
+   * on one volume at once.
+   */
   async #serialized(volumeId: string, fn: () => Promise<void>): Promise<void> {
-    const before = this.#busy.get(volumeId) ?? Promise.resolve();
-    const run = before.then(fn, fn);
-    this.#busy.set(volumeId, run);
-    try {
-      await run;
-    } finally {
-      if (this.#busy.get(volumeId) === run) this.#busy.delete(volumeId);
-    }
+    await this.deps.coordinator.withLock(operationLockName(volumeId, 'volume_op'), fn);
   }
 
   /**
