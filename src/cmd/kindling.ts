@@ -90,8 +90,7 @@ serviceCommand('api', 'run the API service (cinder-api)').action(async (opts: { 
   await listenApi(config, app, core.log);
   onSignals(core.log, async () => {
     await app.close();
-    await core.transport.close();
-    await core.dbh.close();
+    await core.close();
   });
 });
 
@@ -104,8 +103,7 @@ serviceCommand('scheduler', 'run the scheduler service (cinder-scheduler)').acti
     core.log.info({ host: config.DEFAULT.host }, 'scheduler is running');
     onSignals(core.log, async () => {
       await scheduler.stop();
-      await core.transport.close();
-      await core.dbh.close();
+      await core.close();
     });
   },
 );
@@ -120,8 +118,7 @@ serviceCommand('volume', 'run volume services (cinder-volume): every enabled bac
     core.log.info({ hosts: managers.map((m) => m.host) }, 'volume services are running');
     onSignals(core.log, async () => {
       for (const m of managers) await m.stop();
-      await core.transport.close();
-      await core.dbh.close();
+      await core.close();
     });
   });
 
