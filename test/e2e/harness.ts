@@ -72,7 +72,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Environment of the parent without variables that would leak into the child server. */
-function baseServerEnv(): NodeJS.ProcessEnv {
+export function baseServerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
     // NOTE: node:test marks its workers with NODE_TEST_CONTEXT; a child node must not inherit it.
@@ -81,7 +81,7 @@ function baseServerEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+export function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((done) => {
     const timer = setTimeout(() => done(false), ms);

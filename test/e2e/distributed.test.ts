@@ -1,0 +1,101 @@
+/**
+ * The spine in the distributed mode: api, scheduler and two volume services as separate OS
+ * processes over RabbitMQ, on PostgreSQL and on MariaDB.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { freshDatabaseUrl, unavailable } from '../db/dialects.js';
+import { startCluster, type Cluster } from './cluster.js';
+
+const H = { 'x-auth-token': 'admin:admin', 'content-type': 'application/json' };
+
+async function call(
+  c: Cluster,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const r = await fetch(`${c.url}${path}`, {
+    method,
+    headers: H,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+async function waitStatus(c: Cluster, id: string, statuses: string[], ms = 30_000): Promise<any> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await call(c, 'GET', `/v3/admin/volumes/${id}`);
+    if (r.status === 200 && statuses.includes(r.body.volume.status)) return r.body.volume;
+    if (r.status === 404 && statuses.includes('deleted')) return null;
+    if (Date.now() > end)
+      throw new Error(`volume ${id} stuck: ${JSON.stringify(r.body)}\n${c.logs().slice(-4000)}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+async function waitPools(c: Cluster, n: number): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (((await call(c, 'GET', '/v3/admin/scheduler-stats/get_pools')).body.pools?.length ?? 0) < n) {
+    if (Date.now() > end) throw new Error(`pools never reported:\n${c.logs().slice(-4000)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+async function rabbitDown(): Promise<string | undefined> {
+  const { createConnection } = await import('node:net');
+  return new Promise((done) => {
+    const s = createConnection({ host: '127.0.0.1', port: 5672 });
+    s.once('connect', () => {
+      s.destroy();
+      done(undefined);
+    });
+    s.once('error', () => done('RabbitMQ is not reachable on 127.0.0.1:5672'));
+  });
+}
+
+for (const dialect of ['postgres', 'mysql'] as const) {
+  describe(`distributed mode on ${dialect} + RabbitMQ`, async () => {
+    const skip = (await unavailable(dialect)) ?? (await rabbitDown());
+    test(
+      'create lands on the backend its type names, reaches available, delete frees the file and the quota',
+      { skip: skip ?? false, timeout: 120_000 },
+      async (t) => {
+        const db = await freshDatabaseUrl(dialect);
+        const c = await startCluster({ databaseUrl: db.url });
+        t.after(async () => {
+          await c.stop();
+          await db.drop();
+        });
+        await waitPools(c, 2);
+        const type = await call(c, 'POST', '/v3/admin/types', {
+          volume_type: { name: 'on-beta', extra_specs: { volume_backend_name: 'beta' } },
+        });
+        assert.equal(type.status, 200);
+        const r = await call(c, 'POST', '/v3/admin/volumes', {
+          volume: { size: 1, name: 'dist', volume_type: 'on-beta' },
+        });
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        const v = await waitStatus(c, r.body.volume.id, ['available', 'error']);
+        assert.equal(v.status, 'available', c.logs().slice(-3000));
+        assert.match(v['os-vol-host-attr:host'], /@beta#beta$/);
+        const file = join(c.stateDir, 'volumes', 'beta', `volume-${v.id}`);
+        assert.ok(existsSync(file));
+        assert.equal((await call(c, 'DELETE', `/v3/admin/volumes/${v.id}`)).status, 202);
+        await waitStatus(c, v.id, ['deleted']);
+        assert.ok(!existsSync(file));
+        const q = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
+        assert.deepEqual([q.volumes.in_use, q.gigabytes.in_use, q.volumes.reserved], [0, 0, 0]);
+        const services = (await call(c, 'GET', '/v3/admin/os-services')).body.services;
+        assert.deepEqual(
+          services.map((s: { binary: string; state: string }) => `${s.binary}:${s.state}`).sort(),
+          ['cinder-scheduler:up', 'cinder-volume:up', 'cinder-volume:up'],
+        );
+      },
+    );
+  });
+}
