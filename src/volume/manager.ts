@@ -335,9 +335,10 @@ export class VolumeManager {
 function testKillListeners(): FlowListener[] {
   const spec = process.env.KINDLING_TEST_KILL_AT;
   if (!spec) return [];
-  const [task, when] = spec.split(':');
+  const cut = spec.lastIndexOf(':');
+  const [task, when] = cut > 0 ? [spec.slice(0, cut), spec.slice(cut + 1)] : [spec, 'start'];
   const kill = (name: string, at: string) => {
-    if (name === task && at === (when ?? 'start')) process.kill(process.pid, 'SIGKILL');
+    if (name === task && at === when) process.kill(process.pid, 'SIGKILL');
   };
   return [
     {

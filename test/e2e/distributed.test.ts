@@ -58,9 +58,12 @@ async function rabbitDown(): Promise<string | undefined> {
   });
 }
 
+const RABBIT_SKIP = await rabbitDown();
+const SKIP = { postgres: (await unavailable('postgres')) ?? RABBIT_SKIP, mysql: (await unavailable('mysql')) ?? RABBIT_SKIP };
+
 for (const dialect of ['postgres', 'mysql'] as const) {
-  describe(`distributed mode on ${dialect} + RabbitMQ`, async () => {
-    const skip = (await unavailable(dialect)) ?? (await rabbitDown());
+  describe(`distributed mode on ${dialect} + RabbitMQ`, () => {
+    const skip = SKIP[dialect];
     test(
       'create lands on the backend its type names, reaches available, delete frees the file and the quota',
       { skip: skip ?? false, timeout: 120_000 },
@@ -99,3 +102,44 @@ for (const dialect of ['postgres', 'mysql'] as const) {
     );
   });
 }
+
+const BOUNDARIES = [
+  'ExtractVolumeRefTask',
+  'OnFailureRescheduleTask',
+  'ExtractVolumeSpecTask',
+  'NotifyVolumeActionTask:create.start',
+  'CreateVolumeFromSpecTask',
+  'CreateVolumeOnFinishTask',
+].flatMap((task) => [`${task}:start`, `${task}:end`]);
+
+describe('a volume process killed (-9) at each task boundary of the manager flow', () => {
+  const skip = SKIP.postgres;
+  test('after a restart no volume is stuck and quota is exact', { skip: skip ?? false, timeout: 600_000 }, async (t) => {
+    const db = await freshDatabaseUrl('postgres');
+    const c = await startCluster({ databaseUrl: db.url });
+    t.after(async () => {
+      await c.stop();
+      await db.drop();
+    });
+    await waitPools(c, 2);
+    await call(c, 'POST', '/v3/admin/types', { volume_type: { name: 'on-alpha', extra_specs: { volume_backend_name: 'alpha' } } });
+    const ids: string[] = [];
+    for (const point of BOUNDARIES) {
+      await c.services.get('volume-alpha')!.stop();
+      const doomed = await c.startVolume('alpha', { KINDLING_TEST_KILL_AT: point });
+      const r = await call(c, 'POST', '/v3/admin/volumes', { volume: { size: 1, volume_type: 'on-alpha', name: point } });
+      assert.equal(r.status, 202);
+      ids.push(r.body.volume.id);
+      assert.ok(await doomed.exited(30_000), `the volume process was not killed at ${point}`);
+      assert.equal(doomed.child.signalCode, 'SIGKILL');
+      await c.startVolume('alpha');
+      const v = await waitStatus(c, r.body.volume.id, ['available', 'error']);
+      assert.equal(v.status, 'available', `${point}: ${JSON.stringify(v)}`);
+      assert.ok(existsSync(join(c.stateDir, 'volumes', 'alpha', `volume-${v.id}`)), point);
+    }
+    const list = (await call(c, 'GET', '/v3/admin/volumes/detail')).body.volumes;
+    assert.deepEqual(list.filter((v: { status: string }) => v.status !== 'available'), []);
+    const q = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
+    assert.deepEqual([q.volumes.in_use, q.gigabytes.in_use, q.volumes.reserved, q.gigabytes.reserved], [ids.length, ids.length, 0, 0]);
+  });
+});
