@@ -14,6 +14,7 @@ import { VolumeAPI } from '../volume/api.js';
 import { createCore } from '../service/core.js';
 import { startEmbedded } from '../service/embedded.js';
 import { startVolumeServices } from '../service/volume-services.js';
+import { runManage } from './manage.js';
 
 const program = new Command();
 program
@@ -120,6 +121,20 @@ serviceCommand('volume', 'run volume services (cinder-volume): every enabled bac
       for (const m of managers) await m.stop();
       await core.close();
     });
+  });
+
+program
+  .command('manage')
+  .description(
+    'operator commands (cinder-manage): db sync|version, service list|remove, volume update_host, quota check|sync',
+  )
+  .option('--config-file <path>', 'cinder.conf-style file (repeatable; later files win)', collect, [])
+  .allowUnknownOption(true)
+  .helpOption(false)
+  .argument('[args...]')
+  .action(async (args: string[], opts: { configFile: string[] }) => {
+    const config = loadConfig({ files: opts.configFile });
+    process.exitCode = await runManage(args, { config });
   });
 
 await program.parseAsync(process.argv);

@@ -69,7 +69,7 @@ describe('defaults', () => {
 
   test('the option table lists every section', () => {
     const sections = new Set(OPTIONS.map((o) => o.section));
-    assert.deepEqual([...sections], ['DEFAULT', 'database', 'oslo_messaging_notifications', '<backend>']);
+    assert.deepEqual([...sections], ['DEFAULT', 'database', 'oslo_messaging_notifications', 'coordination', '<backend>']);
     assert.ok(OPTIONS.every((o) => o.option.help.length > 0));
   });
 });

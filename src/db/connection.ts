@@ -1,8 +1,10 @@
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, SqliteDialect, type Dialect } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Database } from './schema.js';
 import type { DialectName } from './dialect-name.js';
+import { openMysqlDialect, openPostgresDialect, type ServerPoolOptions } from './server-dialects.js';
+import { openSqlite, parseSqliteSynchronous, type SqliteSynchronous } from './sqlite-worker/sqlite-setup.js';
 
 /** An open database: the query builder plus which engine it talks to. */
 export interface DatabaseHandle {
@@ -32,45 +34,53 @@ export function parseConnectionUrl(url: string): { dialect: DialectName; target:
   throw new Error(`Unsupported database engine in [database] connection: ${scheme}`);
 }
 
-/**
- * kysely's SQLite driver prepares every query anew; preparing costs as much as running a small
- * query, so keep the statements of the (few hundred) distinct SQL texts Kindling issues.
- */
-function cachePreparedStatements(sqlite: { prepare: (sql: string) => unknown }): void {
-  const cache = new Map<string, unknown>();
-  const prepare = sqlite.prepare.bind(sqlite);
-  sqlite.prepare = (sql: string) => {
-    let stmt = cache.get(sql);
-    if (stmt === undefined) {
-      stmt = prepare(sql);
-      if (cache.size >= 1000) cache.clear();
-      cache.set(sql, stmt);
-    }
-    return stmt;
-  };
+/** Options for {@link openDatabase}; each falls back to an environment variable, then a default. */
+export interface OpenDatabaseOptions extends ServerPoolOptions {
+  /**
+   * SQLite only: run better-sqlite3 on a worker thread (`sqlite-worker/`), so statements, commits
+   * and their fsyncs do not block the event loop. Env `KINDLING_SQLITE_WORKER=1` turns it on
+   * (`=0` off). Default: off — on the create-volume benchmark the round trips to the worker inside
+   * transactions cost more than the fsyncs it takes off the main thread.
+   */
+  sqliteWorker?: boolean;
+  /**
+   * SQLite only: `PRAGMA synchronous`, FULL (durable, the default) or NORMAL (WAL: the last
+   * commits may be lost on power loss). Env `KINDLING_SQLITE_SYNC`. Anything else (OFF) is refused.
+   */
+  sqliteSynchronous?: SqliteSynchronous;
+}
+
+/** Whether `KINDLING_SQLITE_WORKER` asks for the worker path (1/true/on/yes); unset means no. */
+function sqliteWorkerFromEnv(): boolean {
+  const v = process.env.KINDLING_SQLITE_WORKER?.trim().toLowerCase();
+  return v !== undefined && ['1', 'true', 'on', 'yes'].includes(v);
+}
+
+async function openSqliteDialect(target: string, opts: OpenDatabaseOptions): Promise<Dialect> {
+  const synchronous = parseSqliteSynchronous(opts.sqliteSynchronous ?? process.env.KINDLING_SQLITE_SYNC);
+  if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
+  if (opts.sqliteWorker ?? sqliteWorkerFromEnv()) {
+    const { WorkerSqliteDialect } = await import('./sqlite-worker/worker-sqlite-dialect.js');
+    return new WorkerSqliteDialect({ filename: target, synchronous });
+  }
+  const { default: SQLite } = await import('better-sqlite3');
+  // NOTE: durable commits (FULL) by default: a create that returned 202 must survive a crash.
+  return new SqliteDialect({ database: openSqlite(SQLite, { filename: target, synchronous }) });
 }
 
 /** Opens the database named by `connection`; drivers are loaded only for the engine used. */
-export async function openDatabase(connection: string): Promise<DatabaseHandle> {
+export async function openDatabase(
+  connection: string,
+  opts: OpenDatabaseOptions = {},
+): Promise<DatabaseHandle> {
   const { dialect, target } = parseConnectionUrl(connection);
   let kdialect: Dialect;
   if (dialect === 'sqlite') {
-    const { default: SQLite } = await import('better-sqlite3');
-    if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
-    const sqlite = new SQLite(target);
-    sqlite.pragma('journal_mode = WAL');
-    // NOTE: durable commits (FULL), not OFF/NORMAL: a create that returned 202 must survive a crash.
-    sqlite.pragma(`synchronous = ${process.env.KINDLING_SQLITE_SYNC ?? 'FULL'}`);
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('foreign_keys = OFF');
-    cachePreparedStatements(sqlite);
-    kdialect = new SqliteDialect({ database: sqlite });
+    kdialect = await openSqliteDialect(target, opts);
   } else if (dialect === 'postgres') {
-    const { default: pg } = await import('pg');
-    kdialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: target, max: 10 }) });
+    kdialect = await openPostgresDialect(target, opts);
   } else {
-    const mysql = await import('mysql2');
-    kdialect = new MysqlDialect({ pool: mysql.createPool({ uri: target, connectionLimit: 10 }) });
+    kdialect = await openMysqlDialect(target, opts);
   }
   const db = new Kysely<Database>({ dialect: kdialect });
   return { db, dialect, close: () => db.destroy() };

@@ -1,10 +1,14 @@
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
 import type { DatabaseHandle } from './connection.js';
 import { initialMigration, type SeedValues } from './migrations/001-initial.js';
+import { quotaUsagesUniqueMigration } from './migrations/002-quota-usages-unique.js';
 
 /** Every migration, in order. Statically imported so `dist/` needs no file globbing. */
 function allMigrations(handle: DatabaseHandle, seed: SeedValues): Record<string, Migration> {
-  return { '001-initial': initialMigration(handle.dialect, seed) };
+  return {
+    '001-initial': initialMigration(handle.dialect, seed),
+    '002-quota-usages-unique': quotaUsagesUniqueMigration(handle.dialect),
+  };
 }
 
 /** `kindling manage db sync`: brings the schema to the newest version. Results as values. */

@@ -119,7 +119,14 @@ export interface QuotaClassesTable extends SoftDelete {
   hard_limit: number;
 }
 
-export interface QuotaUsagesTable extends SoftDelete {
+/**
+ * One live row per (project_id, resource): a unique index on (project_id, resource, deleted).
+ * A soft-deleted usage row gets `deleted = id` (oslo.db's convention), not 1, so retired rows never
+ * collide with each other or with the live one.
+ */
+export interface QuotaUsagesTable extends Omit<SoftDelete, 'deleted'> {
+  /** 0 while live; the row's own id once soft-deleted. */
+  deleted: number;
   id: Generated<number>;
   project_id: string;
   resource: string;

@@ -6,6 +6,14 @@ import { isoNow, formatTimestamp } from '../db/time.js';
 import { ABSOLUTE_RESOURCES, RESERVABLE_RESOURCES, perTypeKeys } from './resources.js';
 import { OverQuota } from './over-quota.js';
 import { VolumeSizeExceedsLimit } from '../common/errors.js';
+import { sqliteWriteLock, withDeadlockRetry } from '../db/retry.js';
+
+/** A reserve found usage rows missing: they are created outside the transaction, then it runs again. */
+class MissingUsageRows extends Error {
+  constructor(readonly resources: string[]) {
+    super(`quota usage rows missing: ${resources.join(', ')}`);
+  }
+}
 
 /**
  * Sets new `reserved`/`in_use` values on several usage rows in one statement
@@ -197,83 +205,112 @@ export class QuotaEngine {
     deltas: Record<string, number>,
     opts: { perVolumeGigabytes?: number } = {},
   ): Promise<string[]> {
-    const expire = formatTimestamp(new Date(Date.now() + this.#opts.reservation_expire * 1000));
-    const resources = Object.keys(deltas);
-    return this.#h.db.transaction().execute(async (trx) => {
-      const limits = await this.#limitsFor(trx, projectId, [...resources, 'per_volume_gigabytes']);
-      const perVolume = limits.per_volume_gigabytes ?? -1;
-      if (opts.perVolumeGigabytes !== undefined && perVolume >= 0 && opts.perVolumeGigabytes > perVolume)
-        throw new VolumeSizeExceedsLimit(opts.perVolumeGigabytes, perVolume);
-      const usages = await this.#lockUsages(trx, projectId, resources);
-      const overs: string[] = [];
-      for (const [res, delta] of Object.entries(deltas)) {
-        const limit = limits[res] ?? -1;
-        const u = usages.get(res)!;
-        if (limit >= 0 && delta >= 0 && limit < delta + u.in_use + u.reserved) overs.push(res);
+    return withDeadlockRetry(async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.#h.db
+            .transaction()
+            .execute((trx) => this.#reserveIn(trx, projectId, deltas, opts));
+        } catch (e) {
+          if (!(e instanceof MissingUsageRows) || attempt > 0) throw e;
+          await this.#createUsageRows(projectId, e.resources);
+        }
       }
-      if (overs.length) {
-        const use: Record<string, { in_use: number; reserved: number }> = {};
-        for (const r of resources)
-          use[r] = { in_use: usages.get(r)!.in_use, reserved: usages.get(r)!.reserved };
-        throw new OverQuota(overs, limits, use);
-      }
-      const now = isoNow();
-      const rows = resources.map((resource) => ({
-        uuid: randomUUID(),
-        usage_id: usages.get(resource)!.id,
-        project_id: projectId,
-        resource,
-        delta: deltas[resource]!,
-        expire,
-        created_at: now,
-        deleted: 0 as const,
-      }));
-      await trx.insertInto('reservations').values(rows).execute();
-      const reserved = new Map<number, number>();
-      for (const r of rows)
-        if (r.delta > 0) reserved.set(usages.get(r.resource)!.id, usages.get(r.resource)!.reserved + r.delta);
-      await updateUsages(trx, new Map([...reserved].map(([id, v]) => [id, { reserved: v }])), now);
-      return rows.map((r) => r.uuid);
     });
   }
 
-  /** Usage rows for the resources (created at 0 when missing), locked for the transaction where the engine can. */
+  async #reserveIn(
+    trx: Db,
+    projectId: string,
+    deltas: Record<string, number>,
+    opts: { perVolumeGigabytes?: number },
+  ): Promise<string[]> {
+    const expire = formatTimestamp(new Date(Date.now() + this.#opts.reservation_expire * 1000));
+    const resources = Object.keys(deltas);
+    await sqliteWriteLock(trx, this.#h.dialect);
+    const limits = await this.#limitsFor(trx, projectId, [...resources, 'per_volume_gigabytes']);
+    const perVolume = limits.per_volume_gigabytes ?? -1;
+    if (opts.perVolumeGigabytes !== undefined && perVolume >= 0 && opts.perVolumeGigabytes > perVolume)
+      throw new VolumeSizeExceedsLimit(opts.perVolumeGigabytes, perVolume);
+    const usages = await this.#lockUsages(trx, projectId, resources);
+    const overs: string[] = [];
+    for (const [res, delta] of Object.entries(deltas)) {
+      const limit = limits[res] ?? -1;
+      const u = usages.get(res)!;
+      if (limit >= 0 && delta >= 0 && limit < delta + u.in_use + u.reserved) overs.push(res);
+    }
+    if (overs.length) {
+      const use: Record<string, { in_use: number; reserved: number }> = {};
+      for (const r of resources)
+        use[r] = { in_use: usages.get(r)!.in_use, reserved: usages.get(r)!.reserved };
+      throw new OverQuota(overs, limits, use);
+    }
+    const now = isoNow();
+    const rows = resources.map((resource) => ({
+      uuid: randomUUID(),
+      usage_id: usages.get(resource)!.id,
+      project_id: projectId,
+      resource,
+      delta: deltas[resource]!,
+      expire,
+      created_at: now,
+      deleted: 0 as const,
+    }));
+    await trx.insertInto('reservations').values(rows).execute();
+    const reserved = new Map<number, number>();
+    for (const r of rows)
+      if (r.delta > 0) reserved.set(usages.get(r.resource)!.id, usages.get(r.resource)!.reserved + r.delta);
+    await updateUsages(trx, new Map([...reserved].map(([id, v]) => [id, { reserved: v }])), now);
+    return rows.map((r) => r.uuid);
+  }
+
+  /**
+   * The usage rows of `resources`, locked until the transaction ends (`SELECT … FOR UPDATE`, in id
+   * order so concurrent reserves lock in the same order; SQLite holds the database write lock
+   * instead). Throws MissingUsageRows when some do not exist yet.
+   */
   async #lockUsages(
     trx: Db,
     projectId: string,
     resources: string[],
   ): Promise<Map<string, { id: number; in_use: number; reserved: number }>> {
-    const select = () => {
-      let q = trx
-        .selectFrom('quota_usages')
-        .select(['id', 'resource', 'in_use', 'reserved'])
-        .where('project_id', '=', projectId)
-        .where('resource', 'in', resources)
-        .where('deleted', '=', 0);
-      if (this.#h.dialect !== 'sqlite') q = q.forUpdate();
-      return q.execute();
-    };
-    let rows = await select();
+    let q = trx
+      .selectFrom('quota_usages')
+      .select(['id', 'resource', 'in_use', 'reserved'])
+      .where('project_id', '=', projectId)
+      .where('resource', 'in', resources)
+      .where('deleted', '=', 0)
+      .orderBy('id');
+    if (this.#h.dialect !== 'sqlite') q = q.forUpdate();
+    const rows = await q.execute();
     const missing = resources.filter((r) => !rows.some((x) => x.resource === r));
-    if (missing.length) {
-      const now = isoNow();
-      await trx
-        .insertInto('quota_usages')
-        .values(
-          missing.map((resource) => ({
-            project_id: projectId,
-            resource,
-            in_use: 0,
-            reserved: 0,
-            until_refresh: null,
-            created_at: now,
-            deleted: 0 as const,
-          })),
-        )
-        .execute();
-      rows = await select();
-    }
+    if (missing.length) throw new MissingUsageRows(missing);
     return new Map(rows.map((r) => [r.resource, r]));
+  }
+
+  /**
+   * Creates zeroed usage rows, each in its own autocommit statement outside any reservation. The
+   * unique index on (project_id, resource, deleted) turns a racing second insert into a no-op
+   * (`ON CONFLICT DO NOTHING`, MySQL `INSERT IGNORE`), so concurrent first reserves of a project
+   * agree on one row instead of making duplicates.
+   * NOTE: outside the reserve transaction on purpose: on MySQL, a locking read that found no row
+   * holds a gap lock, and two transactions inserting into each other's gap deadlock.
+   */
+  async #createUsageRows(projectId: string, resources: string[]): Promise<void> {
+    const now = isoNow();
+    const values = resources.map((resource) => ({
+      project_id: projectId,
+      resource,
+      in_use: 0,
+      reserved: 0,
+      until_refresh: null,
+      created_at: now,
+      deleted: 0 as const,
+    }));
+    const insert = this.#h.db.insertInto('quota_usages').values(values);
+    await (
+      this.#h.dialect === 'mysql' ? insert.ignore() : insert.onConflict((oc) => oc.doNothing())
+    ).execute();
   }
 
   /** Makes reservations count as usage (in_use += delta; reserved -= positive delta). */
@@ -288,35 +325,48 @@ export class QuotaEngine {
 
   async #finish(reservations: readonly string[], commit: boolean): Promise<void> {
     if (!reservations.length) return;
-    await this.#h.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('reservations')
-        .select(['id', 'usage_id', 'delta'])
-        .where('uuid', 'in', [...reservations])
-        .where('deleted', '=', 0)
-        .execute();
-      if (!rows.length) return;
-      const now = isoNow();
-      const usages = new Map(
-        (
-          await trx
-            .selectFrom('quota_usages')
-            .select(['id', 'in_use', 'reserved'])
-            .where('id', 'in', [...new Set(rows.map((r) => r.usage_id))])
-            .execute()
-        ).map((u) => [u.id, { ...u }]),
-      );
-      for (const r of rows) {
-        const u = usages.get(r.usage_id)!;
-        if (r.delta > 0) u.reserved = Math.max(0, u.reserved - r.delta);
-        if (commit) u.in_use = Math.max(0, u.in_use + r.delta);
-      }
-      await updateUsages(
-        trx,
-        new Map([...usages.values()].map((u) => [u.id, { reserved: u.reserved, in_use: u.in_use }])),
-        now,
-      );
-      if (rows.length)
+    await withDeadlockRetry(() =>
+      this.#h.db.transaction().execute(async (trx) => {
+        await sqliteWriteLock(trx, this.#h.dialect);
+        const locking = this.#h.dialect !== 'sqlite';
+        const found = await trx
+          .selectFrom('reservations')
+          .select('usage_id')
+          .where('uuid', 'in', [...reservations])
+          .where('deleted', '=', 0)
+          .execute();
+        if (!found.length) return;
+        // NOTE: lock usages first, then reservations: the order reserve() takes them in, so a
+        // commit and a reserve on the same project cannot deadlock each other.
+        let uq = trx
+          .selectFrom('quota_usages')
+          .select(['id', 'in_use', 'reserved'])
+          .where('id', 'in', [...new Set(found.map((r) => r.usage_id))])
+          .orderBy('id');
+        if (locking) uq = uq.forUpdate();
+        const usages = new Map((await uq.execute()).map((u) => [u.id, { ...u }]));
+        let rq = trx
+          .selectFrom('reservations')
+          .select(['id', 'usage_id', 'delta'])
+          .where('uuid', 'in', [...reservations])
+          .where('deleted', '=', 0)
+          .orderBy('id');
+        if (locking) rq = rq.forUpdate();
+        // Re-read under the lock: a concurrent commit/rollback/expiry may have finished some.
+        const rows = await rq.execute();
+        if (!rows.length) return;
+        const now = isoNow();
+        for (const r of rows) {
+          const u = usages.get(r.usage_id);
+          if (!u) continue;
+          if (r.delta > 0) u.reserved = Math.max(0, u.reserved - r.delta);
+          if (commit) u.in_use = Math.max(0, u.in_use + r.delta);
+        }
+        await updateUsages(
+          trx,
+          new Map([...usages.values()].map((u) => [u.id, { reserved: u.reserved, in_use: u.in_use }])),
+          now,
+        );
         await trx
           .updateTable('reservations')
           .set({ deleted: 1, deleted_at: now, updated_at: now })
@@ -326,7 +376,8 @@ export class QuotaEngine {
             rows.map((r) => r.id),
           )
           .execute();
-    });
+      }),
+    );
   }
 
   /** Rolls back reservations past their `expire` time, so a crashed request never leaks quota. */

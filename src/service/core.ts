@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { CoreDeps } from '../common/deps.js';
 import { newUuid } from '../common/uuid.js';
 import { openDatabase } from '../db/connection.js';
+import { databaseOptionsFromConfig } from '../db/database-options.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { MessageApi } from '../message/api.js';
 import { LogSink, MemorySink, Notifier, type NotificationSink } from '../notify/notifier.js';
@@ -66,7 +67,7 @@ export interface CoreOptions {
 export async function createCore(config: Config, opts: CoreOptions = {}): Promise<CoreDeps> {
   const log =
     opts.log ?? pino({ level: config.DEFAULT.debug ? 'debug' : 'info', base: { host: config.DEFAULT.host } });
-  const dbh = await openDatabase(config.database.connection);
+  const dbh = await openDatabase(config.database.connection, databaseOptionsFromConfig(config));
   const result = await migrateToLatest(dbh, {
     defaultVolumeTypeId: newUuid(),
     quotaClassDefaults: quotaDefaults(config),

@@ -59,7 +59,10 @@ async function rabbitDown(): Promise<string | undefined> {
 }
 
 const RABBIT_SKIP = await rabbitDown();
-const SKIP = { postgres: (await unavailable('postgres')) ?? RABBIT_SKIP, mysql: (await unavailable('mysql')) ?? RABBIT_SKIP };
+const SKIP = {
+  postgres: (await unavailable('postgres')) ?? RABBIT_SKIP,
+  mysql: (await unavailable('mysql')) ?? RABBIT_SKIP,
+};
 
 for (const dialect of ['postgres', 'mysql'] as const) {
   describe(`distributed mode on ${dialect} + RabbitMQ`, () => {
@@ -114,32 +117,89 @@ const BOUNDARIES = [
 
 describe('a volume process killed (-9) at each task boundary of the manager flow', () => {
   const skip = SKIP.postgres;
-  test('after a restart no volume is stuck and quota is exact', { skip: skip ?? false, timeout: 600_000 }, async (t) => {
-    const db = await freshDatabaseUrl('postgres');
-    const c = await startCluster({ databaseUrl: db.url });
-    t.after(async () => {
-      await c.stop();
-      await db.drop();
-    });
-    await waitPools(c, 2);
-    await call(c, 'POST', '/v3/admin/types', { volume_type: { name: 'on-alpha', extra_specs: { volume_backend_name: 'alpha' } } });
-    const ids: string[] = [];
-    for (const point of BOUNDARIES) {
-      await c.services.get('volume-alpha')!.stop();
-      const doomed = await c.startVolume('alpha', { KINDLING_TEST_KILL_AT: point });
-      const r = await call(c, 'POST', '/v3/admin/volumes', { volume: { size: 1, volume_type: 'on-alpha', name: point } });
-      assert.equal(r.status, 202);
-      ids.push(r.body.volume.id);
-      assert.ok(await doomed.exited(30_000), `the volume process was not killed at ${point}`);
-      assert.equal(doomed.child.signalCode, 'SIGKILL');
-      await c.startVolume('alpha');
-      const v = await waitStatus(c, r.body.volume.id, ['available', 'error']);
-      assert.equal(v.status, 'available', `${point}: ${JSON.stringify(v)}`);
-      assert.ok(existsSync(join(c.stateDir, 'volumes', 'alpha', `volume-${v.id}`)), point);
-    }
-    const list = (await call(c, 'GET', '/v3/admin/volumes/detail')).body.volumes;
-    assert.deepEqual(list.filter((v: { status: string }) => v.status !== 'available'), []);
-    const q = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
-    assert.deepEqual([q.volumes.in_use, q.gigabytes.in_use, q.volumes.reserved, q.gigabytes.reserved], [ids.length, ids.length, 0, 0]);
-  });
+  test(
+    'after a restart no volume is stuck and quota is exact',
+    { skip: skip ?? false, timeout: 600_000 },
+    async (t) => {
+      const db = await freshDatabaseUrl('postgres');
+      const c = await startCluster({ databaseUrl: db.url });
+      t.after(async () => {
+        await c.stop();
+        await db.drop();
+      });
+      await waitPools(c, 2);
+      await call(c, 'POST', '/v3/admin/types', {
+        volume_type: { name: 'on-alpha', extra_specs: { volume_backend_name: 'alpha' } },
+      });
+      const ids: string[] = [];
+      for (const point of BOUNDARIES) {
+        await c.services.get('volume-alpha')!.stop();
+        const doomed = await c.startVolume('alpha', { KINDLING_TEST_KILL_AT: point });
+        const r = await call(c, 'POST', '/v3/admin/volumes', {
+          volume: { size: 1, volume_type: 'on-alpha', name: point },
+        });
+        assert.equal(r.status, 202);
+        ids.push(r.body.volume.id);
+        assert.ok(await doomed.exited(30_000), `the volume process was not killed at ${point}`);
+        assert.equal(doomed.child.signalCode, 'SIGKILL');
+        await c.startVolume('alpha');
+        const v = await waitStatus(c, r.body.volume.id, ['available', 'error']);
+        assert.equal(v.status, 'available', `${point}: ${JSON.stringify(v)}`);
+        assert.ok(existsSync(join(c.stateDir, 'volumes', 'alpha', `volume-${v.id}`)), point);
+      }
+      const list = (await call(c, 'GET', '/v3/admin/volumes/detail')).body.volumes;
+      assert.deepEqual(
+        list.filter((v: { status: string }) => v.status !== 'available'),
+        [],
+      );
+      const q = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
+      assert.deepEqual(
+        [q.volumes.in_use, q.gigabytes.in_use, q.volumes.reserved, q.gigabytes.reserved],
+        [ids.length, ids.length, 0, 0],
+      );
+    },
+  );
+});
+
+describe('RabbitMQ restarts during a burst of 100 creates', () => {
+  const skip = SKIP.postgres;
+  test(
+    'every volume ends available or in error with a message; none stuck; quota exact',
+    { skip: skip ?? false, timeout: 300_000 },
+    async (t) => {
+      const db = await freshDatabaseUrl('postgres');
+      const c = await startCluster({ databaseUrl: db.url });
+      t.after(async () => {
+        await c.stop();
+        await db.drop();
+      });
+      await waitPools(c, 2);
+      const { execFileSync } = await import('node:child_process');
+      let restarted: Promise<void> | null = null;
+      const ids = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          if (i === 30)
+            restarted = (async () => {
+              execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+              await new Promise((r) => setTimeout(r, 2000));
+              execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
+            })();
+          await new Promise((r) => setTimeout(r, i * 20));
+          const r = await call(c, 'POST', '/v3/admin/volumes', { volume: { size: 1, name: `burst-${i}` } });
+          assert.equal(r.status, 202, JSON.stringify(r.body));
+          return r.body.volume.id as string;
+        }),
+      );
+      await restarted;
+      const final = await Promise.all(ids.map((id) => waitStatus(c, id, ['available', 'error'], 120_000)));
+      const errored = final.filter((v) => v.status === 'error');
+      for (const v of errored) {
+        const m = (await call(c, 'GET', `/v3/admin/messages?resource_uuid=${v.id}`)).body.messages;
+        assert.ok(m.length > 0, `volume ${v.id} in error without a message`);
+      }
+      const q = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
+      assert.deepEqual([q.volumes.in_use, q.gigabytes.in_use, q.volumes.reserved], [100, 100, 0]);
+      t.diagnostic(`available ${final.length - errored.length}, error ${errored.length}`);
+    },
+  );
 });

@@ -146,3 +146,15 @@ export async function serviceSetDisabled(
   if (disabledReason !== undefined) patch.disabled_reason = disabledReason;
   await db.updateTable('services').set(patch).where('id', '=', id).execute();
 }
+
+/** Soft-deletes a service row (`cinder-manage service remove`); false when it was already gone. */
+export async function serviceDestroy(db: Db, id: number): Promise<boolean> {
+  const now = isoNow();
+  const res = await db
+    .updateTable('services')
+    .set({ deleted: 1, deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

@@ -369,6 +369,26 @@ export async function volumeTypeQuotaResourcesRename(
   for (const prefix of ['volumes', 'gigabytes', 'snapshots']) {
     const from = `${prefix}_${oldName}`;
     const to = `${prefix}_${newName}`;
+    // NOTE: one live usage row per (project, resource) is a unique index. A live `to` row can only
+    // be a leftover of a deleted type of that name; retire it (deleted = id) where it would collide.
+    const projects = await db
+      .selectFrom('quota_usages')
+      .select('project_id')
+      .where('resource', '=', from)
+      .where('deleted', '=', 0)
+      .execute();
+    if (projects.length)
+      await db
+        .updateTable('quota_usages')
+        .set({ deleted: sql<number>`id`, deleted_at: now, updated_at: now })
+        .where('resource', '=', to)
+        .where('deleted', '=', 0)
+        .where(
+          'project_id',
+          'in',
+          projects.map((p) => p.project_id),
+        )
+        .execute();
     await db
       .updateTable('quota_usages')
       .set({ resource: to, until_refresh: 1, updated_at: now })

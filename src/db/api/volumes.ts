@@ -349,3 +349,30 @@ export async function volumeMetadataDelete(db: Db, volumeId: string, key: string
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
+
+/**
+ * Moves the live volumes of `currentHost` to `newHost` (`cinder-manage volume update_host`): those
+ * whose host is exactly `currentHost` or one of its pools (`currentHost#…`), as Cinder's
+ * `volume_get_all_by_host` selects them; all get `newHost` as is. Returns how many moved.
+ */
+export async function volumeUpdateHost(db: Db, currentHost: string, newHost: string): Promise<number> {
+  const rows = await db
+    .selectFrom('volumes')
+    .select(['id', 'host'])
+    .where('deleted', '=', 0)
+    .where((eb) => eb.or([eb('host', '=', currentHost), eb('host', 'like', `${currentHost}#%`)]))
+    .execute();
+  // NOTE: LIKE treats `%`/`_` in the host as wildcards (and SQLite's LIKE ignores case): keep only
+  // exact matches, so the move is byte-exact on every engine.
+  const ids = rows
+    .filter((r) => r.host === currentHost || r.host?.startsWith(`${currentHost}#`))
+    .map((r) => r.id);
+  if (!ids.length) return 0;
+  await db
+    .updateTable('volumes')
+    .set({ host: newHost, updated_at: isoNow() })
+    .where('id', 'in', ids)
+    .where('deleted', '=', 0)
+    .execute();
+  return ids.length;
+}

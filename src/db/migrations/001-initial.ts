@@ -1,6 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../dialect-name.js';
 import { UUID, autoId, softDelete } from './column-types.js';
+import { tableFactory } from './table-options.js';
 import { isoNow } from '../time.js';
 
 /** Values seeded at first sync, as Cinder's initial migration seeds them from its config. */
@@ -18,9 +19,9 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
     // NOTE: migrations see the schema as it is at their time, not today's `Database` type.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>): Promise<void> {
+      const create = await tableFactory(db, dialect);
       await softDelete(
-        db.schema
-          .createTable('volumes')
+        create('volumes')
           .addColumn('id', UUID, (c) => c.primaryKey())
           .addColumn('user_id', 'varchar(255)')
           .addColumn('project_id', 'varchar(255)')
@@ -67,7 +68,7 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
         ['volume_type_extra_specs', 'volume_type_id'],
       ] as const) {
         await softDelete(
-          autoId(db.schema.createTable(table), dialect)
+          autoId(create(table), dialect)
             .addColumn(owner, UUID, (c) => c.notNull())
             .addColumn('key', 'varchar(255)', (c) => c.notNull())
             .addColumn('value', 'varchar(255)', (c) => c.notNull()),
@@ -76,8 +77,7 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
       }
 
       await softDelete(
-        db.schema
-          .createTable('volume_types')
+        create('volume_types')
           .addColumn('id', UUID, (c) => c.primaryKey())
           .addColumn('name', 'varchar(255)', (c) => c.notNull())
           .addColumn('description', 'varchar(255)')
@@ -86,13 +86,12 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
       ).execute();
 
       await softDelete(
-        autoId(db.schema.createTable('volume_type_projects'), dialect)
+        autoId(create('volume_type_projects'), dialect)
           .addColumn('volume_type_id', UUID, (c) => c.notNull())
           .addColumn('project_id', 'varchar(255)', (c) => c.notNull()),
       ).execute();
 
-      await db.schema
-        .createTable('default_volume_types')
+      await create('default_volume_types')
         .addColumn('project_id', 'varchar(255)', (c) => c.primaryKey())
         .addColumn('volume_type_id', UUID, (c) => c.notNull())
         .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
@@ -100,8 +99,7 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
         .execute();
 
       await softDelete(
-        db.schema
-          .createTable('snapshots')
+        create('snapshots')
           .addColumn('id', UUID, (c) => c.primaryKey())
           .addColumn('volume_id', UUID, (c) => c.notNull())
           .addColumn('user_id', 'varchar(255)')
@@ -117,20 +115,20 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
       ).execute();
 
       await softDelete(
-        autoId(db.schema.createTable('quotas'), dialect)
+        autoId(create('quotas'), dialect)
           .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
           .addColumn('resource', 'varchar(300)', (c) => c.notNull())
           .addColumn('hard_limit', 'integer', (c) => c.notNull())
           .addColumn('allocated', 'integer', (c) => c.notNull().defaultTo(0)),
       ).execute();
       await softDelete(
-        autoId(db.schema.createTable('quota_classes'), dialect)
+        autoId(create('quota_classes'), dialect)
           .addColumn('class_name', 'varchar(255)', (c) => c.notNull())
           .addColumn('resource', 'varchar(300)', (c) => c.notNull())
           .addColumn('hard_limit', 'integer', (c) => c.notNull()),
       ).execute();
       await softDelete(
-        autoId(db.schema.createTable('quota_usages'), dialect)
+        autoId(create('quota_usages'), dialect)
           .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
           .addColumn('resource', 'varchar(300)', (c) => c.notNull())
           .addColumn('in_use', 'integer', (c) => c.notNull())
@@ -143,7 +141,7 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
         .columns(['project_id', 'resource', 'deleted'])
         .execute();
       await softDelete(
-        autoId(db.schema.createTable('reservations'), dialect)
+        autoId(create('reservations'), dialect)
           .addColumn('uuid', UUID, (c) => c.notNull())
           .addColumn('usage_id', 'integer', (c) => c.notNull())
           .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
@@ -158,7 +156,7 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
         .execute();
 
       await softDelete(
-        autoId(db.schema.createTable('services'), dialect)
+        autoId(create('services'), dialect)
           .addColumn('uuid', UUID, (c) => c.notNull())
           .addColumn('host', 'varchar(255)', (c) => c.notNull())
           .addColumn('binary', 'varchar(255)', (c) => c.notNull())
@@ -176,7 +174,7 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
       ).execute();
 
       await softDelete(
-        autoId(db.schema.createTable('workers'), dialect)
+        autoId(create('workers'), dialect)
           .addColumn('resource_type', 'varchar(40)', (c) => c.notNull())
           .addColumn('resource_id', UUID, (c) => c.notNull())
           .addColumn('status', 'varchar(255)', (c) => c.notNull())
@@ -190,8 +188,7 @@ export function initialMigration(dialect: DialectName, seed: SeedValues): Migrat
         .execute();
 
       await softDelete(
-        db.schema
-          .createTable('messages')
+        create('messages')
           .addColumn('id', UUID, (c) => c.primaryKey())
           .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
           .addColumn('request_id', 'varchar(255)')
