@@ -398,13 +398,18 @@ export class QuotaEngine {
    */
   async releaseUsage(trx: Db, projectId: string, deltas: Record<string, number>): Promise<void> {
     const resources = Object.keys(deltas);
-    const rows = await trx
+    await sqliteWriteLock(trx, this.#h.dialect);
+    // NOTE: lock the usage rows in id order, as reserve/commit do, so concurrent deletes and
+    // reservations neither lose updates nor deadlock each other.
+    let q = trx
       .selectFrom('quota_usages')
       .select(['id', 'resource', 'in_use', 'reserved'])
       .where('project_id', '=', projectId)
       .where('resource', 'in', resources)
       .where('deleted', '=', 0)
-      .execute();
+      .orderBy('id');
+    if (this.#h.dialect !== 'sqlite') q = q.forUpdate();
+    const rows = await q.execute();
     await updateUsages(
       trx,
       new Map(rows.map((r) => [r.id, { in_use: Math.max(0, r.in_use + (deltas[r.resource] ?? 0)) }])),

@@ -14,6 +14,7 @@ import {
 import { volumeTypeGet } from '../db/api/volume-types.js';
 import { DynamicLogListener, Engine, type FlowListener } from '../flow/index.js';
 import { workerFinish, workerStart } from '../db/api/workers.js';
+import { withDeadlockRetry } from '../db/retry.js';
 import { volumeUsagePayload } from '../notify/volume-usage.js';
 import { volumeDeltas } from '../quota/resources.js';
 import { VOLUME_TOPIC, volumeTopicFor, type Listener } from '../rpc/transport.js';
@@ -308,15 +309,17 @@ export class VolumeManager {
       }
       const type = await volumeTypeGet(db, v.volume_type_id, true);
       // NOTE: quota and row go together, so a crash can neither free quota twice nor leak it.
-      await db.transaction().execute(async (trx) => {
-        if (v.use_quota && v.project_id)
-          await this.deps.quotas.releaseUsage(
-            trx,
-            v.project_id,
-            volumeDeltas(v.size, type?.name ?? null, -1),
-          );
-        await volumeDestroy(trx, volumeId);
-      });
+      await withDeadlockRetry(() =>
+        db.transaction().execute(async (trx) => {
+          if (v.use_quota && v.project_id)
+            await this.deps.quotas.releaseUsage(
+              trx,
+              v.project_id,
+              volumeDeltas(v.size, type?.name ?? null, -1),
+            );
+          await volumeDestroy(trx, volumeId);
+        }),
+      );
       await this.deps.notifier.notify(
         publisher,
         'volume.delete.end',
