@@ -114,6 +114,11 @@ export const DEFAULT_OPTIONS = {
   service_down_time: int(60, 'Seconds since the last heartbeat after which a service counts as down.'),
   report_interval: int(10, 'Seconds between service heartbeats.'),
   periodic_interval: int(60, 'Seconds between periodic tasks.'),
+  stuck_operation_timeout: int(
+    60,
+    'Seconds after which a volume still creating/deleting on a backend is taken over again by its volume service (a lost message or a crashed worker).',
+    { min: 1 },
+  ),
   backend_stats_polling_interval: int(60, 'Seconds between driver capacity reports.'),
   quota_volumes: int(10, 'Volumes allowed per project (-1: unlimited).'),
   quota_snapshots: int(10, 'Snapshots allowed per project.'),

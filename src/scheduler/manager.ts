@@ -3,6 +3,8 @@ import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { serviceGetAll, serviceIsUp } from '../db/api/services.js';
 import { ServiceRecord } from '../service/service-record.js';
+import { operationLockName } from '../coordination/index.js';
+import { formatTimestamp } from '../db/time.js';
 import { DynamicLogListener, Engine } from '../flow/index.js';
 import { SCHEDULER_TOPIC, type Listener } from '../rpc/transport.js';
 import { VolumeRPCAPI } from '../volume/rpcapi.js';
@@ -21,6 +23,7 @@ export class SchedulerManager {
   readonly #volumeRpc: VolumeRPCAPI;
   #listener: Listener | null = null;
   #service: ServiceRecord | null = null;
+  #sweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: CoreDeps) {
     const cfg = deps.config.DEFAULT;
@@ -70,9 +73,39 @@ export class SchedulerManager {
       this.endpoint(),
     );
     await this.#volumeRpc.publishServiceCapabilities(adminContext());
+    const cfg2 = this.deps.config.DEFAULT;
+    this.#sweep = setInterval(() => {
+      this.sweepUnscheduled(cfg2.stuck_operation_timeout).catch((e: unknown) =>
+        this.deps.log.warn({ err: e }, 'sweep of unscheduled volumes failed'),
+      );
+    }, cfg2.periodic_interval * 1000);
+    this.#sweep.unref();
+  }
+
+  /**
+   * Volumes still `creating` with no host long after they were made (their request to a scheduler
+   * was lost, or the scheduler died before placing them) are scheduled again. Results as values.
+   */
+  async sweepUnscheduled(olderThanSeconds: number): Promise<string[]> {
+    const cutoff = formatTimestamp(new Date(Date.now() - olderThanSeconds * 1000));
+    const rows = await this.deps.dbh.db
+      .selectFrom('volumes')
+      .select('id')
+      .where('deleted', '=', 0)
+      .where('status', '=', 'creating')
+      .where('host', 'is', null)
+      .where('created_at', '<', cutoff)
+      .where((eb) => eb.or([eb('updated_at', 'is', null), eb('updated_at', '<', cutoff)]))
+      .execute();
+    for (const r of rows) {
+      this.deps.log.warn({ volume_id: r.id }, 'Volume was never scheduled: scheduling it now');
+      await this.createVolume(adminContext(), r.id, null, {});
+    }
+    return rows.map((r) => r.id);
   }
 
   async stop(): Promise<void> {
+    if (this.#sweep) clearInterval(this.#sweep);
     await this.#listener?.stop();
     await this.#service?.stop();
   }
@@ -105,7 +138,19 @@ export class SchedulerManager {
   async createVolume(
     ctx: RequestContext,
     volumeId: string,
-    requestSpec: RequestSpec,
+    requestSpec: RequestSpec | null,
+    filterProperties: FilterProperties,
+  ): Promise<void> {
+    // NOTE: one scheduler at a time per volume: a redelivery and a sweep must not both place it.
+    await this.deps.coordinator.withLock(operationLockName(volumeId, 'schedule'), () =>
+      this.#createVolume(ctx, volumeId, requestSpec, filterProperties),
+    );
+  }
+
+  async #createVolume(
+    ctx: RequestContext,
+    volumeId: string,
+    requestSpec: RequestSpec | null,
     filterProperties: FilterProperties,
   ): Promise<void> {
     // NOTE: with an at-least-once bus a request can arrive twice (a scheduler died after placing

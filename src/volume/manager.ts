@@ -3,6 +3,7 @@ import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { extractHost, DEFAULT_POOL_NAME } from '../common/host.js';
 import { ServiceRecord } from '../service/service-record.js';
+import { formatTimestamp } from '../db/time.js';
 import { operationLockName } from '../coordination/index.js';
 import {
   volumeAllocatedByHost,
@@ -87,6 +88,10 @@ export class VolumeManager {
       await this.deps.transport.listen({ topic: VOLUME_TOPIC, server: this.host, fanout: true }, endpoint),
     );
     this.#every(cfg.backend_stats_polling_interval, () => this.publishCapabilities());
+    // NOTE: a safety net beyond the bus's redelivery: work that sat untouched for too long (a
+    // message lost in a broker outage, a worker that died) is taken over again. The per-volume
+    // lock and status checks make a duplicate harmless.
+    this.#every(cfg.periodic_interval, () => this.cleanup(cfg.stuck_operation_timeout));
     await this.publishCapabilities();
   }
 
@@ -155,15 +160,26 @@ export class VolumeManager {
    * rows, and any volume of ours still `creating`/`deleting`) are finished now. A create is resumed
    * (drivers make creates idempotent) without rescheduling; a delete is run again. Results as values.
    */
-  async cleanup(): Promise<{ volumeId: string; action: 'create' | 'delete'; status: string }[]> {
+  async cleanup(
+    olderThanSeconds = 0,
+  ): Promise<{ volumeId: string; action: 'create' | 'delete'; status: string }[]> {
     const db = this.deps.dbh.db;
-    const stuck = await db
+    let q = db
       .selectFrom('volumes')
       .select(['id', 'status'])
       .where('deleted', '=', 0)
       .where('host', 'like', `${this.host}#%`)
-      .where('status', 'in', ['creating', 'deleting'])
-      .execute();
+      .where('status', 'in', ['creating', 'deleting']);
+    if (olderThanSeconds > 0) {
+      const cutoff = formatTimestamp(new Date(Date.now() - olderThanSeconds * 1000));
+      q = q.where((eb) =>
+        eb.or([
+          eb('updated_at', '<', cutoff),
+          eb.and([eb('updated_at', 'is', null), eb('created_at', '<', cutoff)]),
+        ]),
+      );
+    }
+    const stuck = await q.execute();
     const out: { volumeId: string; action: 'create' | 'delete'; status: string }[] = [];
     const ctx = adminContext();
     for (const v of stuck) {

@@ -100,6 +100,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     `enabled_backends = ${backends.join(',')}`,
     'report_interval = 2',
     'backend_stats_polling_interval = 5',
+    'periodic_interval = 5',
+    'stuck_operation_timeout = 15',
     'quota_volumes = -1',
     'quota_gigabytes = -1',
     '[database]',

@@ -32,8 +32,13 @@ async function waitStatus(c: Cluster, id: string, statuses: string[], ms = 30_00
     const r = await call(c, 'GET', `/v3/admin/volumes/${id}`);
     if (r.status === 200 && statuses.includes(r.body.volume.status)) return r.body.volume;
     if (r.status === 404 && statuses.includes('deleted')) return null;
-    if (Date.now() > end)
-      throw new Error(`volume ${id} stuck: ${JSON.stringify(r.body)}\n${c.logs().slice(-4000)}`);
+    if (Date.now() > end) {
+      const related = c
+        .logs()
+        .split('\n')
+        .filter((l) => l.includes(id) || l.startsWith('=====') || l.includes('"level":50'));
+      throw new Error(`volume ${id} stuck: ${JSON.stringify(r.body)}\n${related.join('\n').slice(-8000)}`);
+    }
     await new Promise((res) => setTimeout(res, 50));
   }
 }
@@ -200,6 +205,13 @@ describe('RabbitMQ restarts during a burst of 100 creates', () => {
       const q = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
       assert.deepEqual([q.volumes.in_use, q.gigabytes.in_use, q.volumes.reserved], [100, 100, 0]);
       t.diagnostic(`available ${final.length - errored.length}, error ${errored.length}`);
+      // Then 100 concurrent deletes: each releases its quota exactly once; none is left deleting.
+      await Promise.all(
+        ids.map(async (id) => assert.equal((await call(c, 'DELETE', `/v3/admin/volumes/${id}`)).status, 202)),
+      );
+      await Promise.all(ids.map((id) => waitStatus(c, id, ['deleted'], 120_000)));
+      const after = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
+      assert.deepEqual([after.volumes.in_use, after.gigabytes.in_use, after.volumes.reserved], [0, 0, 0]);
     },
   );
 });
