@@ -69,7 +69,10 @@ describe('defaults', () => {
 
   test('the option table lists every section', () => {
     const sections = new Set(OPTIONS.map((o) => o.section));
-    assert.deepEqual([...sections], ['DEFAULT', 'database', 'oslo_messaging_notifications', 'coordination', '<backend>']);
+    assert.deepEqual(
+      [...sections],
+      ['DEFAULT', 'database', 'oslo_messaging_notifications', 'coordination', '<backend>'],
+    );
     assert.ok(OPTIONS.every((o) => o.option.help.length > 0));
   });
 });

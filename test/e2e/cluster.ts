@@ -56,8 +56,8 @@ async function spawnService(
     output += b.toString('utf8');
     if (output.length > 200_000) output = output.slice(-200_000);
   };
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
   const proc: ServiceProcess = {
     name,
     child,

@@ -179,15 +179,17 @@ describe('RabbitMQ restarts during a burst of 100 creates', () => {
         await db.drop();
       });
       await waitPools(c, 2);
-      const { execFileSync } = await import('node:child_process');
-      let restarted: Promise<void> | null = null;
+      const { execFile } = await import('node:child_process');
+      const { promisify } = await import('node:util');
+      const run = promisify(execFile);
+      const restart: { done: Promise<unknown> } = { done: Promise.resolve() };
       const ids = await Promise.all(
         Array.from({ length: 100 }, async (_, i) => {
           if (i === 30)
-            restarted = (async () => {
-              execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+            restart.done = (async () => {
+              await run('rabbitmqctl', ['stop_app']);
               await new Promise((r) => setTimeout(r, 2000));
-              execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
+              await run('rabbitmqctl', ['start_app']);
             })();
           await new Promise((r) => setTimeout(r, i * 20));
           const r = await call(c, 'POST', '/v3/admin/volumes', { volume: { size: 1, name: `burst-${i}` } });
@@ -195,7 +197,7 @@ describe('RabbitMQ restarts during a burst of 100 creates', () => {
           return r.body.volume.id as string;
         }),
       );
-      await restarted;
+      await restart.done;
       const final = await Promise.all(ids.map((id) => waitStatus(c, id, ['available', 'error'], 120_000)));
       const errored = final.filter((v) => v.status === 'error');
       for (const v of errored) {
