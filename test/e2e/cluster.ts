@@ -36,6 +36,10 @@ export interface ClusterOptions {
   backends?: string[];
   /** Extra cinder.conf text appended to the generated file. */
   extraConfig?: string;
+  /** How many scheduler processes (default 1), each with its own `host`. */
+  schedulers?: number;
+  /** `file_volume_dir` per backend (default: under the state dir). */
+  volumeDirs?: Record<string, string>;
 }
 
 const READY = /API is serving|scheduler is running|volume services are running/;
@@ -106,7 +110,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     'quota_gigabytes = -1',
     '[database]',
     `connection = ${opts.databaseUrl}`,
-    ...backends.flatMap((b) => [`[${b}]`, 'volume_driver = file', `file_volume_dir = ${root}/volumes/${b}`]),
+    ...backends.flatMap((b) => [
+      `[${b}]`,
+      'volume_driver = file',
+      `file_volume_dir = ${opts.volumeDirs?.[b] ?? `${root}/volumes/${b}`}`,
+    ]),
     opts.extraConfig ?? '',
   ].join('\n');
   const confPath = join(root, 'kindling.conf');
@@ -132,6 +140,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   try {
     // The scheduler first, so it hears the volume services' first capability reports.
     await start('scheduler', ['scheduler']);
+    for (let i = 2; i <= (opts.schedulers ?? 1); i++)
+      await start(`scheduler-${i}`, ['scheduler'], { KINDLING__DEFAULT__host: `scheduler-${i}` });
     for (const b of backends) await cluster.startVolume(b);
     await start('api', ['api']);
   } catch (e) {

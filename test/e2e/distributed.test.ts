@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { freshDatabaseUrl, unavailable } from '../db/dialects.js';
 import { startCluster, type Cluster } from './cluster.js';
 
-const H = { 'x-auth-token': 'admin:admin', 'content-type': 'application/json' };
+// 3.70 (cinderclient's): messages need 3.3 or later.
+const H = {
+  'x-auth-token': 'admin:admin',
+  'content-type': 'application/json',
+  'openstack-api-version': 'volume 3.70',
+};
 
 async function call(
   c: Cluster,
@@ -49,6 +54,23 @@ async function waitPools(c: Cluster, n: number): Promise<void> {
     if (Date.now() > end) throw new Error(`pools never reported:\n${c.logs().slice(-4000)}`);
     await new Promise((res) => setTimeout(res, 100));
   }
+}
+
+/** Waits until `os-services` shows the backend's volume service up and the schedulers' 1 s cache has passed. */
+async function waitServiceUp(c: Cluster, backend: string): Promise<void> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const services = (await call(c, 'GET', '/v3/admin/os-services?binary=cinder-volume')).body.services ?? [];
+    if (
+      services.some(
+        (s: { host: string; state: string }) => s.host.endsWith(`@${backend}`) && s.state === 'up',
+      )
+    )
+      break;
+    if (Date.now() > end) throw new Error(`volume service ${backend} never came up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1500));
 }
 
 async function rabbitDown(): Promise<string | undefined> {
@@ -140,6 +162,7 @@ describe('a volume process killed (-9) at each task boundary of the manager flow
       for (const point of BOUNDARIES) {
         await c.services.get('volume-alpha')!.stop();
         const doomed = await c.startVolume('alpha', { KINDLING_TEST_KILL_AT: point });
+        await waitServiceUp(c, 'alpha');
         const r = await call(c, 'POST', '/v3/admin/volumes', {
           volume: { size: 1, volume_type: 'on-alpha', name: point },
         });
@@ -214,6 +237,55 @@ describe('RabbitMQ restarts during a burst of 100 creates', () => {
       await Promise.all(ids.map((id) => waitStatus(c, id, ['deleted'], 120_000)));
       const after = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
       assert.deepEqual([after.volumes.in_use, after.gigabytes.in_use, after.volumes.reserved], [0, 0, 0]);
+    },
+  );
+});
+
+describe('two scheduler processes and a backend with room for exactly N GiB', () => {
+  const N = 6;
+  const mountable = process.getuid?.() === 0;
+  const skip = SKIP.postgres ?? (mountable ? undefined : 'needs root to mount a tmpfs of exactly N GiB');
+  test(
+    `${4 * N} concurrent 1 GiB creates → exactly ${N} placed, the rest error with a message`,
+    { skip: skip ?? false, timeout: 300_000 },
+    async (t) => {
+      const { mkdtempSync, rmSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const { execFileSync } = await import('node:child_process');
+      const dir = mkdtempSync(join(tmpdir(), 'kindling-small-'));
+      // A real filesystem of exactly N GiB; thin provisioning with no over-subscription.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${N}G`, 'tmpfs', dir]);
+      const db = await freshDatabaseUrl('postgres');
+      const c = await startCluster({
+        databaseUrl: db.url,
+        backends: ['alpha'],
+        schedulers: 2,
+        volumeDirs: { alpha: dir },
+        extraConfig: '[alpha]\nmax_over_subscription_ratio = 1.0\n',
+      });
+      t.after(async () => {
+        await c.stop();
+        await db.drop();
+        execFileSync('umount', [dir]);
+        rmSync(dir, { recursive: true, force: true });
+      });
+      await waitPools(c, 1);
+      await new Promise((r) => setTimeout(r, 1000)); // both schedulers have heard the backend
+      const ids = await Promise.all(
+        Array.from({ length: 4 * N }, async () => {
+          const r = await call(c, 'POST', '/v3/admin/volumes', { volume: { size: 1 } });
+          assert.equal(r.status, 202, JSON.stringify(r.body));
+          return r.body.volume.id as string;
+        }),
+      );
+      const final = await Promise.all(ids.map((id) => waitStatus(c, id, ['available', 'error'], 120_000)));
+      assert.equal(final.filter((v) => v.status === 'available').length, N);
+      for (const v of final.filter((x) => x.status === 'error')) {
+        const m = (await call(c, 'GET', `/v3/admin/messages?resource_uuid=${v.id}`)).body.messages;
+        assert.equal(m[0]?.event_id, 'VOLUME_VOLUME_001_003');
+      }
+      const logs = c.logs();
+      assert.ok(/scheduler-2/.test(logs) || c.services.has('scheduler-2'));
     },
   );
 });

@@ -29,7 +29,17 @@ export type ListenerQueue = Required<Declaration>;
  * - replies go through the default exchange to the caller's exclusive queue `reply_<uuid>`.
  */
 export class Topology {
-  constructor(readonly controlExchange: string) {}
+  /**
+   * NOTE: queue and fanout-exchange names are global in a vhost, not per exchange. A deployment
+   * that picks its own `control_exchange` gets them prefixed with it, so two deployments sharing a
+   * broker (or parallel test clusters) never consume each other's messages; the default
+   * `openstack` keeps oslo's plain names.
+   */
+  readonly #prefix: string;
+
+  constructor(readonly controlExchange: string) {
+    this.#prefix = controlExchange === 'openstack' ? '' : `${controlExchange}.`;
+  }
 
   /** Routing key, and queue name, of a non-fanout target. */
   routingKey(target: Target): string {
@@ -37,12 +47,12 @@ export class Topology {
   }
 
   fanoutExchange(topic: string): string {
-    return `${topic}_fanout`;
+    return `${this.#prefix}${topic}_fanout`;
   }
 
   /** A fresh per-listener fanout queue name. */
   fanoutQueue(topic: string): string {
-    return `${topic}_fanout_${hex()}`;
+    return `${this.#prefix}${topic}_fanout_${hex()}`;
   }
 
   /** A fresh per-transport reply queue name. */
@@ -61,11 +71,12 @@ export class Topology {
 
   /** The durable queue `name` bound to the control exchange under the same routing key. */
   durableQueue(name: string): ListenerQueue {
+    const queue = `${this.#prefix}${name}`;
     return {
       key: `q:${this.controlExchange}:${name}`,
       exchange: this.#exchangeParams(),
-      queue: { queue: name, durable: true },
-      binding: { queue: name, exchange: this.controlExchange, routingKey: name },
+      queue: { queue, durable: true },
+      binding: { queue, exchange: this.controlExchange, routingKey: name },
     };
   }
 
