@@ -13,16 +13,19 @@ describe('AmqpNotificationSink', { skip }, () => {
     const f = new BrokerFixture();
     t.after(() => f.dispose());
     const topic = uniqueName('kt-notifications');
-    f.queues(`${topic}.info`, `${topic}.error`);
     const transport = f.transport();
+    // Queue names carry the (test's own) control exchange as a prefix.
+    const infoQ = transport.topology.durableQueue(`${topic}.info`).queue.queue!;
+    const errorQ = transport.topology.durableQueue(`${topic}.error`).queue.queue!;
+    f.queues(infoQ, errorQ);
     const notifier = new Notifier([AmqpNotificationSink.forTransport(transport, [topic])], (e) => {
       throw e;
     });
     await notifier.notify('volume.host1@file', 'volume.create.end', { volume_id: 'v1', size: 1 });
     await notifier.notify('scheduler.host1', 'scheduler.create_volume', { volume_id: 'v2' }, 'ERROR');
 
-    const info = await transport.connection.basicGet({ queue: `${topic}.info`, noAck: true });
-    const error = await transport.connection.basicGet({ queue: `${topic}.error`, noAck: true });
+    const info = await transport.connection.basicGet({ queue: infoQ, noAck: true });
+    const error = await transport.connection.basicGet({ queue: errorQ, noAck: true });
     assert.ok(info && error, 'one message in each priority queue');
     assert.equal(info.exchange, f.exchange);
     assert.equal(info.routingKey, `${topic}.info`);
@@ -38,7 +41,7 @@ describe('AmqpNotificationSink', { skip }, () => {
     const e = JSON.parse(error.body['oslo.message'] as string) as Notification;
     assert.equal(e.event_type, 'scheduler.create_volume');
     assert.equal(e.priority, 'ERROR');
-    assert.equal(await transport.connection.basicGet({ queue: `${topic}.info` }), undefined);
+    assert.equal(await transport.connection.basicGet({ queue: infoQ }), undefined);
   });
 
   test('without a broker, send fails after its timeout', async () => {
