@@ -269,11 +269,8 @@ export class QuotaEngine {
    * order so concurrent reserves lock in the same order; SQLite holds the database write lock
    * instead). Throws MissingUsageRows when some do not exist yet.
    */
-  async #lockUsages(
-    trx: Db,
-    projectId: string,
-    resources: string[],
-  ): Promise<Map<string, { id: number; in_use: number; reserved: number }>> {
+  /** A project's usage rows of `resources`, row-locked in id order where the engine can. */
+  async #selectUsagesForUpdate(trx: Db, projectId: string, resources: string[]) {
     let q = trx
       .selectFrom('quota_usages')
       .select(['id', 'resource', 'in_use', 'reserved'])
@@ -282,7 +279,15 @@ export class QuotaEngine {
       .where('deleted', '=', 0)
       .orderBy('id');
     if (this.#h.dialect !== 'sqlite') q = q.forUpdate();
-    const rows = await q.execute();
+    return q.execute();
+  }
+
+  async #lockUsages(
+    trx: Db,
+    projectId: string,
+    resources: string[],
+  ): Promise<Map<string, { id: number; in_use: number; reserved: number }>> {
+    const rows = await this.#selectUsagesForUpdate(trx, projectId, resources);
     const missing = resources.filter((r) => !rows.some((x) => x.resource === r));
     if (missing.length) throw new MissingUsageRows(missing);
     return new Map(rows.map((r) => [r.resource, r]));
@@ -401,15 +406,7 @@ export class QuotaEngine {
     await sqliteWriteLock(trx, this.#h.dialect);
     // NOTE: lock the usage rows in id order, as reserve/commit do, so concurrent deletes and
     // reservations neither lose updates nor deadlock each other.
-    let q = trx
-      .selectFrom('quota_usages')
-      .select(['id', 'resource', 'in_use', 'reserved'])
-      .where('project_id', '=', projectId)
-      .where('resource', 'in', resources)
-      .where('deleted', '=', 0)
-      .orderBy('id');
-    if (this.#h.dialect !== 'sqlite') q = q.forUpdate();
-    const rows = await q.execute();
+    const rows = await this.#selectUsagesForUpdate(trx, projectId, resources);
     await updateUsages(
       trx,
       new Map(rows.map((r) => [r.id, { in_use: Math.max(0, r.in_use + (deltas[r.resource] ?? 0)) }])),

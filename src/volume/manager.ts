@@ -3,6 +3,7 @@ import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { extractHost, DEFAULT_POOL_NAME } from '../common/host.js';
 import { ServiceRecord } from '../service/service-record.js';
+import { requestSpecFromVolume } from '../scheduler/request-spec.js';
 import { formatTimestamp } from '../db/time.js';
 import { operationLockName } from '../coordination/index.js';
 import {
@@ -10,7 +11,6 @@ import {
   volumeConditionalUpdate,
   volumeDestroy,
   volumeGet,
-  type VolumeRecord,
 } from '../db/api/volumes.js';
 import { volumeTypeGet } from '../db/api/volume-types.js';
 import { DynamicLogListener, Engine, type FlowListener } from '../flow/index.js';
@@ -239,7 +239,7 @@ export class VolumeManager {
         );
         return;
       }
-      const spec = requestSpec ?? (await this.#requestSpecOf(v));
+      const spec = requestSpec ?? (await requestSpecFromVolume(db, v));
       await workerStart(db, {
         resource_type: 'Volume',
         resource_id: volumeId,
@@ -275,23 +275,6 @@ export class VolumeManager {
         await workerFinish(db, 'Volume', volumeId);
       }
     });
-  }
-
-  async #requestSpecOf(v: VolumeRecord): Promise<RequestSpec> {
-    const t = await volumeTypeGet(this.deps.dbh.db, v.volume_type_id, true);
-    return {
-      volume_id: v.id,
-      snapshot_id: v.snapshot_id,
-      source_volid: v.source_volid,
-      backup_id: v.backup_id,
-      image_id: null,
-      volume_properties: {
-        size: v.size,
-        availability_zone: v.availability_zone,
-        volume_type_id: v.volume_type_id,
-      },
-      volume_type: t ? { id: t.id, name: t.name, extra_specs: t.extra_specs } : null,
-    };
   }
 
   /**

@@ -10,7 +10,7 @@ import type { CoreDeps } from '../../common/deps.js';
 import { NoValidBackend } from '../../common/errors.js';
 import { volumeGet, volumeUpdate } from '../../db/api/volumes.js';
 import { claimVolumeHost } from '../../db/api/capacity-claims.js';
-import { volumeTypeGet } from '../../db/api/volume-types.js';
+import { requestSpecFromVolume } from '../request-spec.js';
 import { isoNow } from '../../db/time.js';
 import { Action, Resource } from '../../message/message-field.js';
 import type { VolumeRPCAPI } from '../../volume/rpcapi.js';
@@ -33,20 +33,7 @@ export class ExtractSchedulerSpecTask extends Task<ExtractInputs, RequestSpec> {
     if (request_spec?.volume_properties) return request_spec;
     const v = await volumeGet(this.deps.dbh.db, volume_id);
     if (!v) throw new Error(`volume ${volume_id} is gone`);
-    const t = await volumeTypeGet(this.deps.dbh.db, v.volume_type_id, true);
-    return {
-      volume_id,
-      snapshot_id: v.snapshot_id,
-      source_volid: v.source_volid,
-      backup_id: v.backup_id,
-      image_id: null,
-      volume_properties: {
-        size: v.size,
-        availability_zone: v.availability_zone,
-        volume_type_id: v.volume_type_id,
-      },
-      volume_type: t ? { id: t.id, name: t.name, extra_specs: t.extra_specs } : null,
-    };
+    return requestSpecFromVolume(this.deps.dbh.db, v);
   }
 }
 
