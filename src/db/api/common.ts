@@ -1,4 +1,11 @@
-import type { Kysely, Transaction } from 'kysely';
+import {
+  sql,
+  type ExpressionBuilder,
+  type Expression,
+  type Kysely,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
 import type { Database } from '../schema.js';
 import { isoNow } from '../time.js';
 
@@ -29,4 +36,35 @@ export interface PageRequest {
   limit?: number | null;
   offset?: number | null;
   sort?: SortSpec[];
+}
+
+/**
+ * The keyset condition of `paginate_query`: rows strictly after `marker` in `sort` order —
+ * `(k1 > m1) OR (k1 = m1 AND k2 > m2) OR …` (`<` for descending keys). A null marker value is
+ * matched with `IS NULL` for equality and gives no "after" term of its own.
+ */
+export function keysetAfter<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  table: string,
+  sort: readonly SortSpec[],
+  marker: Readonly<Record<string, unknown>>,
+): Expression<SqlBool> {
+  const ors: Expression<SqlBool>[] = [];
+  for (let i = 0; i < sort.length; i++) {
+    const ands: Expression<SqlBool>[] = [];
+    for (const prev of sort.slice(0, i)) {
+      const mv = marker[prev.key];
+      ands.push(
+        mv === null
+          ? eb(sql.ref(`${table}.${prev.key}`), 'is', null)
+          : eb(sql.ref(`${table}.${prev.key}`), '=', mv),
+      );
+    }
+    const s = sort[i]!;
+    const mv = marker[s.key];
+    if (mv === null) continue;
+    ands.push(eb(sql.ref(`${table}.${s.key}`), s.dir === 'asc' ? '>' : '<', mv));
+    ors.push(eb.and(ands));
+  }
+  return eb.or(ors);
 }

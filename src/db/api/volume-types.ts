@@ -1,6 +1,6 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql } from 'kysely';
 import type { Db, PageRequest } from './common.js';
-import { softDeleteValues, toDict } from './common.js';
+import { keysetAfter, softDeleteValues, toDict } from './common.js';
 import type { VolumeTypesTable } from '../schema.js';
 import { VolumeTypeNotFound } from '../../common/errors.js';
 import { isoNow } from '../time.js';
@@ -314,19 +314,11 @@ export async function volumeTypeList(
       .where('deleted', '=', 0)
       .executeTakeFirst();
     if (!marker) throw new VolumeTypeNotFound(page.marker);
-    const m = marker as unknown as Record<string, unknown>;
-    q = q.where((eb) => {
-      const ors: Expression<SqlBool>[] = [];
-      for (let i = 0; i < sort.length; i++) {
-        const ands: Expression<SqlBool>[] = [];
-        for (let j = 0; j < i; j++)
-          ands.push(eb(sql.ref(`volume_types.${sort[j]!.key}`), '=', m[sort[j]!.key] ?? ''));
-        const s = sort[i]!;
-        ands.push(eb(sql.ref(`volume_types.${s.key}`), s.dir === 'asc' ? '>' : '<', m[s.key] ?? ''));
-        ors.push(eb.and(ands));
-      }
-      return eb.or(ors);
-    });
+    // NOTE: type lists compare a null marker value as '' (so a null description still pages).
+    const m = Object.fromEntries(
+      sort.map((k) => [k.key, (marker as unknown as Record<string, unknown>)[k.key] ?? '']),
+    );
+    q = q.where((eb) => keysetAfter(eb, 'volume_types', sort, m));
   }
   for (const s of sort) q = q.orderBy(sql.ref(`volume_types.${s.key}`), s.dir);
   if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);

@@ -1,6 +1,6 @@
 import { sql, type SelectQueryBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Db, PageRequest } from './common.js';
-import { softDeleteValues, toDict } from './common.js';
+import { keysetAfter, softDeleteValues, toDict } from './common.js';
 import type { Database, VolumesTable } from '../schema.js';
 import { isoNow } from '../time.js';
 
@@ -225,28 +225,7 @@ export async function volumeGetAll(
       .where('id', '=', page.marker)
       .executeTakeFirst();
     if (!marker) return Promise.reject(new MarkerNotFound(page.marker));
-    q = q.where((eb) => {
-      // Keyset condition: (k1 > m1) OR (k1 = m1 AND k2 > m2) OR ...
-      const ors: Expression<SqlBool>[] = [];
-      for (let i = 0; i < sort.length; i++) {
-        const ands: Expression<SqlBool>[] = [];
-        for (let j = 0; j < i; j++) {
-          const s = sort[j]!;
-          const mv = (marker as unknown as Record<string, unknown>)[s.key];
-          ands.push(
-            mv === null
-              ? eb(sql.ref(`volumes.${s.key}`), 'is', null)
-              : eb(sql.ref(`volumes.${s.key}`), '=', mv),
-          );
-        }
-        const s = sort[i]!;
-        const mv = (marker as unknown as Record<string, unknown>)[s.key];
-        if (mv === null) continue;
-        ands.push(eb(sql.ref(`volumes.${s.key}`), s.dir === 'asc' ? '>' : '<', mv));
-        ors.push(eb.and(ands));
-      }
-      return eb.or(ors);
-    });
+    q = q.where((eb) => keysetAfter(eb, 'volumes', sort, marker as unknown as Record<string, unknown>));
   }
   for (const s of sort) q = q.orderBy(sql.ref(`volumes.${s.key}`), s.dir);
   if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
