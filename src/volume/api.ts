@@ -27,12 +27,11 @@ import {
   type VolumeFilters,
   type VolumeRecord,
 } from '../db/api/volumes.js';
-import { volumeTypeGet } from '../db/api/volume-types.js';
-import { volumeDeltas } from '../quota/resources.js';
 import { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
 import { AvailabilityZones } from './availability-zones.js';
 import { getFlow, type CreateVolumeRequest } from './flows/api/create-volume.js';
 import { VolumeRPCAPI } from './rpcapi.js';
+import { destroyVolumeReleasingQuota } from './volume-destroy.js';
 import { getDefaultVolumeType } from './volume-types.js';
 import { VolumeMetadataNotFound } from '../common/errors.js';
 
@@ -198,11 +197,7 @@ export class VolumeAPI {
   }
 
   async #finishLocalDelete(ctx: RequestContext, v: VolumeRecord): Promise<void> {
-    const { volumeDestroy } = await import('../db/api/volumes.js');
-    const type = await volumeTypeGet(this.deps.dbh.db, v.volume_type_id, true);
-    if (v.use_quota && v.project_id)
-      await this.deps.quotas.reserveAndCommit(v.project_id, volumeDeltas(v.size, type?.name ?? null, -1));
-    await volumeDestroy(this.deps.dbh.db, v.id);
+    await destroyVolumeReleasingQuota(this.deps, v);
     await this.deps.notifier.notify(`volume.${this.deps.config.DEFAULT.host}`, 'volume.delete.end', {
       volume_id: v.id,
       tenant_id: v.project_id,

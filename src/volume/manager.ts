@@ -3,21 +3,14 @@ import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { extractHost, DEFAULT_POOL_NAME } from '../common/host.js';
 import { ServiceRecord } from '../service/service-record.js';
+import { destroyVolumeReleasingQuota } from './volume-destroy.js';
 import { requestSpecFromVolume } from '../scheduler/request-spec.js';
 import { formatTimestamp } from '../db/time.js';
 import { operationLockName } from '../coordination/index.js';
-import {
-  volumeAllocatedByHost,
-  volumeConditionalUpdate,
-  volumeDestroy,
-  volumeGet,
-} from '../db/api/volumes.js';
-import { volumeTypeGet } from '../db/api/volume-types.js';
+import { volumeAllocatedByHost, volumeConditionalUpdate, volumeGet } from '../db/api/volumes.js';
 import { DynamicLogListener, Engine, type FlowListener } from '../flow/index.js';
 import { workerFinish, workerStart } from '../db/api/workers.js';
-import { withDeadlockRetry } from '../db/retry.js';
 import { volumeUsagePayload } from '../notify/volume-usage.js';
-import { volumeDeltas } from '../quota/resources.js';
 import { VOLUME_TOPIC, volumeTopicFor, type Listener } from '../rpc/transport.js';
 import { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
 import type { FilterProperties, RequestSpec } from '../scheduler/types.js';
@@ -306,19 +299,7 @@ export class VolumeManager {
         await volumeConditionalUpdate(db, volumeId, { status: 'error_deleting' }, { status: ['deleting'] });
         return;
       }
-      const type = await volumeTypeGet(db, v.volume_type_id, true);
-      // NOTE: quota and row go together, so a crash can neither free quota twice nor leak it.
-      await withDeadlockRetry(() =>
-        db.transaction().execute(async (trx) => {
-          if (v.use_quota && v.project_id)
-            await this.deps.quotas.releaseUsage(
-              trx,
-              v.project_id,
-              volumeDeltas(v.size, type?.name ?? null, -1),
-            );
-          await volumeDestroy(trx, volumeId);
-        }),
-      );
+      await destroyVolumeReleasingQuota(this.deps, v);
       await this.deps.notifier.notify(
         publisher,
         'volume.delete.end',

@@ -12,6 +12,7 @@ import {
   SnapshotNotFound,
   VolumeNotFound,
   InvalidInput,
+  ItemNotFound,
 } from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
 import { snapshotGet } from '../../db/api/snapshots.js';
@@ -69,7 +70,7 @@ export function volumeRoutes(deps: ApiDeps) {
 
     app.get('/volumes/summary', async (req) => {
       const s = state(req);
-      if (!s.version.gte('3.12')) throw new (await import('../../common/errors.js')).ItemNotFound();
+      if (!s.version.gte('3.12')) throw new ItemNotFound();
       const filters = volumeFiltersFromQuery(queryOf(req), s.ctx, s.version);
       const sum = await api.summary(s.ctx, filters);
       const out: Record<string, unknown> = { total_count: sum.count, total_size: sum.size };
