@@ -7,6 +7,8 @@ import type { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
 import { errorToFault, faultBody } from './fault.js';
 import { negotiateVersion, versionHeaderValue, MIN_API_VERSION, API_VERSION_HEADER } from './microversion.js';
 import { noauthContext, noauthTokenHeaders } from './auth/noauth.js';
+import { keystoneAuthFor } from './auth/keystone-http.js';
+import { configurePolicy } from '../auth/policy-config.js';
 import { versionsDocument } from './versions.js';
 import { registerV3Routes } from './v3/router.js';
 import './request.js';
@@ -35,7 +37,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     logger: false,
     genReqId: () => `req-${randomUUID()}`,
-    routerOptions: { ignoreTrailingSlash: true },
+    // NOTE: Cinder takes path parts of any length and answers with its own 400s; find-my-way's 100 would 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
 
@@ -68,11 +71,20 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const versions = (status: number) => async (req: FastifyRequest, reply: FastifyReply) =>
     reply.code(status).send(versionsDocument(baseUrlOf(req)));
   app.get('/', versions(300));
-  app.get('/v3', versions(200));
+  // Auth: the policy (defaults + policy.yaml) and, with auth_strategy = keystone, Keystone tokens.
+  configurePolicy(deps.core.config, deps.core.log);
+  const keystone = keystoneAuthFor(deps.core.config, deps.core.log);
+  // NOTE: as in Cinder, `/` is open but `/v3/` sits behind keystonemiddleware.
+  const keystoneGate = async (req: FastifyRequest, reply: FastifyReply) =>
+    keystone && !(await keystone.authenticate(req, reply)) ? reply : undefined;
+  app.get('/v3', { onRequest: keystoneGate }, versions(200));
   app.get('/healthcheck', async (_req, reply) => reply.type('text/plain').send('OK'));
 
   await app.register(async (v3) => {
     v3.addHook('onRequest', async (req, reply) => {
+      // NOTE: keystonemiddleware runs before Cinder's API, so a 401 carries no version headers.
+      const keystoneCtx = keystone ? await keystone.authenticate(req, reply) : undefined;
+      if (keystoneCtx === null) return reply;
       let version = MIN_API_VERSION;
       try {
         version = negotiateVersion(req.headers);
@@ -80,7 +92,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         reply.header(API_VERSION_HEADER, versionHeaderValue(version));
         reply.header('Vary', API_VERSION_HEADER);
       }
-      const ctx = noauthContext(req.headers, req.id);
+      const ctx = keystoneCtx ?? noauthContext(req.headers, req.id);
       if (!ctx) {
         const url = `${baseUrlOf(req)}${req.url}`;
         return reply.code(204).headers(noauthTokenHeaders(req.headers, url)).send();
@@ -92,6 +104,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
           throw new ItemNotFound();
         if (ctx.projectId !== urlProject) throw new BadRequest('Malformed request url');
       }
+      // NOTE: Cinder's routes take no trailing slash (`GET /volumes/` is a 404, not the list).
+      if (req.url.split('?')[0]!.endsWith('/')) throw new ItemNotFound();
       return undefined;
     });
     await v3.register(registerV3Routes(deps), { prefix: '/v3/:project_id' });
@@ -116,5 +130,6 @@ function sendFault(req: FastifyRequest, reply: FastifyReply, err: unknown): Fast
       fault = errorToFault(err);
     }
   }
+  if (fault.headers) reply.headers(fault.headers);
   return reply.code(fault.status).type('application/json').send(fault.body);
 }

@@ -1,4 +1,4 @@
-import { CinderError } from '../common/errors.js';
+import { CinderError, QuotaError } from '../common/errors.js';
 
 /** HTTP status → Cinder's fault name (conventions.md §1). */
 const FAULT_NAMES: Record<number, string> = {
@@ -24,7 +24,9 @@ const GENERIC_TEXT: Record<number, string> = {
 /** A fault body and its status. */
 export interface Fault {
   status: number;
-  body: Record<string, { code: number; message: string }>;
+  body: Record<string, { code: number; message: string; retryAfter?: string }>;
+  /** Extra response headers (`Retry-After` on quota errors). */
+  headers?: Record<string, string>;
 }
 
 /** Builds `{"<faultName>": {"code": N, "message": "..."}}`. */
@@ -41,7 +43,14 @@ export function faultBody(status: number, message: string): Fault {
 export function errorToFault(err: unknown): Fault {
   if (err instanceof CinderError) {
     if (!err.safe) return faultBody(err.code, GENERIC_TEXT[err.code] ?? GENERIC_TEXT[500]!);
-    return faultBody(err.code, err.prefixClassName ? `${err.name}: ${err.message}` : err.message);
+    const fault = faultBody(err.code, err.prefixClassName ? `${err.name}: ${err.message}` : err.message);
+    // NOTE: Cinder's quota errors carry `Retry-After: 0`, which its fault wrapper also copies into
+    // the body as `retryAfter`.
+    if (err instanceof QuotaError) {
+      fault.headers = { 'Retry-After': '0' };
+      for (const inner of Object.values(fault.body)) inner.retryAfter = '0';
+    }
+    return fault;
   }
   return faultBody(500, GENERIC_TEXT[500]!);
 }

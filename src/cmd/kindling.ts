@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `kindling`: the service entry points, as Cinder's binaries. `serve` runs everything in one process
- * (the embedded default of `npm start`); `api`, `scheduler` and `volume` run one service each, for
- * the distributed mode; `manage` holds the operator commands.
+ * (the embedded default of `npm start`); `api`, `scheduler`, `volume` and `backup` run one service
+ * each, for the distributed mode; `manage` holds the operator commands.
  */
 import { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import { VolumeAPI } from '../volume/api.js';
 import { createCore } from '../service/core.js';
 import { startEmbedded } from '../service/embedded.js';
 import { startVolumeServices } from '../service/volume-services.js';
+import { startBackupService } from '../backup/service.js';
 import { runManage } from './manage.js';
 
 const program = new Command();
@@ -70,15 +71,16 @@ async function listenApi(
   );
 }
 
-serviceCommand('serve', 'run api, scheduler and every enabled backend in one process (embedded mode)').action(
-  async (opts: { configFile: string[] }) => {
-    const config = loadConfig({ files: opts.configFile });
-    const k = await startEmbedded(config);
-    await listenApi(config, k.app, k.core.log);
-    k.core.log.info({ backends: Object.keys(config.backends) }, 'Kindling is serving');
-    onSignals(k.core.log, () => k.close());
-  },
-);
+serviceCommand(
+  'serve',
+  'run api, scheduler, every enabled backend and the backup service in one process (embedded mode)',
+).action(async (opts: { configFile: string[] }) => {
+  const config = loadConfig({ files: opts.configFile });
+  const k = await startEmbedded(config);
+  await listenApi(config, k.app, k.core.log);
+  k.core.log.info({ backends: Object.keys(config.backends) }, 'Kindling is serving');
+  onSignals(k.core.log, () => k.close());
+});
 
 serviceCommand('api', 'run the API service (cinder-api)').action(async (opts: { configFile: string[] }) => {
   const config = loadConfig({ files: opts.configFile });
@@ -122,6 +124,19 @@ serviceCommand('volume', 'run volume services (cinder-volume): every enabled bac
       await core.close();
     });
   });
+
+serviceCommand('backup', 'run the backup service (cinder-backup)').action(
+  async (opts: { configFile: string[] }) => {
+    const config = loadConfig({ files: opts.configFile });
+    const core = await createCore(config);
+    const backup = await startBackupService(core);
+    core.log.info({ host: backup.host, driver: backup.driver.name }, 'backup service is running');
+    onSignals(core.log, async () => {
+      await backup.stop();
+      await core.close();
+    });
+  },
+);
 
 program
   .command('manage')

@@ -88,6 +88,13 @@ export class InvalidQuotaValue extends Invalid {
 
 export class InvalidStatus extends Invalid {}
 
+/** `Invalid host: <reason>` (a migration target that is no usable volume service). */
+export class InvalidHost extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid host: ${reason}`);
+  }
+}
+
 /** API version string that does not parse (`3.07`, `3`). */
 export class InvalidAPIVersionString extends Invalid {
   constructor(version: string) {
@@ -128,6 +135,12 @@ export class VolumeMetadataNotFound extends NotFound {
 export class SnapshotNotFound extends NotFound {
   constructor(id: string) {
     super(`Snapshot ${id} could not be found.`);
+  }
+}
+
+export class SnapshotMetadataNotFound extends NotFound {
+  constructor(snapshotId: string, key: string) {
+    super(`Snapshot ${snapshotId} has no metadata with key ${key}.`);
   }
 }
 
@@ -239,7 +252,9 @@ export class VolumeLimitExceeded extends QuotaError {
 
 export class SnapshotLimitExceeded extends QuotaError {
   constructor(allowed: number, name = 'snapshots') {
-    super(`Maximum number of snapshots allowed (${allowed}) exceeded for quota '${name}'.`);
+    // NOTE: Cinder's text names no quota (its `name` argument is unused).
+    super(`Maximum number of snapshots allowed (${allowed}) exceeded`);
+    void name;
   }
 }
 
@@ -363,5 +378,203 @@ export class LockAcquireTimeout extends InternalError {
     super(`Could not acquire lock ${lockName} within ${timeoutSeconds} seconds.`);
     this.lockName = lockName;
     this.timeoutSeconds = timeoutSeconds;
+  }
+}
+
+// ---- added for volume transfers ------------------------------------------------------------------
+
+export class TransferNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Transfer ${id} could not be found.`);
+  }
+}
+
+export class InvalidAuthKey extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid auth key: ${reason}`);
+  }
+}
+
+// ---- added for volume type access, default types, QoS specs and type encryption ------------------
+
+export class VolumeTypeAccessNotFound extends NotFound {
+  constructor(typeId: string, projectId: string) {
+    super(`Volume type access not found for ${typeId} / ${projectId} combination.`);
+  }
+}
+
+export class VolumeTypeAccessExists extends Conflict {
+  constructor(typeId: string, projectId: string) {
+    super(`Volume type access for ${typeId} / ${projectId} combination already exists.`);
+  }
+}
+
+export class VolumeTypeProjectDefaultNotFound extends NotFound {
+  constructor(projectId: string) {
+    super(`Default type for project ${projectId} not found.`);
+  }
+}
+
+export class QoSSpecsNotFound extends NotFound {
+  constructor(id: string) {
+    super(`No such QoS spec ${id}.`);
+  }
+}
+
+export class QoSSpecsKeyNotFound extends NotFound {
+  constructor(id: string, key: string) {
+    super(`QoS spec ${id} has no spec with key ${key}.`);
+  }
+}
+
+export class QoSSpecsExists extends Conflict {
+  constructor(name: string) {
+    super(`QoS Specs ${name} already exists.`);
+  }
+}
+
+export class InvalidQoSSpecs extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid qos specs: ${reason}`);
+  }
+}
+
+export class VolumeTypeEncryptionExists extends Invalid {
+  constructor(typeId: string) {
+    super(`Volume type encryption for type ${typeId} already exists.`);
+  }
+}
+
+export class VolumeTypeEncryptionNotFound extends NotFound {
+  constructor(typeId: string) {
+    super(`Volume type encryption for type ${typeId} does not exist.`);
+  }
+}
+
+// ---- added for the RBD driver --------------------------------------------------------------------
+
+/** Cinder's `SnapshotIsBusy`: the snapshot has dependent volumes (clones); it stays `available`. */
+export class SnapshotIsBusy extends CinderError {
+  constructor(snapshotName: string) {
+    super(`deleting snapshot ${snapshotName} that has dependent volumes`);
+  }
+}
+
+/** Cinder's `VolumeIsBusy`: the backing object cannot be removed now (in use); retry later. */
+export class VolumeIsBusy extends CinderError {
+  readonly volumeName: string;
+  constructor(volumeName: string, message = `deleting volume ${volumeName} that has snapshot`) {
+    super(message);
+    this.volumeName = volumeName;
+  }
+}
+
+/**
+ * An `rbd` or `ceph` command that failed. `errno` is its exit status (the CLIs exit with the
+ * errno of the failed librados/librbd call), null when it was killed or did not start.
+ */
+export class RbdCommandError extends VolumeBackendAPIException {
+  readonly command: string;
+  readonly errno: number | null;
+  readonly stderr: string;
+  constructor(command: string, errno: number | null, stderr: string, why?: string) {
+    const last = stderr.trim().split('\n').at(-1) ?? '';
+    super(`${command} failed${errno === null ? '' : ` (exit ${errno})`}: ${why ?? (last || 'no output')}`);
+    this.command = command;
+    this.errno = errno;
+    this.stderr = stderr;
+  }
+}
+
+/** ENOENT: the image (or snapshot) does not exist. */
+export class RbdImageNotFound extends RbdCommandError {}
+/** EEXIST: an image or snapshot of that name exists already. */
+export class RbdImageExists extends RbdCommandError {}
+/** EBUSY: the image has watchers or the snapshot has clone children. */
+export class RbdImageBusy extends RbdCommandError {}
+/** ENOTEMPTY: the image still has snapshots. */
+export class RbdImageHasSnapshots extends RbdCommandError {}
+/** EINVAL: an argument the cluster refused (e.g. shrinking without --allow-shrink). */
+export class RbdInvalidArgument extends RbdCommandError {}
+/** ENOSPC / EDQUOT: the cluster or the pool's quota is full. */
+export class RbdNoSpace extends RbdCommandError {}
+/** EACCES / EPERM: the cephx user may not do this (or its key is wrong). */
+export class RbdPermissionDenied extends RbdCommandError {}
+/** The cluster did not answer in time (ETIMEDOUT, no monitor reachable, or the command was killed). */
+export class CephUnreachable extends RbdCommandError {}
+
+// ---- added for capabilities and groups (Tempest conformance) -------------------------------------
+
+/** A volume service did not answer `get_capabilities` in time (Cinder's `RPCTimeout`, 502). */
+export class RPCTimeout extends CinderError {
+  override readonly code: number = 502;
+  constructor(service: string) {
+    super(`Timeout while requesting capabilities from backend ${service}.`);
+  }
+}
+
+export class GroupTypeNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Group type ${id} could not be found.`);
+  }
+}
+
+export class GroupTypeNotFoundByName extends NotFound {
+  constructor(name: string) {
+    super(`Group type with name ${name} could not be found.`);
+  }
+}
+
+export class GroupTypeSpecsNotFound extends NotFound {
+  constructor(typeId: string, key: string) {
+    super(`Group Type ${typeId} has no specs with key ${key}.`);
+  }
+}
+
+export class GroupTypeExists extends Conflict {
+  constructor(id: string) {
+    super(`Group Type ${id} already exists.`);
+  }
+}
+
+export class GroupSnapshotNotFound extends NotFound {
+  constructor(id: string) {
+    super(`GroupSnapshot ${id} could not be found.`);
+  }
+}
+
+export class InvalidGroup extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid Group: ${reason}`);
+  }
+}
+
+export class InvalidGroupType extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid group type: ${reason}`);
+  }
+}
+
+export class InvalidGroupSnapshot extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid GroupSnapshot: ${reason}`);
+  }
+}
+
+export class GroupLimitExceeded extends QuotaError {
+  constructor(allowed: number) {
+    super(`Maximum number of groups allowed (${allowed}) exceeded`);
+  }
+}
+
+export class InvalidGroupStatus extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid Group Status: ${reason}`);
+  }
+}
+
+export class InvalidGroupSnapshotStatus extends Invalid {
+  constructor(reason: string) {
+    super(`Invalid GroupSnapshot Status: ${reason}`);
   }
 }

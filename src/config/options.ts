@@ -4,6 +4,7 @@
  * all it takes to make it appear, typed, in `Config`.
  */
 import { hostname } from 'node:os';
+import { RBD_OPTIONS } from './rbd-options.js';
 
 /** oslo.config option types. */
 export type OptionType = 'str' | 'int' | 'float' | 'bool' | 'list' | 'multistr';
@@ -68,6 +69,10 @@ export const DEFAULT_OPTIONS = {
   host: str(
     () => hostname(),
     'Name of this node, used in service and volume host strings (host@backend#pool).',
+  ),
+  cluster: str<string | null>(
+    null,
+    "Active-active cluster this node's volume services join: every member of one backend consumes `cinder-volume.<cluster>@<backend>` and takes over a dead peer's work. Members of a cluster must reach the same storage.",
   ),
   state_path: str('./var', 'Top-level directory for Kindling state: database file, file-backend volumes.'),
   osapi_volume_listen: str('127.0.0.1', 'Address the Block Storage API listens on.'),
@@ -164,6 +169,52 @@ export const NOTIFICATION_OPTIONS = {
 } as const;
 
 /**
+ * `[keystone_authtoken]` options (keystonemiddleware's names), read when `auth_strategy = keystone`
+ * (by src/api/auth/keystone-http.ts, from `Config.raw`: not a typed member of `Config`).
+ */
+export const KEYSTONE_AUTHTOKEN_OPTIONS = {
+  www_authenticate_uri: str<string | null>(
+    null,
+    'Keystone endpoint users are sent to in `WWW-Authenticate` of a 401 (unset: auth_url without /v3).',
+  ),
+  auth_url: str<string | null>(
+    null,
+    'Keystone URL tokens are validated against (http://host:5000 or http://host:5000/v3).',
+  ),
+  auth_type: str('password', "How Kindling's own user authenticates: password (the only one supported).", {
+    choices: ['password'],
+  }),
+  username: str<string | null>(null, "Kindling's own Keystone user (it validates users' tokens)."),
+  password: str<string | null>(null, 'Password of that user.'),
+  project_name: str<string | null>(null, 'Project the service token is scoped to (e.g. service).'),
+  user_domain_name: str('Default', "Domain of Kindling's user."),
+  project_domain_name: str('Default', 'Domain of that project.'),
+  service_token_roles: list(
+    ['service'],
+    'Roles an X-Service-Token must carry (any one) to count as a service token.',
+  ),
+  service_token_roles_required: bool(
+    false,
+    'Reject an X-Service-Token without one of service_token_roles (false: accept it, as keystonemiddleware does for compatibility).',
+  ),
+  token_cache_time: int(
+    300,
+    "Seconds a token's validation is cached (<= 0: none). A revoked token keeps working until its entry expires.",
+  ),
+  include_service_catalog: bool(true, "Fetch the token's service catalog into the request context."),
+  http_connect_timeout: int(30, 'Seconds a request to Keystone may take.', { min: 1 }),
+  http_request_max_retries: int(3, 'Retries of a request to Keystone that could not connect.', { min: 0 }),
+} as const;
+
+/** `[oslo_policy]` options (read by src/auth/policy-config.ts, from `Config.raw`). */
+export const OSLO_POLICY_OPTIONS = {
+  policy_file: str(
+    'policy.yaml',
+    'Policy overrides (YAML or JSON, oslo.policy syntax); a relative name is looked up next to the config files, then in /etc/kindling. Re-read when it changes.',
+  ),
+} as const;
+
+/**
  * Options of each backend section (one per name in `enabled_backends`). A value missing from the
  * backend's own section is taken from `[backend_defaults]`, then from the default below.
  */
@@ -217,4 +268,5 @@ export const OPTIONS: readonly OptionInfo[] = [
     Object.entries(table).map(([name, option]) => ({ section, name, option })),
   ),
   ...Object.entries(BACKEND_OPTIONS).map(([name, option]) => ({ section: '<backend>', name, option })),
+  ...Object.entries(RBD_OPTIONS).map(([name, option]) => ({ section: '<backend>', name, option })),
 ];

@@ -2,12 +2,22 @@ import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
 import type { DatabaseHandle } from './connection.js';
 import { initialMigration, type SeedValues } from './migrations/001-initial.js';
 import { quotaUsagesUniqueMigration } from './migrations/002-quota-usages-unique.js';
+import { snapshotMetadataMigration } from './migrations/003-snapshot-metadata.js';
+import { typesQosEncryptionMigration } from './migrations/004-types-qos-encryption.js';
+import { transfersMigration } from './migrations/005-transfers.js';
+import { backupsMigration } from './migrations/006-backups.js';
+import { groupsMigration } from './migrations/007-groups.js';
 
 /** Every migration, in order. Statically imported so `dist/` needs no file globbing. */
 function allMigrations(handle: DatabaseHandle, seed: SeedValues): Record<string, Migration> {
   return {
     '001-initial': initialMigration(handle.dialect, seed),
     '002-quota-usages-unique': quotaUsagesUniqueMigration(handle.dialect),
+    '003-snapshot-metadata': snapshotMetadataMigration(handle.dialect),
+    '004-types-qos-encryption': typesQosEncryptionMigration(handle.dialect),
+    '005-transfers': transfersMigration(handle.dialect),
+    '006-backups': backupsMigration(handle.dialect),
+    '007-groups': groupsMigration(handle.dialect),
   };
 }
 
@@ -18,6 +28,11 @@ export async function migrateToLatest(handle: DatabaseHandle, seed: SeedValues):
     provider: { getMigrations: async () => allMigrations(handle, seed) },
   });
   return migrator.migrateToLatest();
+}
+
+/** Every migration's name, in order (what `db sync` applies to an empty database). */
+export function migrationNames(dialect: DatabaseHandle['dialect']): string[] {
+  return Object.keys(allMigrations({ dialect } as DatabaseHandle, {} as SeedValues));
 }
 
 /** Name of the newest applied migration (`kindling manage db version`). */

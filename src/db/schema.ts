@@ -76,7 +76,13 @@ export interface VolumeTypeExtraSpecsTable extends KeyValueRow {
   volume_type_id: string;
 }
 
-export interface VolumeTypeProjectsTable extends SoftDelete {
+/**
+ * Projects that may use a private type. One live row per (type, project): a unique index on
+ * (volume_type_id, project_id, deleted); a removed row gets `deleted = id`, not 1 (oslo.db's way).
+ */
+export interface VolumeTypeProjectsTable extends Omit<SoftDelete, 'deleted'> {
+  /** 0 while live; the row's own id once removed. */
+  deleted: number;
   id: Generated<number>;
   volume_type_id: string;
   project_id: string;
@@ -87,6 +93,27 @@ export interface DefaultVolumeTypesTable {
   volume_type_id: string;
   created_at: string;
   updated_at: string | null;
+}
+
+/**
+ * QoS specs as Cinder stores them (an adjacency list): the root row of a spec has `specs_id` null,
+ * `key` `QoS_Specs_Name` and the name as `value`; each spec key (`consumer` too) is a child row.
+ */
+export interface QualityOfServiceSpecsTable extends SoftDelete {
+  id: string;
+  specs_id: string | null;
+  key: string | null;
+  value: string | null;
+}
+
+/** A volume type's encryption spec (Cinder's `Encryption`), at most one live row per type. */
+export interface EncryptionTable extends SoftDelete {
+  encryption_id: string;
+  cipher: string | null;
+  key_size: number | null;
+  provider: string | null;
+  control_location: string | null;
+  volume_type_id: string;
 }
 
 export interface SnapshotsTable extends SoftDelete {
@@ -102,6 +129,12 @@ export interface SnapshotsTable extends SoftDelete {
   volume_type_id: string | null;
   provider_location: string | null;
   use_quota: Bool;
+  /** The group snapshot this snapshot was taken for (migration 007); optional so writers may omit it. */
+  group_snapshot_id?: string | null;
+}
+
+export interface SnapshotMetadataTable extends KeyValueRow {
+  snapshot_id: string;
 }
 
 export interface QuotasTable extends SoftDelete {
@@ -184,6 +217,51 @@ export interface MessagesTable extends SoftDelete {
   expires_at: string | null;
 }
 
+/** A volume offered to another project (Cinder's `Transfer`); the auth key is kept only hashed. */
+export interface TransfersTable extends SoftDelete {
+  id: string;
+  volume_id: string;
+  display_name: string | null;
+  salt: string | null;
+  crypt_hash: string | null;
+  expires_at: string | null;
+  no_snapshots: Bool;
+  source_project_id: string | null;
+  destination_project_id: string | null;
+  accepted: Bool;
+}
+
+/** A backup of a volume (Cinder's `Backup`); `service_metadata` is the object-name prefix. */
+export interface BackupsTable extends SoftDelete {
+  id: string;
+  volume_id: string;
+  user_id: string | null;
+  project_id: string | null;
+  host: string | null;
+  availability_zone: string | null;
+  display_name: string | null;
+  display_description: string | null;
+  container: string | null;
+  status: string;
+  fail_reason: string | null;
+  service_metadata: string | null;
+  service: string | null;
+  size: number | null;
+  object_count: number | null;
+  parent_id: string | null;
+  temp_volume_id: string | null;
+  temp_snapshot_id: string | null;
+  num_dependent_backups: number;
+  snapshot_id: string | null;
+  data_timestamp: string | null;
+  restore_volume_id: string | null;
+  encryption_key_id: string | null;
+}
+
+export interface BackupMetadataTable extends KeyValueRow {
+  backup_id: string;
+}
+
 export interface Database {
   volumes: VolumesTable;
   volume_metadata: VolumeMetadataTable;
@@ -192,7 +270,10 @@ export interface Database {
   volume_type_extra_specs: VolumeTypeExtraSpecsTable;
   volume_type_projects: VolumeTypeProjectsTable;
   default_volume_types: DefaultVolumeTypesTable;
+  quality_of_service_specs: QualityOfServiceSpecsTable;
+  encryption: EncryptionTable;
   snapshots: SnapshotsTable;
+  snapshot_metadata: SnapshotMetadataTable;
   quotas: QuotasTable;
   quota_classes: QuotaClassesTable;
   quota_usages: QuotaUsagesTable;
@@ -200,4 +281,62 @@ export interface Database {
   services: ServicesTable;
   workers: WorkersTable;
   messages: MessagesTable;
+  transfers: TransfersTable;
+  backups: BackupsTable;
+  backup_metadata: BackupMetadataTable;
+  group_types: GroupTypesTable;
+  group_type_specs: GroupTypeSpecsTable;
+  groups: GroupsTable;
+  group_volume_type_mapping: GroupVolumeTypeMappingTable;
+  group_snapshots: GroupSnapshotsTable;
+}
+
+// ---- generic volume groups (migration 007) -------------------------------------------------------
+
+export interface GroupTypesTable extends SoftDelete {
+  id: string;
+  name: string;
+  description: string | null;
+  is_public: Bool;
+}
+
+export interface GroupTypeSpecsTable extends SoftDelete {
+  id: Generated<number>;
+  group_type_id: string;
+  key: string;
+  value: string | null;
+}
+
+/** A generic volume group, placed on one backend (`host` is `host@backend#pool`). */
+export interface GroupsTable extends SoftDelete {
+  id: string;
+  user_id: string | null;
+  project_id: string | null;
+  host: string | null;
+  cluster_name: string | null;
+  availability_zone: string | null;
+  name: string | null;
+  description: string | null;
+  group_type_id: string;
+  status: string;
+  group_snapshot_id: string | null;
+  source_group_id: string | null;
+  replication_status: string | null;
+}
+
+export interface GroupVolumeTypeMappingTable extends SoftDelete {
+  id: Generated<number>;
+  volume_type_id: string;
+  group_id: string;
+}
+
+export interface GroupSnapshotsTable extends SoftDelete {
+  id: string;
+  group_id: string;
+  user_id: string | null;
+  project_id: string | null;
+  name: string | null;
+  description: string | null;
+  status: string;
+  group_type_id: string | null;
 }

@@ -46,6 +46,17 @@ export const Detail = {
   SNAPSHOT_UPDATE_METADATA_FAILED: ['014', 'Volume snapshot update metadata failed.'],
   SNAPSHOT_IS_BUSY: ['015', 'Snapshot is busy.'],
   SNAPSHOT_DELETE_ERROR: ['016', 'Snapshot failed to delete.'],
+  // Backups (src/backup/).
+  BACKUP_INVALID_STATE: ['017', 'Backup status is invalid.'],
+  BACKUP_SERVICE_DOWN: ['018', 'Backup service is down.'],
+  BACKUP_CREATE_DEVICE_ERROR: ['019', 'Failed to get backup device from the volume service.'],
+  BACKUP_CREATE_DRIVER_ERROR: ['020', 'Backup driver failed to create backup.'],
+  ATTACH_ERROR: ['021', 'Failed to attach volume.'],
+  DETACH_ERROR: ['022', 'Failed to detach volume.'],
+  BACKUP_SCHEDULE_ERROR: ['024', 'Backup failed to schedule. Service not found for creating backup.'],
+  BACKUP_DELETE_DRIVER_ERROR: ['025', 'Backup driver failed to delete backup.'],
+  BACKUP_RESTORE_ERROR: ['026', 'Backup driver failed to restore backup.'],
+  VOLUME_INVALID_STATE: ['027', 'Volume status is invalid.'],
 } as const satisfies Record<string, readonly [string, string]>;
 export type MessageDetail = (typeof Detail)[keyof typeof Detail];
 

@@ -97,6 +97,49 @@ export class QuotaEngine {
     return out;
   }
 
+  /**
+   * Limits of a quota class (`os-quota-class-sets/{name}`), every resource: the class's own rows
+   * over class `default` rows over config values (Cinder's `get_class_quotas` with defaults, which
+   * reads the `default` class whatever `use_default_quota_class` says).
+   */
+  async classQuotas(className: string, db: Db = this.#h.db): Promise<Record<string, number>> {
+    const names = await this.resourceNames(db);
+    const rows = await db
+      .selectFrom('quota_classes')
+      .select(['class_name', 'resource', 'hard_limit'])
+      .where('class_name', 'in', [className, 'default'])
+      .where('deleted', '=', 0)
+      .orderBy('id')
+      .execute();
+    const own = new Map(rows.filter((r) => r.class_name === className).map((r) => [r.resource, r]));
+    const dflt = new Map(rows.filter((r) => r.class_name === 'default').map((r) => [r.resource, r]));
+    const out: Record<string, number> = {};
+    for (const n of names)
+      out[n] = own.get(n)?.hard_limit ?? dflt.get(n)?.hard_limit ?? this.#opts.defaults[n] ?? -1;
+    return out;
+  }
+
+  /** Sets limits of a quota class (admin `PUT os-quota-class-sets`), creating rows it lacks. */
+  async setClassLimits(className: string, limits: Record<string, number>): Promise<void> {
+    await this.#h.db.transaction().execute(async (trx) => {
+      const now = isoNow();
+      for (const [resource, hard_limit] of Object.entries(limits)) {
+        const res = await trx
+          .updateTable('quota_classes')
+          .set({ hard_limit, updated_at: now })
+          .where('class_name', '=', className)
+          .where('resource', '=', resource)
+          .where('deleted', '=', 0)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0)
+          await trx
+            .insertInto('quota_classes')
+            .values({ class_name: className, resource, hard_limit, created_at: now, deleted: 0 })
+            .execute();
+      }
+    });
+  }
+
   /** Limits and usages of a project, every resource. */
   async projectQuotas(projectId: string, db: Db = this.#h.db): Promise<Record<string, QuotaUsage>> {
     const limits = await this.defaults(db);

@@ -1,6 +1,10 @@
 import type { RequestContext } from '../common/context.js';
 
-/** Where a message goes, as oslo.messaging's `Target`: a topic, optionally one server or all (fanout). */
+/**
+ * Where a message goes, as oslo.messaging's `Target`: a topic, optionally one server or all
+ * (fanout). To `listen`, `fanout: false` means "not the topic's fanout": a second server name of
+ * one service (its cluster) that must not hear every broadcast twice.
+ */
 export interface Target {
   readonly topic: string;
   readonly server?: string;
@@ -49,7 +53,10 @@ export class MessagingTimeout extends Error {
 export const SCHEDULER_TOPIC = 'cinder-scheduler';
 export const VOLUME_TOPIC = 'cinder-volume';
 
-/** `cinder-volume.<host@backend>`: the queue of one backend's volume service. */
-export function volumeTopicFor(hostAtBackend: string): string {
-  return `${VOLUME_TOPIC}.${hostAtBackend}`;
+/**
+ * Target of one backend's volume service: topic `cinder-volume`, server `host@backend` (or
+ * `cluster@backend` for a clustered backend), so the queue is `cinder-volume.<server>` as Cinder's.
+ */
+export function volumeTarget(server: string): Target {
+  return { topic: VOLUME_TOPIC, server };
 }

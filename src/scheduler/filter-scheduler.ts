@@ -163,6 +163,17 @@ export class FilterScheduler {
     throw new NoValidBackend(`Cannot place ${resource} ${id} on ${backend}.`);
   }
 
+  /**
+   * The pools that pass the filters for `requestSpec`, best first; nothing is consumed (a group's
+   * placement asks this for each of its volume types, src/group/scheduler.ts).
+   */
+  async weighedCandidates(
+    requestSpec: RequestSpec,
+    filterProperties: FilterProperties = {},
+  ): Promise<PoolState[]> {
+    return (await this.#getWeightedCandidates(requestSpec, filterProperties)).map((w) => w.obj);
+  }
+
   async #getWeightedCandidates(
     requestSpec: RequestSpec,
     filterProperties: FilterProperties,

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../common/context.js';
+import { getLogLevels, setLogLevels } from '../common/log-levels.js';
 import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
 import { serviceGetAll, serviceIsUp } from '../db/api/services.js';
@@ -10,7 +11,9 @@ import { SCHEDULER_TOPIC, type Listener } from '../rpc/transport.js';
 import { VolumeRPCAPI } from '../volume/rpcapi.js';
 import { FilterScheduler } from './filter-scheduler.js';
 import { getFlow } from './flows/create-volume.js';
+import { startReservationExpiry } from '../quota/reservation-expiry.js';
 import { HostManager } from './host-manager.js';
+import { groupSchedulerEndpoints } from '../group/scheduler.js';
 import type { Capabilities, FilterProperties, RequestSpec, VolumeServiceInfo } from './types.js';
 
 /**
@@ -24,6 +27,7 @@ export class SchedulerManager {
   #listener: Listener | null = null;
   #service: ServiceRecord | null = null;
   #sweep: NodeJS.Timeout | null = null;
+  #stopReservationExpiry: (() => void) | null = null;
 
   constructor(private readonly deps: CoreDeps) {
     const cfg = deps.config.DEFAULT;
@@ -80,6 +84,12 @@ export class SchedulerManager {
       );
     }, cfg2.periodic_interval * 1000);
     this.#sweep.unref();
+    // Cinder's `_clean_expired_reservation`: a crashed request's reservations are given back.
+    this.#stopReservationExpiry = startReservationExpiry(
+      this.deps.quotas,
+      cfg2.reservation_expire,
+      this.deps.log.child({ component: 'quota' }),
+    );
   }
 
   /**
@@ -106,6 +116,7 @@ export class SchedulerManager {
 
   async stop(): Promise<void> {
     if (this.#sweep) clearInterval(this.#sweep);
+    this.#stopReservationExpiry?.();
     await this.#listener?.stop();
     await this.#service?.stop();
   }
@@ -129,8 +140,14 @@ export class SchedulerManager {
           a.timestamp as string,
         );
       },
+      set_log_levels: async (_ctx: RequestContext, a: Record<string, unknown>) =>
+        setLogLevels(a.prefix as string | null, a.level),
+      get_log_levels: async (_ctx: RequestContext, a: Record<string, unknown>) =>
+        getLogLevels(a.prefix as string | null),
       get_pools: async (_ctx: RequestContext, a: Record<string, unknown>) =>
         this.hostManager.getPools((a.filters ?? undefined) as never),
+      // create_group (src/group/scheduler.ts)
+      ...groupSchedulerEndpoints(this.deps, this.scheduler),
     };
   }
 
@@ -158,18 +175,22 @@ export class SchedulerManager {
     // a host needs placing; one already placed is handed to its backend again (idempotent there).
     const v = await this.deps.dbh.db
       .selectFrom('volumes')
-      .select(['status', 'host'])
+      .select(['status', 'host', 'cluster_name'])
       .where('id', '=', volumeId)
       .where('deleted', '=', 0)
       .executeTakeFirst();
     if (!v || v.status !== 'creating') return;
     if (v.host) {
-      await this.#volumeRpc.createVolume(ctx, v.host, {
-        volume_id: volumeId,
-        request_spec: requestSpec,
-        filter_properties: filterProperties,
-        allow_reschedule: true,
-      });
+      await this.#volumeRpc.createVolume(
+        ctx,
+        { host: v.host, cluster_name: v.cluster_name },
+        {
+          volume_id: volumeId,
+          request_spec: requestSpec,
+          filter_properties: filterProperties,
+          allow_reschedule: true,
+        },
+      );
       return;
     }
     const engine = new Engine(

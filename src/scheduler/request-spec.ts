@@ -11,6 +11,7 @@ export async function requestSpecFromVolume(db: Db, v: VolumeRecord): Promise<Re
   const t = await volumeTypeGet(db, v.volume_type_id, true);
   return {
     volume_id: v.id,
+    resource_backend: await sourceBackend(db, v),
     snapshot_id: v.snapshot_id,
     source_volid: v.source_volid,
     backup_id: v.backup_id,
@@ -22,4 +23,27 @@ export async function requestSpecFromVolume(db: Db, v: VolumeRecord): Promise<Re
     },
     volume_type: t ? { id: t.id, name: t.name, extra_specs: t.extra_specs } : null,
   };
+}
+
+/**
+ * Where a clone or a volume from a snapshot must be made: its source volume's (or the snapshot's
+ * volume's) `cluster_name` or `host`, as the api flow first set `resource_backend`.
+ */
+async function sourceBackend(db: Db, v: VolumeRecord): Promise<string | null> {
+  let sourceId = v.source_volid;
+  if (!sourceId && v.snapshot_id) {
+    const snap = await db
+      .selectFrom('snapshots')
+      .select('volume_id')
+      .where('id', '=', v.snapshot_id)
+      .executeTakeFirst();
+    sourceId = snap?.volume_id ?? null;
+  }
+  if (!sourceId) return null;
+  const src = await db
+    .selectFrom('volumes')
+    .select(['host', 'cluster_name'])
+    .where('id', '=', sourceId)
+    .executeTakeFirst();
+  return src ? src.cluster_name || src.host : null;
 }

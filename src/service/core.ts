@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { registerLogger } from '../common/log-levels.js';
 import type { Config } from '../config/index.js';
 import type { CoreDeps } from '../common/deps.js';
 import { newUuid } from '../common/uuid.js';
@@ -81,6 +82,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     reservation_expire: config.DEFAULT.reservation_expire,
     use_default_quota_class: config.DEFAULT.use_default_quota_class,
   });
+  registerLogger('kindling', log);
   const coordinator = createCoordinator(coordinationUrl(config), log.child({ component: 'coordination' }));
   await coordinator.start();
   const transport = createTransport(config, log);

@@ -7,6 +7,9 @@ import { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
 import { VolumeAPI } from '../volume/api.js';
 import type { VolumeManager } from '../volume/manager.js';
 import { startVolumeServices, type DriverFactory } from './volume-services.js';
+import type { BackupManager } from '../backup/manager.js';
+import { backupOptions } from '../backup/options.js';
+import { startBackupService } from '../backup/service.js';
 import { createCore, type CoreOptions } from './core.js';
 
 /** A running embedded Kindling: api + scheduler + one volume service per enabled backend. */
@@ -15,6 +18,8 @@ export interface Embedded {
   readonly app: FastifyInstance;
   readonly scheduler: SchedulerManager;
   readonly volumeManagers: readonly VolumeManager[];
+  /** The backup service (`cinder-backup`), unless `[DEFAULT] enable_backup = false`. */
+  readonly backup: BackupManager | null;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,10 @@ export async function startEmbedded(config: Config, opts: EmbeddedOptions = {}):
   const scheduler = new SchedulerManager(core);
   await scheduler.start();
   const volumeManagers = await startVolumeServices(core, undefined, opts.driverFactory);
+  const backupOpts = backupOptions(config);
+  // NOTE: on by default, as an all-in-one deployment (DevStack's c-bak) has it: backups to
+  // `<state_path>/backup`, nothing written until a backup is made.
+  const backup = backupOpts.enable_backup ? await startBackupService(core, backupOpts) : null;
   const app = await buildApi({
     core,
     volumes: new VolumeAPI(core),
@@ -39,8 +48,10 @@ export async function startEmbedded(config: Config, opts: EmbeddedOptions = {}):
     app,
     scheduler,
     volumeManagers,
+    backup,
     async close() {
       await app.close();
+      await backup?.stop();
       for (const m of volumeManagers) await m.stop();
       await scheduler.stop();
       await core.close();

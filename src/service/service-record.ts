@@ -17,7 +17,13 @@ export class ServiceRecord {
 
   constructor(
     private readonly deps: CoreDeps,
-    private readonly values: { host: string; binary: string; topic: string; availability_zone: string },
+    private readonly values: {
+      host: string;
+      binary: string;
+      topic: string;
+      availability_zone: string;
+      cluster_name?: string | null;
+    },
   ) {}
 
   /** The row, once registered. */

@@ -2,6 +2,7 @@ import type { Config } from '../config/index.js';
 import type { CoreDeps } from '../common/deps.js';
 import type { VolumeDriver } from '../volume/driver.js';
 import { createDriver, type BackendSectionOptions } from '../volume/drivers/index.js';
+import { withTestDriverFaults } from '../volume/drivers/test-faults.js';
 import { VolumeManager } from '../volume/manager.js';
 
 /** Builds a backend's driver; tests pass their own to inject failures. */
@@ -21,7 +22,8 @@ export function backendSectionOptions(config: Config, name: string): BackendSect
     file_volume_dir: section.file_volume_dir,
     reserved_percentage: section.reserved_percentage,
     max_over_subscription_ratio: section.max_over_subscription_ratio,
-    extra: { ...section.extra },
+    // Driver-specific options (rbd_*, …) set once in [backend_defaults] apply to every backend.
+    extra: { ...(config.raw.backend_defaults ?? {}), ...section.extra },
   };
 }
 
@@ -41,7 +43,9 @@ export async function startVolumeServices(
       core,
       name,
       s.volume_backend_name,
-      driverFactory(s),
+      // TEST-ONLY: `KINDLING_TEST_DRIVER_FAULTS` (see test-faults.ts) breaks drivers of a separate
+      // volume process; unset (always, outside tests) the driver is returned as built.
+      withTestDriverFaults(driverFactory(s), name),
       core.config.backends[name]!.backend_availability_zone ?? core.config.DEFAULT.storage_availability_zone,
     );
     await m.start();

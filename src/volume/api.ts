@@ -3,9 +3,11 @@
  * request's own rules, then runs the api flow or acts on the database and casts to the services.
  */
 import type { RequestContext } from '../common/context.js';
+import { assertNotFrozen } from './backend-admin.js';
 import type { CoreDeps } from '../common/deps.js';
 import { authorize } from '../auth/policy.js';
 import {
+  InvalidGroup,
   InvalidInput,
   InvalidVolume,
   InvalidVolumeMetadata,
@@ -15,7 +17,12 @@ import {
 import { isIntLike } from '../common/strutils.js';
 import { Engine, DynamicLogListener } from '../flow/index.js';
 import type { PageRequest } from '../db/api/common.js';
-import { snapshotCountForVolume } from '../db/api/snapshots.js';
+import {
+  snapshotConditionalUpdate,
+  snapshotsForVolume,
+  volumeConditionalUpdateGuarded,
+  type SnapshotGuard,
+} from '../db/api/snapshots.js';
 import {
   volumeConditionalUpdate,
   volumeGet,
@@ -27,6 +34,9 @@ import {
   type VolumeFilters,
   type VolumeRecord,
 } from '../db/api/volumes.js';
+import { serviceGetAll } from '../db/api/services.js';
+import { ENCRYPTION_FIELDS, volumeTypeEncryptionGet } from '../db/api/volume-type-encryption.js';
+import { volumeTypeGet } from '../db/api/volume-types.js';
 import { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
 import { AvailabilityZones } from './availability-zones.js';
 import { getFlow, type CreateVolumeRequest } from './flows/api/create-volume.js';
@@ -50,6 +60,23 @@ export function checkMetadataProperties(metadata: unknown): void {
     if (typeof v === 'string' && v.length > 255)
       throw new InvalidVolumeMetadataSize(`Metadata property key ${k} value greater than 255 characters.`);
   }
+}
+
+/**
+ * A volume created in a group (not as part of creating the group from a source) must name one of
+ * the group's volume types, and the group must be `available` or `creating` (Cinder's checks).
+ */
+function checkGroupTakesType(
+  group: NonNullable<CreateVolumeRequest['group']>,
+  type: { id: string } | null,
+): void {
+  if (!type) throw new InvalidInput('volume_type must be provided when creating a volume in a group.');
+  if (group.volume_type_ids && !group.volume_type_ids.includes(type.id))
+    throw new InvalidInput(
+      `Invalid volume_type provided: ${type.id} (requested type must be supported by this group).`,
+    );
+  if (group.status && !['available', 'creating'].includes(group.status))
+    throw new InvalidGroup("Originating group status must be one of 'available, creating' values");
 }
 
 export class VolumeAPI {
@@ -78,6 +105,8 @@ export class VolumeAPI {
         : await getDefaultVolumeType(this.deps.dbh.db, ctx, this.deps.config.DEFAULT.default_volume_type));
     if (type && req.size !== null && req.size !== undefined)
       this.#checkTypeSizeLimits(Number(req.size), type.name, type.extra_specs);
+    if (req.group && !req.defer_cast) checkGroupTakesType(req.group, req.volume_type);
+    await this.#checkSourceTypeCompatible(req);
     checkMetadataProperties(req.metadata);
 
     // NOTE: the default type resolved here is handed to the flow so it is not looked up twice.
@@ -88,6 +117,48 @@ export class VolumeAPI {
     );
     await engine.run();
     return engine.fetch<VolumeRecord>('volume');
+  }
+
+  /**
+   * A type asked for with a source volume or snapshot must be one the source could be retyped to
+   * (Cinder's `_retype_is_possible`): same encryption, and either a single disabled volume
+   * service (Cinder's own quirk) or the same `volume_backend_name` in both types.
+   */
+  async #checkSourceTypeCompatible(req: Omit<CreateVolumeRequest, 'context'>): Promise<void> {
+    const type = req.volume_type;
+    if (!type) return;
+    const db = this.deps.dbh.db;
+    if (req.source_volume && type.id !== req.source_volume.volume_type_id) {
+      if (!(await this.#retypeIsPossible(req.source_volume.volume_type_id, type)))
+        throw new InvalidInput(
+          `Invalid volume_type provided: ${type.id} (requested type is not compatible; either match source volume, or omit type argument).`,
+        );
+    }
+    if (req.snapshot && type.id !== req.snapshot.volume_type_id) {
+      const origin = await volumeGet(db, req.snapshot.volume_id);
+      if (!(await this.#retypeIsPossible(origin?.volume_type_id ?? null, type)))
+        throw new InvalidInput(
+          `Invalid volume_type provided: ${type.id} (requested type is not compatible; recommend omitting the type argument).`,
+        );
+    }
+  }
+
+  async #retypeIsPossible(
+    sourceTypeId: string | null,
+    target: { id: string; extra_specs: Record<string, string> },
+  ) {
+    const db = this.deps.dbh.db;
+    const encryption = async (id: string | null) => {
+      const e = id ? await volumeTypeEncryptionGet(db, id) : null;
+      return e ? JSON.stringify(ENCRYPTION_FIELDS.map((f) => e[f])) : null;
+    };
+    if ((await encryption(sourceTypeId)) !== (await encryption(target.id))) return false;
+    const disabled = (await serviceGetAll(db, { binary: 'cinder-volume' })).filter((s) => s.disabled);
+    if (disabled.length === 1) return true;
+    const source = sourceTypeId ? await volumeTypeGet(db, sourceTypeId, true) : null;
+    const a = source?.extra_specs.volume_backend_name;
+    const b = target.extra_specs.volume_backend_name;
+    return Boolean(a && b && a === b);
   }
 
   #checkTypeSizeLimits(size: number, typeName: string, specs: Record<string, string>): void {
@@ -170,30 +241,63 @@ export class VolumeAPI {
   ): Promise<void> {
     authorize(ctx, opts.force ? 'volume:force_delete' : 'volume:delete', v.project_id);
     const db = this.deps.dbh.db;
-    if (!opts.cascade && (await snapshotCountForVolume(db, v.id)) > 0)
-      throw new InvalidVolume('Volume cannot be deleted while it has snapshots.');
+    if (v.host) await assertNotFrozen(db, v);
     const expected: Parameters<typeof volumeConditionalUpdate>[3] = {
       attach_status: ['detached'],
       migration_status: [null, 'deleting', 'error', 'success'],
+      // A group's volume goes with its group (`POST /groups/{id}/action` `delete`).
+      group_id: [null],
     };
     if (!opts.force) expected.status = [...DELETABLE];
-    const ok = await volumeConditionalUpdate(
+    // Cinder's delete filters: no snapshots at all; with cascade, none that cannot be deleted (and,
+    // for a non-admin, none of another project); with cascade and force, anything goes.
+    const guard: SnapshotGuard = !opts.cascade
+      ? 'any'
+      : opts.force
+        ? 'none'
+        : ctx.isAdmin
+          ? 'undeletable'
+          : 'undeletable_or_foreign';
+    const ok = await volumeConditionalUpdateGuarded(
       db,
       v.id,
       { status: 'deleting', previous_status: v.status, terminated_at: null },
       expected,
+      guard,
     );
     if (!ok) {
+      const status = opts.force ? '' : `status must be ${DELETABLE.join(' or ')} and`;
       throw new InvalidVolume(
-        `Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.`,
+        `Volume ${status} must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.`,
       );
     }
+    if (opts.cascade) await this.#markSnapshotsDeleting(v, opts.force);
     if (!v.host) {
       // Never reached a backend: nothing to remove on storage.
       await this.#finishLocalDelete(ctx, v);
       return;
     }
-    await this.#volumeRpc.deleteVolume(ctx, v.host, { volume_id: v.id, cascade: opts.cascade });
+    await this.#volumeRpc.deleteVolume(
+      ctx,
+      { host: v.host, cluster_name: v.cluster_name },
+      { volume_id: v.id, cascade: opts.cascade },
+    );
+  }
+
+  /**
+   * Cascade: every snapshot of the volume goes to `deleting` (from `available`/`error`/`deleting`
+   * unless forced); the volume service deletes them before the volume. One that cannot be moved
+   * leaves the volume in `error_deleting`.
+   */
+  async #markSnapshotsDeleting(v: VolumeRecord, force: boolean): Promise<void> {
+    const db = this.deps.dbh.db;
+    const expected = force ? {} : { status: ['available', 'error', 'deleting'] };
+    for (const s of await snapshotsForVolume(db, v.id)) {
+      if (!(await snapshotConditionalUpdate(db, s.id, { status: 'deleting' }, expected))) {
+        await volumeUpdate(db, v.id, { status: 'error_deleting' });
+        throw new InvalidVolume('Failed to update snapshot.');
+      }
+    }
   }
 
   async #finishLocalDelete(ctx: RequestContext, v: VolumeRecord): Promise<void> {

@@ -52,6 +52,25 @@ export interface VolumeStats {
   [capability: string]: unknown;
 }
 
+/**
+ * Where the backup service finds a volume's (or snapshot's) bytes: Cinder's backup device plus the
+ * os-brick connection, reduced to two shapes. It crosses the bus as JSON, and the backup service
+ * opens it in its own process, so both services must reach the storage the same way (same path
+ * on a shared or local filesystem; the same cluster and credentials for a command).
+ * - `path`: a file or block device the backup service opens itself (read; for restore, written in
+ *   place at offsets). The file driver's volume files.
+ * - `command`: a program run by the backup service. For a backup it writes the whole raw image to
+ *   stdout (`rbd export <pool>/<image> -`); for a restore it reads the whole raw image from stdin
+ *   and makes it the volume's content. Exit status 0 means success; stderr is the error text.
+ */
+export type BackupDevice =
+  | { readonly type: 'path'; readonly path: string }
+  | {
+      readonly type: 'command';
+      readonly argv: readonly string[];
+      readonly env?: Readonly<Record<string, string>>;
+    };
+
 export interface VolumeDriver {
   /** Prepares the backend (directories, connections). Called once at service start. */
   doSetup(): Promise<void>;
@@ -80,7 +99,22 @@ export interface VolumeDriver {
     volume: DriverVolume,
     connector: Record<string, unknown>,
   ): Promise<{ driver_volume_type: string; data: Record<string, unknown> }>;
+  /** The backend is frozen by an admin (replication drivers stop management operations). */
+  freezeBackend?(): Promise<void>;
+  /** The freeze is lifted. */
+  thawBackend?(): Promise<void>;
   terminateConnection?(volume: DriverVolume, connector: Record<string, unknown> | null): Promise<void>;
+  // ---- backups (optional; the volume service hands these out over RPC, src/backup/) ----
+  // A driver without them cannot have its volumes backed up or restored: the backup ends in
+  // `error` with the driver's name in `fail_reason`.
+  /** Where to read the volume's whole raw content from, for a backup. */
+  openVolumeForBackup?(volume: DriverVolume): Promise<BackupDevice>;
+  /** Where to read a snapshot's raw content from (backup with `snapshot_id`). */
+  openSnapshotForBackup?(snapshot: { id: string; name: string; volume: DriverVolume }): Promise<BackupDevice>;
+  /** Where to write a restore into the volume (which exists, with at least the backup's size). */
+  openVolumeForRestore?(volume: DriverVolume): Promise<BackupDevice>;
+  /** The backup service is done with a device from the calls above (unmap, unlock); optional. */
+  closeBackupDevice?(volume: DriverVolume, device: BackupDevice): Promise<void>;
 }
 
 /** Backing object name of a volume (`volume_name_template`). */

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../common/context.js';
 import {
+  Invalid,
   VolumeTypeDefaultMisconfiguredError,
   VolumeTypeNotFound,
   VolumeTypeNotFoundByName,
@@ -13,6 +14,8 @@ import {
   volumeTypeProjects,
   type VolumeTypeRecord,
 } from '../db/api/volume-types.js';
+import { qosSpecsGet } from '../db/api/qos-specs.js';
+import { volumeTypeEncryptionGet } from '../db/api/volume-type-encryption.js';
 
 /** Whether a (possibly private) type is visible to the caller. */
 export async function isTypeVisible(db: Db, ctx: RequestContext, t: VolumeTypeRecord): Promise<boolean> {
@@ -49,8 +52,11 @@ export async function getVolumeTypeByNameOrId(
 }
 
 /**
- * The default type for a project: its `/default-types` entry, else `default_volume_type` from
- * config; a missing configured default is Cinder's 500 `VolumeTypeDefaultMisconfiguredError`.
+ * The default type for a project (Cinder's `get_default_volume_type(context)`): its
+ * `/default-types` entry, else `default_volume_type` from config. The project's entry is read as the
+ * caller sees types, so a private type the project has no access to is 404 `Volume type <id> could
+ * not be found.`, as in Cinder. A missing configured default is Cinder's 500
+ * `VolumeTypeDefaultMisconfiguredError`.
  */
 export async function getDefaultVolumeType(
   db: Db,
@@ -59,10 +65,32 @@ export async function getDefaultVolumeType(
 ): Promise<VolumeTypeRecord> {
   if (ctx.projectId) {
     const pid = await projectDefaultVolumeTypeId(db, ctx.projectId);
-    const t = pid ? await volumeTypeGet(db, pid) : null;
-    if (t) return t;
+    if (pid) return getVolumeType(db, ctx, pid);
   }
   const t = await volumeTypeGetByName(db, defaultName);
   if (!t) throw new VolumeTypeDefaultMisconfiguredError(defaultName);
   return t;
+}
+
+/**
+ * The QoS specs a volume of this type gets (Cinder's `get_volume_type_qos_specs` as the create flow
+ * uses it): the associated spec's keys, `{}` when the type has none.
+ */
+export async function volumeTypeQosSpecs(db: Db, typeId: string): Promise<Record<string, string | null>> {
+  const t = await volumeTypeGet(db, typeId, true);
+  if (!t?.qos_specs_id) return {};
+  return (await qosSpecsGet(db, t.qos_specs_id))?.specs ?? {};
+}
+
+/**
+ * The encryption key for a new volume of this type (Cinder's `create_encryption_key`): null for a
+ * type without encryption. Kindling has no key manager, so an encrypted type fails the way Cinder
+ * does when none answers: 400 `Invalid encryption spec` without a cipher, else 400 `Key manager
+ * error`.
+ */
+export async function createEncryptionKey(db: Db, typeId: string): Promise<string | null> {
+  const enc = await volumeTypeEncryptionGet(db, typeId);
+  if (!enc) return null;
+  if (!enc.cipher) throw new Invalid('Invalid encryption spec');
+  throw new Invalid('Key manager error');
 }

@@ -4,21 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  mv,
-  startTestKindling,
-  waitFor,
-  waitForVolumeStatus,
-  type TestKindling,
-} from '../support/kindling.js';
+import { mv, waitFor, waitForVolumeStatus, type TestKindling } from '../support/kindling.js';
+import { startForTest } from '../support/start-for-test.js';
 
 const V = mv('3.5');
-
-async function start(t: { after(fn: () => Promise<void>): void }): Promise<TestKindling> {
-  const k = await startTestKindling();
-  t.after(() => k.close());
-  return k;
-}
 
 /** Creates a volume no backend can take and waits for it to be `error` with its message; returns its id. */
 async function failedVolume(k: TestKindling): Promise<string> {
@@ -41,7 +30,7 @@ async function failedVolume(k: TestKindling): Promise<string> {
 }
 
 test('below 3.3 there is no /messages; at 3.3 the list starts empty', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const old = await k.req('GET', '/v3/messages');
   assert.equal(old.status, 404);
   assert.deepEqual(old.body, { itemNotFound: { code: 404, message: 'The resource could not be found.' } });
@@ -52,7 +41,7 @@ test('below 3.3 there is no /messages; at 3.3 the list starts empty', async (t) 
 });
 
 test('a volume no backend satisfies leaves a scheduling-failure message', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const volumeId = await failedVolume(k);
   const list = await k.req('GET', '/v3/messages', undefined, mv('3.3'));
   assert.equal(list.status, 200);
@@ -85,7 +74,7 @@ test('a volume no backend satisfies leaves a scheduling-failure message', async 
 });
 
 test('filters (3.5+), paging, and delete', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const first = await failedVolume(k);
   const second = await failedVolume(k);
 

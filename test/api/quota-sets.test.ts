@@ -4,29 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mv, startTestKindling, waitForVolumeStatus, type TestKindling } from '../support/kindling.js';
-
-async function start(t: { after(fn: () => Promise<void>): void }): Promise<TestKindling> {
-  const k = await startTestKindling();
-  t.after(() => k.close());
-  return k;
-}
-
-const DEFAULTS = {
-  volumes: 10,
-  snapshots: 10,
-  gigabytes: 1000,
-  backups: 10,
-  backup_gigabytes: 1000,
-  groups: 10,
-  per_volume_gigabytes: -1,
-  volumes___DEFAULT__: -1,
-  gigabytes___DEFAULT__: -1,
-  snapshots___DEFAULT__: -1,
-};
+import { mv, waitForVolumeStatus } from '../support/kindling.js';
+import { startForTest } from '../support/start-for-test.js';
+import { QUOTA_DEFAULTS as DEFAULTS } from './quota-defaults.js';
 
 test('show and defaults list every resource with its limit and the project id', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const show = await k.req('GET', '/v3/os-quota-sets/demo');
   assert.equal(show.status, 200);
   assert.deepEqual(show.body, { quota_set: { ...DEFAULTS, id: 'demo' } });
@@ -47,7 +30,7 @@ test('show and defaults list every resource with its limit and the project id', 
 });
 
 test('a new type brings per-type keys; a volume of that type counts against them', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const created = await k.req('POST', '/v3/types', { volume_type: { name: 'gold' } });
   assert.equal(created.status, 200);
   const before = (await k.req('GET', '/v3/os-quota-sets/admin')).body.quota_set;
@@ -72,7 +55,7 @@ test('a new type brings per-type keys; a volume of that type counts against them
 });
 
 test('update sets limits; bad keys and limits below usage are refused; delete resets', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   await k.req('POST', '/v3/types', { volume_type: { name: 'gold' } });
   const vol = await k.req('POST', '/v3/volumes', { volume: { size: 3, volume_type: 'gold' } });
   assert.equal(vol.status, 202, vol.text);
@@ -132,7 +115,7 @@ test('update sets limits; bad keys and limits below usage are refused; delete re
 });
 
 test('limits: absolute limits and usage; admins may name another project from 3.39', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const r = await k.req('GET', '/v3/limits');
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, {

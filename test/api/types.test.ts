@@ -4,22 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestKindling, waitForVolumeStatus, type TestKindling } from '../support/kindling.js';
-
-async function start(t: { after(fn: () => Promise<void>): void }): Promise<TestKindling> {
-  const k = await startTestKindling();
-  t.after(() => k.close());
-  return k;
-}
-
-async function createType(k: TestKindling, volumeType: Record<string, unknown>): Promise<any> {
-  const r = await k.req('POST', '/v3/types', { volume_type: volumeType });
-  assert.equal(r.status, 200, r.text);
-  return r.body.volume_type;
-}
+import { waitForVolumeStatus } from '../support/kindling.js';
+import { startForTest } from '../support/start-for-test.js';
+import { createType } from '../support/volume-types.js';
 
 test('the seeded default type is listed, shown by id and as /types/default', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const list = await k.req('GET', '/v3/types');
   assert.equal(list.status, 200);
   assert.equal(list.body.volume_types.length, 1);
@@ -55,7 +45,7 @@ test('the seeded default type is listed, shown by id and as /types/default', asy
 });
 
 test('create answers the new type; a duplicate name is 409; a bad body is 400', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const gold = await createType(k, {
     name: 'gold',
     description: 'fast',
@@ -90,7 +80,7 @@ test('create answers the new type; a duplicate name is 409; a bad body is 400', 
 });
 
 test('is_public filter: public (default), private only, all, and a bad value', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   await createType(k, { name: 'pub' });
   const priv = await createType(k, { name: 'priv', 'os-volume-type-access:is_public': false });
   assert.equal(priv.is_public, false);
@@ -116,7 +106,7 @@ test('is_public filter: public (default), private only, all, and a bad value', a
 });
 
 test('lists page with limit and marker, and an unknown marker is 404', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   await createType(k, { name: 'a' });
   await createType(k, { name: 'b' });
   // NOTE: sorted by name, so two types made in the same millisecond cannot swap places.
@@ -162,7 +152,7 @@ test('lists page with limit and marker, and an unknown marker is 404', async (t)
 });
 
 test('update renames (moving the per-type quota keys), rejects empty and clashing names', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const gold = await createType(k, { name: 'gold' });
   await createType(k, { name: 'silver' });
   const q = await k.req('PUT', '/v3/os-quota-sets/admin', { quota_set: { volumes_gold: 7 } });
@@ -204,7 +194,7 @@ test('update renames (moving the per-type quota keys), rejects empty and clashin
 });
 
 test('delete: unused type goes, default and in-use types are refused', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const def = (await k.req('GET', '/v3/types/default')).body.volume_type;
   const refusedDefault = await k.req('DELETE', `/v3/types/${def.id}`);
   assert.equal(refusedDefault.status, 400);
@@ -234,7 +224,7 @@ test('delete: unused type goes, default and in-use types are refused', async (t)
 });
 
 test('extra specs: list, add, show, update, delete, and their errors', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const gold = await createType(k, { name: 'gold', extra_specs: { a: '1' } });
   const base = `/v3/types/${gold.id}/extra_specs`;
 
@@ -289,7 +279,7 @@ test('extra specs: list, add, show, update, delete, and their errors', async (t)
 });
 
 test('extra specs of a type that volumes use cannot change', async (t) => {
-  const k = await start(t);
+  const k = await startForTest(t);
   const gold = await createType(k, { name: 'gold', extra_specs: { a: '1' } });
   const vol = await k.req('POST', '/v3/volumes', { volume: { size: 1, volume_type: 'gold' } });
   assert.equal(vol.status, 202, vol.text);

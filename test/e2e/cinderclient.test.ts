@@ -3,47 +3,29 @@
  * real `kindling serve`: an admin creates a volume type and a 1 GiB volume of that type, sees it
  * become available as a sparse file, sets and unsets metadata, deletes it and gets the quota back.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   clientSkipReason,
   describeRun,
+  kindlingForSuite,
   noauthEnv,
   runCli,
-  startKindling,
+  runClient,
   waitFor,
-  type CliResult,
-  type KindlingProcess,
 } from './harness.js';
 import { parseProperties, parseTable } from './prettytable.js';
 
 const GiB = 1024 ** 3;
 
 describe('python-cinderclient against Kindling (noauth)', { skip: clientSkipReason('cinder') }, () => {
-  let kindling: KindlingProcess;
+  const kindling = kindlingForSuite();
   let volumeId = '';
 
-  before(async () => {
-    kindling = await startKindling();
-  });
-  after(async () => {
-    await kindling?.stop();
-  });
-
   /** Runs `cinder <args>`; with `expectOk` (default) asserts exit 0, showing the server's log tail. */
-  async function cinder(args: string[], expectOk = true): Promise<CliResult> {
-    const r = await runCli('cinder', args, noauthEnv('cinder', kindling.url));
-    if (expectOk) {
-      assert.equal(
-        r.code,
-        0,
-        `${describeRun('cinder', args, r)}\nserver log tail:\n${kindling.logs().slice(-4000)}`,
-      );
-    }
-    return r;
-  }
+  const cinder = (args: string[], expectOk = true) => runClient(kindling, 'cinder', args, { expectOk });
 
   function volumePath(id: string): string {
     return join(kindling.stateDir, 'volumes', `volume-${id}`);

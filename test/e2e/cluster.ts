@@ -4,9 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { openDatabase } from '../../src/db/connection.js';
+import { Topology } from '../../src/rpc/amqp/topology.js';
+import { brokerConnection, deleteBrokerObjects } from '../support/broker-connection.js';
 import { REPO_ROOT, baseServerEnv, freePort, waitForExit } from './harness.js';
 
 export const RABBIT_URL = process.env.KINDLING_TEST_RABBIT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -24,12 +27,30 @@ export interface ServiceProcess {
 export interface Cluster {
   readonly url: string;
   readonly stateDir: string;
+  /** The private control exchange; RabbitMQ queue names start with `<exchange>.`. */
+  readonly exchange: string;
+  /** The generated cinder.conf every process reads (`--config-file`). */
+  readonly configPath: string;
   readonly services: Map<string, ServiceProcess>;
-  /** Starts (or restarts) the volume service of `backend` with extra env. */
-  startVolume(backend: string, env?: Record<string, string>): Promise<ServiceProcess>;
+  /**
+   * Starts (or restarts) a volume process serving `backend`, with extra env. `name` (default
+   * `volume-<backend>`) keys it in `services`: give another name to run two processes of one backend.
+   */
+  startVolume(backend: string, env?: Record<string, string>, name?: string): Promise<ServiceProcess>;
+  /** Stops every process, deletes the cluster's queues and exchange and its state dir. */
   stop(): Promise<void>;
   logs(): string;
 }
+
+/** `[DEFAULT]` options the e2e tests run with unless `tuning` says otherwise. */
+export const E2E_TUNING: Readonly<Record<string, string>> = {
+  report_interval: '2',
+  backend_stats_polling_interval: '5',
+  periodic_interval: '5',
+  stuck_operation_timeout: '15',
+  quota_volumes: '-1',
+  quota_gigabytes: '-1',
+};
 
 export interface ClusterOptions {
   databaseUrl: string;
@@ -38,11 +59,27 @@ export interface ClusterOptions {
   extraConfig?: string;
   /** How many scheduler processes (default 1), each with its own `host`. */
   schedulers?: number;
-  /** `file_volume_dir` per backend (default: under the state dir). */
-  volumeDirs?: Record<string, string>;
+  /** Also start a `kindling backup` process (default false). */
+  backup?: boolean;
+  /**
+   * `file_volume_dir` per backend (default: `<state dir>/volumes/<backend>`); `'default'` writes
+   * none, so Kindling's own default applies (as in an embedded Kindling on the same state dir).
+   */
+  volumeDirs?: Record<string, string> | 'default';
+  /** `[DEFAULT]` options written to the file (default {@link E2E_TUNING}; `{}` for Kindling's). */
+  tuning?: Readonly<Record<string, string>>;
+  /** Environment of every process on top of the parent's (`KINDLING_*` overrides win over the file). */
+  env?: Readonly<Record<string, string>>;
+  /** The control exchange (default a fresh `kindling_test_<hex>`). */
+  exchange?: string;
+  /**
+   * `[DEFAULT] host` of the processes (default: the env's or the OS's); names their queues for the
+   * clean-up when the database cannot tell (it reads the servers from the service rows).
+   */
+  host?: string;
 }
 
-const READY = /API is serving|scheduler is running|volume services are running/;
+const READY = /API is serving|scheduler is running|volume services are running|backup service is running/;
 
 async function spawnService(
   name: string,
@@ -89,12 +126,60 @@ async function spawnService(
   return proc;
 }
 
-/** Starts api + scheduler + one volume process per backend on a private exchange. */
+/**
+ * Deletes the durable queues the cluster's services declared and its exchange: their names follow
+ * from the topics and the servers (hosts) that listen on them. Best effort: the broker may be gone.
+ */
+async function deleteClusterQueues(exchange: string, queueNames: readonly string[]): Promise<void> {
+  const conn = brokerConnection(RABBIT_URL);
+  const topology = new Topology(exchange);
+  const queues = [...new Set(queueNames)].map((name) => topology.durableQueue(name).queue.queue!);
+  const work = deleteBrokerObjects(conn, queues, exchange);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // NOTE: the client waits for a broker that is down; a stopping cluster does not.
+    await Promise.race([
+      work,
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('broker')), 5000))),
+    ]);
+  } catch {
+    // NOTE: leftovers are empty queues of a private exchange; never fail a test for them.
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => {});
+    await conn.close().catch(() => {});
+  }
+}
+
+/** Who listened where: each service row's topic with its host and, clustered, its cluster. */
+async function serviceServers(databaseUrl: string): Promise<{ topic: string; server: string }[]> {
+  const dbh = await openDatabase(databaseUrl);
+  try {
+    const rows = await dbh.db.selectFrom('services').select(['topic', 'host', 'cluster_name']).execute();
+    return rows.flatMap((r) => [
+      { topic: r.topic, server: r.host },
+      ...(r.cluster_name ? [{ topic: r.topic, server: r.cluster_name }] : []),
+    ]);
+  } finally {
+    await dbh.close();
+  }
+}
+
+/**
+ * Starts api + scheduler(s) + one volume process per backend on a private exchange. The scheduler
+ * comes first (it registers first, as in the embedded mode, and migrates the database alone); the
+ * other processes then start side by side.
+ */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const backends = opts.backends ?? ['alpha', 'beta'];
   const root = await mkdtemp(join(tmpdir(), 'kindling-cluster-'));
   const port = await freePort();
-  const exchange = `kindling_test_${randomBytes(4).toString('hex')}`;
+  const exchange = opts.exchange ?? `kindling_test_${randomBytes(4).toString('hex')}`;
+  const tuning = opts.tuning ?? E2E_TUNING;
+  const volumeDir = (b: string) =>
+    opts.volumeDirs === 'default'
+      ? []
+      : [`file_volume_dir = ${opts.volumeDirs?.[b] ?? `${root}/volumes/${b}`}`];
   const conf = [
     '[DEFAULT]',
     `state_path = ${root}`,
@@ -102,24 +187,17 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     `transport_url = ${RABBIT_URL}`,
     `control_exchange = ${exchange}`,
     `enabled_backends = ${backends.join(',')}`,
-    'report_interval = 2',
-    'backend_stats_polling_interval = 5',
-    'periodic_interval = 5',
-    'stuck_operation_timeout = 15',
-    'quota_volumes = -1',
-    'quota_gigabytes = -1',
+    ...Object.entries(tuning).map(([k, v]) => `${k} = ${v}`),
     '[database]',
     `connection = ${opts.databaseUrl}`,
-    ...backends.flatMap((b) => [
-      `[${b}]`,
-      'volume_driver = file',
-      `file_volume_dir = ${opts.volumeDirs?.[b] ?? `${root}/volumes/${b}`}`,
-    ]),
+    ...backends.flatMap((b) => [`[${b}]`, 'volume_driver = file', ...volumeDir(b)]),
     opts.extraConfig ?? '',
   ].join('\n');
   const confPath = join(root, 'kindling.conf');
   await writeFile(confPath, conf);
-  const env = { ...baseServerEnv() };
+  const env = { ...baseServerEnv(), ...opts.env };
+  const host = opts.host ?? env.KINDLING__DEFAULT__host ?? hostname();
+  const schedulerHosts = [host];
   const services = new Map<string, ServiceProcess>();
   const start = async (name: string, args: string[], extra: Record<string, string> = {}) => {
     const p = await spawnService(name, [...args, '--config-file', confPath], { ...env, ...extra });
@@ -129,21 +207,42 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const cluster: Cluster = {
     url: `http://127.0.0.1:${port}`,
     stateDir: root,
+    exchange,
+    configPath: confPath,
     services,
-    startVolume: (backend, extra = {}) => start(`volume-${backend}`, ['volume', '--backend', backend], extra),
+    startVolume: (backend, extra = {}, name = `volume-${backend}`) =>
+      start(name, ['volume', '--backend', backend], extra),
     async stop() {
-      for (const p of services.values()) await p.stop();
+      await Promise.all([...services.values()].map((p) => p.stop()));
+      const guessed = [...schedulerHosts, ...backends.map((b) => `${host}@${b}`)].map((server) => ({
+        topic: server.includes('@') ? 'cinder-volume' : 'cinder-scheduler',
+        server,
+      }));
+      const listening = await serviceServers(opts.databaseUrl).catch(() => guessed);
+      await deleteClusterQueues(exchange, [
+        'cinder-scheduler',
+        'cinder-volume',
+        'cinder-backup',
+        // NOTE: `<topic>.<server>.<server>` is how older builds named a backend's own queue.
+        ...listening.flatMap(({ topic, server }) => [`${topic}.${server}`, `${topic}.${server}.${server}`]),
+      ]);
       await rm(root, { recursive: true, force: true });
     },
     logs: () => [...services.values()].map((p) => `===== ${p.name}\n${p.logs()}`).join('\n'),
   };
   try {
-    // The scheduler first, so it hears the volume services' first capability reports.
     await start('scheduler', ['scheduler']);
-    for (let i = 2; i <= (opts.schedulers ?? 1); i++)
-      await start(`scheduler-${i}`, ['scheduler'], { KINDLING__DEFAULT__host: `scheduler-${i}` });
-    for (const b of backends) await cluster.startVolume(b);
-    await start('api', ['api']);
+    const rest: Promise<unknown>[] = [];
+    for (let i = 2; i <= (opts.schedulers ?? 1); i++) {
+      schedulerHosts.push(`scheduler-${i}`);
+      rest.push(start(`scheduler-${i}`, ['scheduler'], { KINDLING__DEFAULT__host: `scheduler-${i}` }));
+    }
+    for (const b of backends) rest.push(cluster.startVolume(b));
+    if (opts.backup) rest.push(start('backup', ['backup']));
+    rest.push(start('api', ['api']));
+    const started = await Promise.allSettled(rest);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (e) {
     await cluster.stop();
     throw e;

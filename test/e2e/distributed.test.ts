@@ -7,29 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freshDatabaseUrl, unavailable } from '../db/dialects.js';
-import { startCluster, type Cluster } from './cluster.js';
-
-// 3.70 (cinderclient's): messages need 3.3 or later.
-const H = {
-  'x-auth-token': 'admin:admin',
-  'content-type': 'application/json',
-  'openstack-api-version': 'volume 3.70',
-};
-
-async function call(
-  c: Cluster,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${c.url}${path}`, {
-    method,
-    headers: H,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+import { E2E_TUNING, startCluster, type Cluster } from './cluster.js';
+import { call, waitPools } from './cluster-client.js';
 
 async function waitStatus(c: Cluster, id: string, statuses: string[], ms = 30_000): Promise<any> {
   const end = Date.now() + ms;
@@ -45,14 +24,6 @@ async function waitStatus(c: Cluster, id: string, statuses: string[], ms = 30_00
       throw new Error(`volume ${id} stuck: ${JSON.stringify(r.body)}\n${related.join('\n').slice(-8000)}`);
     }
     await new Promise((res) => setTimeout(res, 50));
-  }
-}
-
-async function waitPools(c: Cluster, n: number): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (((await call(c, 'GET', '/v3/admin/scheduler-stats/get_pools')).body.pools?.length ?? 0) < n) {
-    if (Date.now() > end) throw new Error(`pools never reported:\n${c.logs().slice(-4000)}`);
-    await new Promise((res) => setTimeout(res, 100));
   }
 }
 
@@ -286,6 +257,80 @@ describe('two scheduler processes and a backend with room for exactly N GiB', ()
       }
       const logs = c.logs();
       assert.ok(/scheduler-2/.test(logs) || c.services.has('scheduler-2'));
+    },
+  );
+});
+
+describe('an active-active cluster of two volume processes for one backend', () => {
+  const skip = SKIP.postgres;
+  test(
+    'both members take creates from the cluster queue; when one is killed mid-create the other finishes it',
+    { skip: skip ?? false, timeout: 300_000 },
+    async (t) => {
+      const db = await freshDatabaseUrl('postgres');
+      const c = await startCluster({
+        databaseUrl: db.url,
+        backends: ['alpha'],
+        host: 'node-a',
+        env: { KINDLING__DEFAULT__host: 'node-a' },
+        tuning: { ...E2E_TUNING, cluster: 'c1', service_down_time: '6' },
+      });
+      t.after(async () => {
+        await c.stop();
+        await db.drop();
+      });
+      await c.startVolume('alpha', { KINDLING__DEFAULT__host: 'node-b' }, 'volume-alpha-b');
+      await waitPools(c, 1);
+      const pools = (await call(c, 'GET', '/v3/admin/scheduler-stats/get_pools')).body.pools;
+      assert.deepEqual(
+        pools.map((p: { name: string }) => p.name),
+        ['c1@alpha#alpha'],
+      );
+
+      const ids: string[] = [];
+      await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const r = await call(c, 'POST', '/v3/admin/volumes', { volume: { size: 1 } });
+          assert.equal(r.status, 202);
+          ids.push(r.body.volume.id);
+        }),
+      );
+      const hosts = new Set<string>();
+      for (const id of ids) {
+        const v = await waitStatus(c, id, ['available', 'error']);
+        assert.equal(v.status, 'available');
+        assert.equal(v.cluster_name, 'c1@alpha#alpha');
+        hosts.add(v['os-vol-host-attr:host']);
+      }
+      assert.deepEqual([...hosts].sort(), ['node-a@alpha#alpha', 'node-b@alpha#alpha']);
+
+      // node-a dies (-9) in the middle of a create; node-b finishes it with node-a still down.
+      await c.services.get('volume-alpha')!.stop();
+      const doomed = await c.startVolume('alpha', {
+        KINDLING__DEFAULT__host: 'node-a',
+        KINDLING_TEST_KILL_AT: 'CreateVolumeFromSpecTask:start',
+      });
+      await waitServiceUp(c, 'alpha');
+      let victim: string | null = null;
+      for (let i = 0; i < 20 && !victim; i++) {
+        const r = await call(c, 'POST', '/v3/admin/volumes', { volume: { size: 1 } });
+        ids.push(r.body.volume.id);
+        if (await doomed.exited(i < 19 ? 1500 : 30_000)) victim = r.body.volume.id;
+      }
+      assert.ok(victim, 'node-a never took a create');
+      assert.equal(doomed.child.signalCode, 'SIGKILL');
+      for (const id of ids) {
+        const v = await waitStatus(c, id, ['available', 'error'], 60_000);
+        assert.equal(v.status, 'available', JSON.stringify(v));
+      }
+      const taken = (await call(c, 'GET', `/v3/admin/volumes/${victim}`)).body.volume;
+      assert.equal(taken['os-vol-host-attr:host'], 'node-b@alpha#alpha');
+      assert.ok(existsSync(join(c.stateDir, 'volumes', 'alpha', `volume-${victim}`)));
+      const q = (await call(c, 'GET', '/v3/admin/os-quota-sets/admin?usage=true')).body.quota_set;
+      assert.deepEqual(
+        [q.volumes.in_use, q.gigabytes.in_use, q.volumes.reserved, q.gigabytes.reserved],
+        [ids.length, ids.length, 0, 0],
+      );
     },
   );
 });

@@ -5,6 +5,7 @@
  *
  * How the clients are pointed at Kindling is documented for users in `docs/clients.md`.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root (this file lives in `test/e2e/`). */
@@ -172,6 +174,37 @@ export async function startKindling(opts: StartKindlingOptions = {}): Promise<Ki
   }
 }
 
+/**
+ * The server of the enclosing `describe`: started before its first test, stopped after its last.
+ * Read its members only inside tests and hooks.
+ */
+export function kindlingForSuite(opts: StartKindlingOptions = {}): KindlingProcess {
+  let server: KindlingProcess | undefined;
+  before(async () => {
+    server = await startKindling(opts);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  const started = (): KindlingProcess => {
+    if (!server) throw new Error('the suite server is not running (read it inside a test)');
+    return server;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get port() {
+      return started().port;
+    },
+    get stateDir() {
+      return started().stateDir;
+    },
+    stop: () => started().stop(),
+    logs: () => started().logs(),
+  };
+}
+
 /** True when the Debian client package(s) are installed (`bin` narrows the check to one client). */
 export function clientsAvailable(bin?: CliName): boolean {
   const names: CliName[] = bin === undefined ? ['cinder', 'openstack'] : [bin];
@@ -240,6 +273,31 @@ export async function runCli(bin: CliName, args: string[], env: Record<string, s
       resolveRun({ code, stdout, stderr });
     });
   });
+}
+
+/** Options of {@link runClient}. */
+export interface RunClientOptions extends NoauthOptions {
+  /** Assert exit 0, with the server's log tail in the message (default true). */
+  expectOk?: boolean;
+  /** The client's environment instead of `noauthEnv(bin, url, { user, project })`. */
+  env?: Record<string, string>;
+}
+
+/** Runs `bin args` against `kindling` as the noauth `user`/`project` (both default to `admin`). */
+export async function runClient(
+  kindling: KindlingProcess,
+  bin: CliName,
+  args: string[],
+  opts: RunClientOptions = {},
+): Promise<CliResult> {
+  const r = await runCli(bin, args, opts.env ?? noauthEnv(bin, kindling.url, opts));
+  if (opts.expectOk ?? true)
+    assert.equal(
+      r.code,
+      0,
+      `${describeRun(bin, args, r)}\nserver log tail:\n${kindling.logs().slice(-4000)}`,
+    );
+  return r;
 }
 
 /**

@@ -3,7 +3,7 @@
  * `kindling serve` in noauth mode: volume create / list / show / set / delete with `-f json`,
  * configured by environment variables and by a clouds.yaml, as docs/clients.md tells users to.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -15,12 +15,11 @@ import {
   clientSkipReason,
   clientsAvailable,
   describeRun,
+  kindlingForSuite,
   noauthEnv,
   runCli,
-  startKindling,
+  runClient,
   waitFor,
-  type CliResult,
-  type KindlingProcess,
 } from './harness.js';
 
 /** The fields of `openstack volume show -f json` the tests look at. */
@@ -44,25 +43,11 @@ interface OscVolumeRow {
 }
 
 describe('python-openstackclient against Kindling (noauth)', { skip: clientSkipReason('openstack') }, () => {
-  let kindling: KindlingProcess;
+  const kindling = kindlingForSuite();
   let volumeId = '';
 
-  before(async () => {
-    kindling = await startKindling();
-  });
-  after(async () => {
-    await kindling?.stop();
-  });
-
-  async function osc(args: string[], env = noauthEnv('openstack', kindling.url)): Promise<CliResult> {
-    const r = await runCli('openstack', args, env);
-    assert.equal(
-      r.code,
-      0,
-      `${describeRun('openstack', args, r)}\nserver log tail:\n${kindling.logs().slice(-4000)}`,
-    );
-    return r;
-  }
+  const osc = (args: string[], env?: Record<string, string>) =>
+    runClient(kindling, 'openstack', args, { env });
 
   async function oscJson<T>(args: string[]): Promise<T> {
     const r = await osc([...args, '-f', 'json']);

@@ -1,105 +1,48 @@
 /**
- * Shared helpers for the API and spine tests: an embedded Kindling on a temporary state dir, driven through
- * `app.inject` (no sockets), with JSON requests sent as the noauth admin by default.
+ * Shared helpers for the API and spine tests: a Kindling for one test, in the mode
+ * `KINDLING_TEST_MODE` names:
+ * - `embedded` (default): every service in this process on a temporary state dir (SQLite,
+ *   in-process bus), requests through `app.inject` (no sockets);
+ * - `distributed`: `kindling api`, `scheduler` and one `volume` process per enabled backend as
+ *   separate OS processes on PostgreSQL and RabbitMQ, requests over HTTP; the processes of a test
+ *   file are reused from test to test on a restored database (see distributed-kindling.ts). It
+ *   fails, loudly, when either server is unreachable.
+ * JSON requests go as the noauth admin by default; responses have the same shape in both modes.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../src/config/index.js';
-import type { CoreDeps } from '../../src/common/deps.js';
-import { MemorySink } from '../../src/notify/notifier.js';
-import { startEmbedded, type Embedded, type EmbeddedOptions } from '../../src/service/embedded.js';
+import { after } from 'node:test';
+import { startDistributedKindling, stopAllDeployments } from './distributed-kindling.js';
+import { startEmbeddedKindling } from './embedded-kindling.js';
+import { TEST_MODE, WAIT_MS } from './test-mode.js';
+import type { StartOptions, TestKindling, TestMode } from './types.js';
+import { waitFor } from './wait.js';
 
-/** What one injected request answered. */
-export interface TestResponse {
-  status: number;
-  headers: Record<string, string | string[] | number | undefined>;
-  /** Parsed JSON body, or `undefined` when the body is empty or not JSON. */
-  body: any;
-  /** The raw body text. */
-  text: string;
-}
+export type { RequestHeaders, StartOptions, TestKindling, TestMode, TestResponse } from './types.js';
+export { NotificationLog } from './notification-log.js';
+export { TEST_MODE } from './test-mode.js';
+export { waitFor, waitForPools } from './wait.js';
 
-/** A running test Kindling. */
-export interface TestKindling {
-  app: FastifyInstance;
-  core: CoreDeps;
-  embedded: Embedded;
-  stateDir: string;
-  /** Every notification emitted, in order. */
-  notifications: MemorySink;
-  /** Sends one request; `X-Auth-Token: admin:admin` and JSON unless `headers` say otherwise. */
-  req(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
-  /** Stops every service and removes the state dir. */
-  close(): Promise<void>;
-}
+// NOTE: registered while the test file is being loaded, so it runs once, after the file's last test.
+if (TEST_MODE === 'distributed') after(stopAllDeployments);
 
-/** Options of {@link startTestKindling}. */
-export interface StartOptions {
-  /** Wait until the scheduler lists the backends' pools (default true when a backend is enabled). */
-  waitForPools?: boolean;
-  /** Replaces backends' drivers (to inject failures). */
-  driverFactory?: EmbeddedOptions['driverFactory'];
+/**
+ * A test's `skip` option for what cannot run in every mode: false in `mode`, else the reason.
+ * E.g. `test('…', { skip: onlyIn('embedded', 'needs …') }, …)`.
+ */
+export function onlyIn(mode: TestMode, reason: string): string | false {
+  return TEST_MODE === mode ? false : `${mode} mode only: ${reason}`;
 }
 
 /**
- * Starts an embedded Kindling on a fresh temp state dir (`envOverrides` as `KINDLING_*` env,
- * e.g. `KINDLING__DEFAULT__host`), ready to schedule: its backends' pools are known.
+ * Starts a Kindling on fresh state (`envOverrides` as `KINDLING_*` env, e.g.
+ * `KINDLING__DEFAULT__host`), ready to schedule: its backends' pools are known.
  */
-export async function startTestKindling(
+export function startTestKindling(
   envOverrides: Record<string, string> = {},
   opts: StartOptions = {},
 ): Promise<TestKindling> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'kindling-api-'));
-  const config = loadConfig({ env: { KINDLING_STATE_DIR: stateDir, ...envOverrides } });
-  const notifications = new MemorySink();
-  const embedded = await startEmbedded(config, {
-    log: pino({ level: process.env.KINDLING_TEST_LOG ?? 'silent' }),
-    notifications,
-    ...(opts.driverFactory ? { driverFactory: opts.driverFactory } : {}),
-  });
-  const app = embedded.app;
-  const k: TestKindling = {
-    app,
-    core: embedded.core,
-    embedded,
-    stateDir,
-    notifications,
-    async req(method, url, body, headers = {}) {
-      const res = await app.inject({
-        method: method as 'GET',
-        url,
-        headers: {
-          'x-auth-token': 'admin:admin',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-      });
-      let parsed: unknown;
-      try {
-        parsed = res.body ? JSON.parse(res.body) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.statusCode, headers: res.headers, body: parsed, text: res.body };
-    },
-    async close() {
-      await embedded.close();
-      await rm(stateDir, { recursive: true, force: true });
-    },
-  };
-  if (opts.waitForPools ?? Object.keys(config.backends).length > 0) {
-    try {
-      await waitForPools(k);
-    } catch (e) {
-      await k.close();
-      throw e;
-    }
-  }
-  return k;
+  return TEST_MODE === 'distributed'
+    ? startDistributedKindling(envOverrides, opts)
+    : startEmbeddedKindling(envOverrides, opts);
 }
 
 /** The `OpenStack-API-Version` header for microversion `v`. */
@@ -107,37 +50,27 @@ export function mv(v: string): Record<string, string> {
   return { 'openstack-api-version': `volume ${v}` };
 }
 
-/** Polls `fn` every 20 ms until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('waitFor: timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Polls a volume until its status is one of `statuses`; returns the volume view. */
 export async function waitForVolumeStatus(
   k: TestKindling,
   id: string,
   statuses: readonly string[],
-  timeoutMs = 10_000,
+  timeoutMs = WAIT_MS,
 ): Promise<any> {
-  return waitFor(async () => {
-    const r = await k.req('GET', `/v3/volumes/${id}`);
-    return statuses.includes(r.body?.volume?.status) ? r.body.volume : null;
-  }, timeoutMs);
-}
-
-/** Waits until the scheduler has heard from the volume services (their pools are listed). */
-export async function waitForPools(k: TestKindling, timeoutMs = 10_000): Promise<void> {
-  await waitFor(
-    async () => ((await k.req('GET', '/v3/scheduler-stats/get_pools')).body?.pools?.length ?? 0) > 0,
-    timeoutMs,
-  );
+  let last: unknown;
+  try {
+    return await waitFor(async () => {
+      const r = await k.req('GET', `/v3/volumes/${id}`);
+      last = r.body?.volume?.status ?? r.status;
+      return statuses.includes(r.body?.volume?.status) ? r.body.volume : null;
+    }, timeoutMs);
+  } catch {
+    const related = k
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes(id) || l.startsWith('=====') || l.includes('"level":50'));
+    throw new Error(
+      `volume ${id} is ${String(last)}, not ${statuses.join('|')}, after ${timeoutMs} ms\n${related.join('\n').slice(-6000)}`,
+    );
+  }
 }

@@ -105,15 +105,7 @@ export function messageRoutes(deps: ApiDeps) {
         params = takeModelListParams(query, maxLimit, columnSortKeys(MESSAGE_COLUMNS));
         filters = messageFilters(ctx, query, version);
       }
-      const rows = filters
-        ? await messageList(
-            db,
-            filters,
-            params
-              ? { marker: params.marker, limit: params.limit, offset: params.offset, sort: params.sort }
-              : {},
-          )
-        : [];
+      const rows = filters ? await messageList(db, filters, params ?? {}) : [];
       const body: Record<string, unknown> = { messages: rows.map((m) => messageView(m, links)) };
       const next = collectionLinks(
         rows,

@@ -1,18 +1,20 @@
 /**
  * `/os-services` (Cinder's `api/contrib/services.py`, with os-extended-services): the service list
- * and `PUT enable | disable | disable-log-reason`. Freeze, thaw, failover and log levels need the
- * volume services' RPC APIs that Kindling does not have yet (501).
+ * and `PUT enable | disable | disable-log-reason | freeze | thaw | failover_host | failover |
+ * set-log | get-log`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../app.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
-import {
-  InvalidInput,
-  NotImplementedYet,
-  ServiceNotFoundOnHost,
-  ValidationError,
-} from '../../common/errors.js';
+import { InvalidInput, ServiceNotFoundOnHost, ValidationError } from '../../common/errors.js';
+import type { RequestContext } from '../../common/context.js';
+import type { APIVersion } from '../microversion.js';
+import { checkLogLevel, getLogLevels, setLogLevels } from '../../common/log-levels.js';
+import { failoverHost, freezeHost, thawHost } from '../../volume/backend-admin.js';
+import { SCHEDULER_TOPIC, volumeTarget, type Target } from '../../rpc/transport.js';
+import { backupTarget } from '../../backup/rpcapi.js';
+import { hostMatches, serviceGetAll, type ServiceRow } from '../../db/api/services.js';
 import { pythonRepr } from '../../common/strutils.js';
 import { serviceFind, serviceIsUp, serviceSetDisabled } from '../../db/api/services.js';
 import { compileSchema, cinderDetail } from '../validation/index.js';
@@ -66,20 +68,62 @@ function checkDisabledReason(body: Record<string, unknown>): void {
   );
 }
 
-/** Actions of Cinder's `update` that Kindling cannot serve yet, with the version they start at. */
-const UNSUPPORTED: Readonly<Record<string, string>> = {
-  freeze: '3.0',
-  thaw: '3.0',
-  failover_host: '3.0',
-  failover: '3.26',
-  'set-log': '3.32',
-  'get-log': '3.32',
-};
+const nullableString = { type: ['string', 'null'] } as const;
+
+/** `os_services.freeze_and_thaw`. */
+const validateFreezeThaw = compileSchema({
+  type: 'object',
+  properties: { cluster: nullableString, host: cinderHost },
+  additionalProperties: false,
+});
+
+/** `os_services.failover_host`. */
+const validateFailover = compileSchema({
+  type: 'object',
+  properties: { host: cinderHost, backend_id: nullableString, cluster: nullableString },
+  additionalProperties: false,
+});
+
+/** Binaries whose log levels can be read and set, as Cinder's `LOG_BINARIES`. */
+const LOG_BINARIES = ['cinder-scheduler', 'cinder-volume', 'cinder-backup', 'cinder-api'] as const;
+const binaryParam = { type: 'string', enum: [...LOG_BINARIES, '', '*'] } as const;
+
+/** `os_services.get_log`; `set_log` adds `level` (checked as Cinder's `format: level`). */
+const getLogSchema = {
+  type: 'object',
+  properties: { binary: binaryParam, server: nullableString, prefix: nullableString },
+  additionalProperties: false,
+} as const;
+const validateGetLog = compileSchema(getLogSchema);
+const validateSetLog = compileSchema({
+  ...getLogSchema,
+  properties: { ...getLogSchema.properties, level: { type: ['string', 'null'] } },
+});
+
+/**
+ * Cinder's `get_cluster_host`: exactly one of `cluster` and `host` where the cluster field exists
+ * (`clusterVersion` null: always; a version: from it on; false: never, host required).
+ */
+function clusterHost(
+  body: Record<string, unknown>,
+  version: APIVersion,
+  clusterVersion: string | null | false,
+): { host: string | null; cluster: string | null } {
+  const withCluster = clusterVersion === null || (clusterVersion !== false && version.gte(clusterVersion));
+  const cluster = withCluster ? ((body.cluster as string | null | undefined) ?? null) : null;
+  const host = (body.host as string | null | undefined) ?? null;
+  if (!!cluster === !!host)
+    throw new InvalidInput(
+      withCluster ? 'One and only one of cluster and host must be set.' : 'Host field is missing.',
+    );
+  return { host, cluster };
+}
 
 /** Route group for `/os-services`. */
 export function serviceRoutes(deps: ApiDeps) {
   const db = deps.core.dbh.db;
   const downTime = deps.core.config.DEFAULT.service_down_time;
+  const transport = deps.core.transport;
 
   /** `host@backend` → the scheduler's `backend_state` for its pools (3.49+). */
   async function backendStates(req: FastifyRequest): Promise<Map<string, string>> {
@@ -88,6 +132,104 @@ export function serviceRoutes(deps: ApiDeps) {
       const backend = pool.name.split('#')[0]!;
       const st = pool.capabilities?.backend_state;
       out.set(backend, typeof st === 'string' ? st : 'up');
+    }
+    return out;
+  }
+
+  const NOT_SPECIAL = Symbol('not special');
+
+  /**
+   * The actions that act on a backend or on services' loggers rather than on one service row.
+   * Returns what to answer, or NOT_SPECIAL for enable/disable.
+   */
+  async function backendAction(
+    action: string,
+    body: Record<string, unknown>,
+    ctx: RequestContext,
+    version: APIVersion,
+    reply: FastifyReply,
+  ): Promise<unknown> {
+    switch (action) {
+      case 'freeze':
+        validateFreezeThaw(body);
+        await freezeHost(deps.core, ctx, clusterHost(body, version, '3.26'));
+        return reply.code(200).send();
+      case 'thaw': {
+        validateFreezeThaw(body);
+        const problem = await thawHost(deps.core, ctx, clusterHost(body, version, '3.26'));
+        return problem === null ? reply.code(200).send() : problem;
+      }
+      case 'failover_host':
+      case 'failover':
+        if (action === 'failover' && !version.gte('3.26')) break;
+        validateFailover(body);
+        await failoverHost(deps.core, clusterHost(body, version, action === 'failover' ? null : false));
+        return reply.code(202).send();
+      case 'set-log':
+        if (!version.gte('3.32')) break;
+        validateSetLog(body);
+        checkLogLevel(body.level);
+        await setLogs(ctx, body);
+        return reply.code(202).send();
+      case 'get-log':
+        if (!version.gte('3.32')) break;
+        validateGetLog(body);
+        return { log_levels: await getLogs(ctx, body) };
+    }
+    return NOT_SPECIAL;
+  }
+
+  /** Cinder's `_log_params_binaries_services`: binaries asked for, and the up services among them. */
+  async function logTargets(body: Record<string, unknown>) {
+    const binary = (body.binary as string | undefined) ?? '';
+    const all = ['', '*'].includes(binary);
+    if (binary === 'cinder-api') return { binaries: ['cinder-api'], services: [] };
+    const server = (body.server as string | null | undefined) ?? null;
+    const services = (await serviceGetAll(db, all ? {} : { binary })).filter(
+      (s) =>
+        serviceIsUp(s, downTime) &&
+        (!server || hostMatches(server, s.host) || (!!s.cluster_name && hostMatches(server, s.cluster_name))),
+    );
+    return { binaries: all ? [...LOG_BINARIES] : [binary], services };
+  }
+
+  /** The RPC target of one service's own queue, by binary (null for binaries without one). */
+  function serviceTarget(s: ServiceRow): Target | null {
+    if (s.binary === 'cinder-volume') return volumeTarget(s.host);
+    if (s.binary === 'cinder-scheduler') return { topic: SCHEDULER_TOPIC, server: s.host };
+    if (s.binary === 'cinder-backup') return backupTarget(s.host);
+    return null;
+  }
+
+  async function setLogs(ctx: RequestContext, body: Record<string, unknown>): Promise<void> {
+    const prefix = (body.prefix as string | null | undefined) ?? null;
+    const { binaries, services } = await logTargets(body);
+    if (binaries.includes('cinder-api')) setLogLevels(prefix, body.level);
+    for (const s of services) {
+      const target = serviceTarget(s);
+      if (target) await transport.call(target, 'set_log_levels', { prefix, level: body.level }, ctx, 30);
+    }
+  }
+
+  async function getLogs(ctx: RequestContext, body: Record<string, unknown>) {
+    const prefix = (body.prefix as string | null | undefined) ?? null;
+    const { binaries, services } = await logTargets(body);
+    const out: { host: string; binary: string; levels: Record<string, string> }[] = [];
+    const server = body.server as string | null | undefined;
+    const apiHost = deps.core.config.DEFAULT.host;
+    if ((!server || server === apiHost) && binaries.includes('cinder-api'))
+      out.push({ host: apiHost, binary: 'cinder-api', levels: getLogLevels(prefix) });
+    for (const s of services) {
+      const target = serviceTarget(s);
+      if (!target) continue;
+      const levels = await transport.call<Record<string, string>>(
+        target,
+        'get_log_levels',
+        { prefix },
+        ctx,
+        30,
+      );
+      out.push({ host: s.host, binary: s.binary, levels });
     }
     return out;
   }
@@ -107,11 +249,13 @@ export function serviceRoutes(deps: ApiDeps) {
       };
     });
 
-    app.put('/os-services/:action', async (req) => {
+    app.put('/os-services/:action', async (req, reply) => {
       const { ctx, version } = state(req);
       authorize(ctx, 'volume_extension:services:update');
       const action = (req.params as { action: string }).action;
       const body = req.body as Record<string, unknown>;
+      const special = await backendAction(action, body, ctx, version, reply);
+      if (special !== NOT_SPECIAL) return special;
       const out: Record<string, unknown> = {};
       let disabled: boolean;
       if (action === 'enable' || action === 'disable') {
@@ -122,8 +266,6 @@ export function serviceRoutes(deps: ApiDeps) {
         checkDisabledReason(body);
         disabled = true;
         out.disabled_reason = body.disabled_reason ?? null;
-      } else if (UNSUPPORTED[action] && version.gte(UNSUPPORTED[action])) {
-        throw new NotImplementedYet(`The os-services action ${action} is not supported by Kindling yet.`);
       } else {
         throw new InvalidInput('Unknown action');
       }

@@ -160,14 +160,7 @@ export function typeRoutes(deps: ApiDeps) {
       const query = queryOf(req);
       const params = takeModelListParams(query, cfg.osapi_max_limit, columnSortKeys(TYPE_COLUMNS));
       const filters = typeFilters(req, ctx, query);
-      const types = filters
-        ? await volumeTypeList(db, filters, {
-            marker: params.marker,
-            limit: params.limit,
-            offset: params.offset,
-            sort: params.sort,
-          })
-        : [];
+      const types = filters ? await volumeTypeList(db, filters, params) : [];
       const body: Record<string, unknown> = {
         volume_types: types.map((t) => withTypeAccess(ctx, volumeTypeView(ctx, t), t)),
       };

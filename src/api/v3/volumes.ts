@@ -8,7 +8,6 @@ import { state, queryOf } from '../request.js';
 import {
   BadRequest,
   BackupNotFound,
-  GroupNotFound,
   SnapshotNotFound,
   VolumeNotFound,
   InvalidInput,
@@ -16,18 +15,22 @@ import {
 } from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
 import { snapshotGet } from '../../db/api/snapshots.js';
+import { backupGet } from '../../db/api/backups.js';
+import { authorize } from '../../auth/policy.js';
 import { volumeGet, MarkerNotFound, type VolumeFilters } from '../../db/api/volumes.js';
 import { getVolumeTypeByNameOrId } from '../../volume/volume-types.js';
 import { takeListParams, collectionLinks } from '../common/pagination.js';
 import { volumeDetailView, volumeSummaryView } from '../views/volumes.js';
 import { volumeFiltersFromQuery, VOLUME_SORT_KEYS } from './volume-filters.js';
 import { validateVolumeCreate, validateVolumeUpdate } from './validators.js';
+import { GroupAPI } from '../../group/api.js';
 
 type Body = Record<string, unknown>;
 
 export function volumeRoutes(deps: ApiDeps) {
   const api = deps.volumes;
   const db = deps.core.dbh.db;
+  const groups = new GroupAPI(deps.core, deps.volumes);
   const maxLimit = deps.core.config.DEFAULT.osapi_max_limit;
 
   const view = (req: FastifyRequest, extended: boolean) => {
@@ -44,12 +47,7 @@ export function volumeRoutes(deps: ApiDeps) {
       s.version.gte('3.45') && 'with_count' in query ? boolFromString(query.with_count) : false;
     let rows;
     try {
-      rows = await api.getAll(s.ctx, filters, {
-        marker: params.marker,
-        limit: params.limit,
-        offset: params.offset,
-        sort: params.sort,
-      });
+      rows = await api.getAll(s.ctx, filters, params);
     } catch (e) {
       if (e instanceof MarkerNotFound) throw new BadRequest(`Marker ${e.marker} could not be found.`);
       throw e;
@@ -109,16 +107,17 @@ export function volumeRoutes(deps: ApiDeps) {
       if (sourceId && !source_volume) throw new VolumeNotFound(sourceId);
       const groupId = (vol.consistencygroup_id ?? (s.version.gte('3.13') ? vol.group_id : null) ?? null) as
         string | null;
-      // NOTE: groups arrive with a later issue; none can exist yet, so any id is Cinder's 404.
-      if (groupId) throw new GroupNotFound(groupId);
+      const group = groupId ? await groups.get(s.ctx, groupId) : null;
       const image_id: string | null = null;
       if (imageRef) {
         // NOTE: no image service is configured: Cinder's `_image_uuid_from_ref` then ends here.
         throw new BadRequest('Invalid image identifier or unable to access requested image.');
       }
       const backupId = s.version.gte('3.47') ? (vol.backup_id as string | null | undefined) : null;
-      // NOTE: backups arrive with a later issue; none can exist yet.
-      if (backupId) throw new BackupNotFound(backupId);
+      // Cinder's `backup_api.get`: the caller's backup (any, for an admin), policy `backup:get`.
+      const backupRow = backupId ? await backupGet(db, backupId, { projectId: projectScope }) : null;
+      if (backupId && !backupRow) throw new BackupNotFound(backupId);
+      if (backupRow) authorize(s.ctx, 'backup:get', backupRow.project_id);
       const metadata = (vol.metadata ?? {}) as Record<string, string>;
       const created = await api.create(s.ctx, {
         size: (vol.size ?? null) as number | string | null,
@@ -130,8 +129,9 @@ export function volumeRoutes(deps: ApiDeps) {
         snapshot,
         source_volume,
         image_id,
-        backup: null,
-        group_id: null,
+        backup: backupRow ? { id: backupRow.id, status: backupRow.status, size: backupRow.size ?? 0 } : null,
+        group_id: group?.id ?? null,
+        group,
         scheduler_hints: hints ?? null,
       });
       void image_id;

@@ -59,3 +59,12 @@ export function withTypeAccess(
     view['os-volume-type-access:is_public'] = t.is_public;
   return view;
 }
+
+/** `GET /types/{id}/os-volume-type-access`: one entry per project with access. */
+export function typeAccessView(
+  rows: readonly { volume_type_id: string; project_id: string }[],
+): Record<string, unknown> {
+  return {
+    volume_type_access: rows.map((r) => ({ volume_type_id: r.volume_type_id, project_id: r.project_id })),
+  };
+}

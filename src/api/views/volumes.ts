@@ -37,7 +37,8 @@ export function volumeDetailView(v: VolumeRecord, o: VolumeViewOptions): Record<
     volume_type: o.version.gte('3.63') ? v.volume_type_name : (v.volume_type_name ?? v.volume_type_id),
     snapshot_id: v.snapshot_id,
     source_volid: v.source_volid,
-    metadata: v.metadata,
+    // As Cinder's add_visible_admin_metadata: `readonly`/`attached_mode` shown among the metadata.
+    metadata: v.visible_admin_metadata ? { ...v.metadata, ...v.visible_admin_metadata } : v.metadata,
     links: resourceLinks(o.links, 'volumes', v.id),
     user_id: v.user_id,
     bootable: v.bootable ? 'true' : 'false',

@@ -20,22 +20,27 @@ export async function claimVolumeHost(
     values: Partial<VolumesTable>;
   },
 ): Promise<{ claimed: boolean; allocatedGb: number; updated: boolean }> {
+  // A clustered backend is one backend whatever member the volume lands on: claims lock the
+  // members' rows and count by `cluster_name`.
+  const cluster = args.values.cluster_name ?? null;
+  const backend = extractHost(cluster ?? args.volumeHost, 'backend') ?? cluster ?? args.volumeHost;
   return h.db.transaction().execute(async (trx) => {
     if (h.dialect !== 'sqlite') {
       // SQLite transactions already run one at a time on the single connection.
       await trx
         .selectFrom('services')
         .select('id')
-        .where('host', '=', extractHost(args.volumeHost, 'backend') ?? args.volumeHost)
+        .where(cluster ? 'cluster_name' : 'host', '=', backend)
         .where('binary', '=', 'cinder-volume')
         .where('deleted', '=', 0)
+        .orderBy('id')
         .forUpdate()
         .execute();
     }
     let sum = trx
       .selectFrom('volumes')
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), eb.val(0)).as('gb'))
-      .where('host', '=', args.volumeHost)
+      .where(cluster ? 'cluster_name' : 'host', '=', cluster ?? args.volumeHost)
       .where('deleted', '=', 0)
       .where('id', '!=', args.volumeId);
     // NOTE: MySQL's repeatable-read snapshot could predate the lock; a locking read sees the latest.

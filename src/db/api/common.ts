@@ -3,6 +3,7 @@ import {
   type ExpressionBuilder,
   type Expression,
   type Kysely,
+  type SelectQueryBuilder,
   type SqlBool,
   type Transaction,
 } from 'kysely';
@@ -67,4 +68,42 @@ export function keysetAfter<DB, TB extends keyof DB>(
     ors.push(eb.and(ands));
   }
   return eb.or(ors);
+}
+
+/**
+ * `paginate_query`'s sort keys: the requested ones (`fallback` when none), then each of
+ * `tieBreakers` not among them, in the first key's direction, so that the order is total.
+ */
+export function withTieBreakers(
+  sort: readonly SortSpec[] | undefined,
+  tieBreakers: readonly string[],
+  fallback: SortSpec = { key: 'created_at', dir: 'desc' },
+): SortSpec[] {
+  const out = [...(sort?.length ? sort : [fallback])];
+  const dir = out[0]!.dir;
+  for (const key of tieBreakers) if (!out.some((s) => s.key === key)) out.push({ key, dir });
+  return out;
+}
+
+/**
+ * The rest of `paginate_query` on a list query of `table`: only rows after `marker` (a row of the
+ * table, already looked up) in `sort` order, sorted so, then `page`'s limit and offset.
+ */
+export function paginate<DB, TB extends keyof DB, O>(
+  q: SelectQueryBuilder<DB, TB, O>,
+  table: string,
+  sort: readonly SortSpec[],
+  page: PageRequest,
+  marker: object | null,
+): SelectQueryBuilder<DB, TB, O> {
+  if (marker) q = q.where((eb) => keysetAfter(eb, table, sort, marker as Record<string, unknown>));
+  for (const s of sort) q = q.orderBy(sql.ref(`${table}.${s.key}`), s.dir);
+  const limited = page.limit !== undefined && page.limit !== null;
+  if (limited) q = q.limit(page.limit!);
+  if (page.offset) {
+    // NOTE: SQLite and MySQL want a LIMIT before OFFSET.
+    if (!limited) q = q.limit(2 ** 31 - 1);
+    q = q.offset(page.offset);
+  }
+  return q;
 }

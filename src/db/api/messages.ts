@@ -1,5 +1,6 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql } from 'kysely';
 import type { Db, PageRequest } from './common.js';
+import { paginate, withTieBreakers } from './common.js';
 import type { MessagesTable } from '../schema.js';
 import { MessageNotFound } from '../../common/errors.js';
 
@@ -74,10 +75,7 @@ export async function messageList(
   f: MessageListFilters,
   page: PageRequest,
 ): Promise<MessagesTable[]> {
-  const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
-  const defaultDir = sort[0]?.dir ?? 'desc';
-  for (const k of ['created_at', 'id'])
-    if (!sort.some((s) => s.key === k)) sort.push({ key: k, dir: defaultDir });
+  const sort = withTieBreakers(page.sort, ['created_at', 'id']);
   let q = db.selectFrom('messages').selectAll().where('deleted', '=', 0);
   if (f.projectId) q = q.where('project_id', '=', f.projectId);
   for (const [col, val] of Object.entries(f.columns ?? {}) as [keyof MessagesTable, string][])
@@ -85,29 +83,17 @@ export async function messageList(
   for (const [col, val] of Object.entries(f.like ?? {}) as [keyof MessagesTable, string][])
     q = q.where(sql.ref(col), 'like', `%${val}%`);
   for (const p of f.eventIdPatterns ?? []) q = q.where('event_id', 'like', p);
+  let marker: Record<string, unknown> | null = null;
   if (page.marker) {
-    const marker = await db
+    const row = await db
       .selectFrom('messages')
       .selectAll()
       .where('id', '=', page.marker)
       .where('deleted', '=', 0)
       .executeTakeFirst();
-    if (!marker) throw new MessageNotFound(page.marker);
-    const m = marker as unknown as Record<string, unknown>;
-    q = q.where((eb) => {
-      const ors: Expression<SqlBool>[] = [];
-      for (let i = 0; i < sort.length; i++) {
-        const ands: Expression<SqlBool>[] = [];
-        for (let j = 0; j < i; j++) ands.push(eb(sql.ref(sort[j]!.key), '=', m[sort[j]!.key] ?? ''));
-        const s = sort[i]!;
-        ands.push(eb(sql.ref(s.key), s.dir === 'asc' ? '>' : '<', m[s.key] ?? ''));
-        ors.push(eb.and(ands));
-      }
-      return eb.or(ors);
-    });
+    if (!row) throw new MessageNotFound(page.marker);
+    // NOTE: a null marker value compares as '' (so a null column still pages).
+    marker = Object.fromEntries(sort.map((k) => [k.key, (row as Record<string, unknown>)[k.key] ?? '']));
   }
-  for (const s of sort) q = q.orderBy(sql.ref(s.key), s.dir);
-  if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
-  if (page.offset) q = q.offset(page.offset);
-  return q.execute();
+  return paginate(q, 'messages', sort, page, marker).execute();
 }

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Db, PageRequest } from './common.js';
-import { keysetAfter, softDeleteValues, toDict } from './common.js';
+import { paginate, softDeleteValues, withTieBreakers } from './common.js';
+import { metadataDelete, metadataDeleteAll, metadataGet, metadataGetMany } from './resource-metadata.js';
 import type { VolumeTypesTable } from '../schema.js';
-import { VolumeTypeNotFound } from '../../common/errors.js';
+import { VolumeTypeAccessExists, VolumeTypeAccessNotFound, VolumeTypeNotFound } from '../../common/errors.js';
 import { isoNow } from '../time.js';
 
 /** A volume type row with its extra specs, as the API and flows use it. */
@@ -34,28 +35,13 @@ function toRecord(row: VolumeTypesTable, specs: Record<string, string>): VolumeT
 
 /** Records for type rows, their extra specs read in one query. */
 async function withExtraSpecs(db: Db, rows: VolumeTypesTable[]): Promise<VolumeTypeRecord[]> {
-  if (rows.length === 0) return [];
-  const specs = await db
-    .selectFrom('volume_type_extra_specs')
-    .select(['volume_type_id', 'key', 'value'])
-    .where('deleted', '=', 0)
-    .where(
-      'volume_type_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .execute();
-  return rows.map((r) => toRecord(r, toDict(specs.filter((s) => s.volume_type_id === r.id))));
+  const ids = rows.map((r) => r.id);
+  const specs = await metadataGetMany(db, 'volume_type_extra_specs', ids);
+  return rows.map((r) => toRecord(r, specs.get(r.id) ?? {}));
 }
 
-async function specsOf(db: Db, typeId: string): Promise<Record<string, string>> {
-  const rows = await db
-    .selectFrom('volume_type_extra_specs')
-    .select(['key', 'value'])
-    .where('volume_type_id', '=', typeId)
-    .where('deleted', '=', 0)
-    .execute();
-  return toDict(rows);
+function specsOf(db: Db, typeId: string): Promise<Record<string, string>> {
+  return metadataGet(db, 'volume_type_extra_specs', typeId);
 }
 
 /** Type by id; `includeDeleted` for volumes whose type was deleted after they were made. */
@@ -170,15 +156,16 @@ export async function volumeTypeUpdate(
 export async function volumeTypeDestroy(db: Db, id: string): Promise<void> {
   const sd = softDeleteValues();
   await db.updateTable('volume_types').set(sd).where('id', '=', id).where('deleted', '=', 0).execute();
+  await metadataDeleteAll(db, 'volume_type_extra_specs', id, sd);
   await db
-    .updateTable('volume_type_extra_specs')
+    .updateTable('encryption')
     .set(sd)
     .where('volume_type_id', '=', id)
     .where('deleted', '=', 0)
     .execute();
   await db
     .updateTable('volume_type_projects')
-    .set(sd)
+    .set({ deleted: sql<number>`id`, deleted_at: sd.deleted_at, updated_at: sd.updated_at })
     .where('volume_type_id', '=', id)
     .where('deleted', '=', 0)
     .execute();
@@ -209,15 +196,8 @@ export async function volumeTypeExtraSpecsUpdate(
 }
 
 /** Deletes one extra spec; returns false when there was none. */
-export async function volumeTypeExtraSpecsDelete(db: Db, typeId: string, key: string): Promise<boolean> {
-  const res = await db
-    .updateTable('volume_type_extra_specs')
-    .set(softDeleteValues())
-    .where('volume_type_id', '=', typeId)
-    .where('key', '=', key)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+export function volumeTypeExtraSpecsDelete(db: Db, typeId: string, key: string): Promise<boolean> {
+  return metadataDelete(db, 'volume_type_extra_specs', typeId, key);
 }
 
 /** Number of live volumes using a type (a type in use cannot be deleted). */
@@ -230,6 +210,107 @@ export async function volumeTypeInUse(db: Db, typeId: string): Promise<boolean> 
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+// ---- type access (`os-volume-type-access`) ------------------------------------------------------------
+
+/** The live access rows of a type, oldest first. */
+export async function volumeTypeAccessList(
+  db: Db,
+  typeId: string,
+): Promise<{ volume_type_id: string; project_id: string }[]> {
+  return db
+    .selectFrom('volume_type_projects')
+    .select(['volume_type_id', 'project_id'])
+    .where('volume_type_id', '=', typeId)
+    .where('deleted', '=', 0)
+    .orderBy('id', 'asc')
+    .execute();
+}
+
+/** Gives a project access to a type; `VolumeTypeAccessExists` when it has it already. */
+export async function volumeTypeAccessAdd(db: Db, typeId: string, projectId: string): Promise<void> {
+  const live = () =>
+    db
+      .selectFrom('volume_type_projects')
+      .select('id')
+      .where('volume_type_id', '=', typeId)
+      .where('project_id', '=', projectId)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+  if (await live()) throw new VolumeTypeAccessExists(typeId, projectId);
+  try {
+    await db
+      .insertInto('volume_type_projects')
+      .values({ volume_type_id: typeId, project_id: projectId, created_at: isoNow(), deleted: 0 })
+      .execute();
+  } catch (e) {
+    // NOTE: a concurrent add won the unique index (type, project, deleted).
+    if (await live()) throw new VolumeTypeAccessExists(typeId, projectId);
+    throw e;
+  }
+}
+
+/** Takes a project's access away (`deleted = id`); `VolumeTypeAccessNotFound` when it had none. */
+export async function volumeTypeAccessRemove(db: Db, typeId: string, projectId: string): Promise<void> {
+  const now = isoNow();
+  const res = await db
+    .updateTable('volume_type_projects')
+    .set({ deleted: sql<number>`id`, deleted_at: now, updated_at: now })
+    .where('volume_type_id', '=', typeId)
+    .where('project_id', '=', projectId)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw new VolumeTypeAccessNotFound(typeId, projectId);
+}
+
+// ---- per-project default types (3.62 `/default-types`) -----------------------------------------------
+
+/** A project's default type entry. */
+export interface ProjectDefaultType {
+  project_id: string;
+  volume_type_id: string;
+}
+
+/** Sets (or replaces) a project's default type. */
+export async function projectDefaultVolumeTypeSet(
+  db: Db,
+  projectId: string,
+  typeId: string,
+): Promise<ProjectDefaultType> {
+  const now = isoNow();
+  const update = () =>
+    db
+      .updateTable('default_volume_types')
+      .set({ volume_type_id: typeId, updated_at: now })
+      .where('project_id', '=', projectId)
+      .executeTakeFirst();
+  if (Number((await update()).numUpdatedRows) === 0) {
+    try {
+      await db
+        .insertInto('default_volume_types')
+        .values({ project_id: projectId, volume_type_id: typeId, created_at: now, updated_at: null })
+        .execute();
+    } catch (e) {
+      // NOTE: a concurrent set inserted the row first (project_id is the key): set it again.
+      if (Number((await update()).numUpdatedRows) === 0) throw e;
+    }
+  }
+  return { project_id: projectId, volume_type_id: typeId };
+}
+
+/** Every project's default type entry, by project id. */
+export async function projectDefaultVolumeTypeList(db: Db): Promise<ProjectDefaultType[]> {
+  return db
+    .selectFrom('default_volume_types')
+    .select(['project_id', 'volume_type_id'])
+    .orderBy('project_id', 'asc')
+    .execute();
+}
+
+/** Removes a project's default type entry (a hard delete, as Cinder's); no entry is fine. */
+export async function projectDefaultVolumeTypeUnset(db: Db, projectId: string): Promise<void> {
+  await db.deleteFrom('default_volume_types').where('project_id', '=', projectId).execute();
 }
 
 /** The project's default type (3.62 `/default-types`), if one is set. */
@@ -264,10 +345,7 @@ export async function volumeTypeList(
   f: VolumeTypeListFilters,
   page: PageRequest,
 ): Promise<VolumeTypeRecord[]> {
-  const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
-  const defaultDir = sort[0]?.dir ?? 'desc';
-  for (const k of ['created_at', 'id'])
-    if (!sort.some((s) => s.key === k)) sort.push({ key: k, dir: defaultDir });
+  const sort = withTieBreakers(page.sort, ['created_at', 'id']);
   let q = db.selectFrom('volume_types').selectAll('volume_types').where('volume_types.deleted', '=', 0);
   if (f.isPublic === true && f.projectId) {
     const pid = f.projectId;
@@ -306,25 +384,19 @@ export async function volumeTypeList(
       return eb.exists(spec);
     });
   }
+  let marker: Record<string, unknown> | null = null;
   if (page.marker) {
-    const marker = await db
+    const row = await db
       .selectFrom('volume_types')
       .selectAll()
       .where('id', '=', page.marker)
       .where('deleted', '=', 0)
       .executeTakeFirst();
-    if (!marker) throw new VolumeTypeNotFound(page.marker);
+    if (!row) throw new VolumeTypeNotFound(page.marker);
     // NOTE: type lists compare a null marker value as '' (so a null description still pages).
-    const m = Object.fromEntries(
-      sort.map((k) => [k.key, (marker as unknown as Record<string, unknown>)[k.key] ?? '']),
-    );
-    q = q.where((eb) => keysetAfter(eb, 'volume_types', sort, m));
+    marker = Object.fromEntries(sort.map((k) => [k.key, (row as Record<string, unknown>)[k.key] ?? '']));
   }
-  for (const s of sort) q = q.orderBy(sql.ref(`volume_types.${s.key}`), s.dir);
-  if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
-  if (page.offset) q = q.offset(page.offset);
-  const rows = await q.execute();
-  return withExtraSpecs(db, rows);
+  return withExtraSpecs(db, await paginate(q, 'volume_types', sort, page, marker).execute());
 }
 
 /** How many live volume types exist (the last one may not be deleted). */

@@ -1,14 +1,28 @@
-import { sql, type SelectQueryBuilder, type Expression, type SqlBool } from 'kysely';
+import type { SelectQueryBuilder } from 'kysely';
 import type { Db, PageRequest } from './common.js';
-import { keysetAfter, softDeleteValues, toDict } from './common.js';
+import { paginate, softDeleteValues, withTieBreakers } from './common.js';
+import { conditionalUpdate, rowUpdate, type Expected } from './conditional-update.js';
+import {
+  metadataDelete,
+  metadataDeleteAll,
+  metadataGet,
+  metadataGetMany,
+  metadataInsert,
+  metadataUpdate,
+} from './resource-metadata.js';
 import type { Database, VolumesTable } from '../schema.js';
 import { isoNow } from '../time.js';
 
 /** A volume row with what the views and flows read beside it (admin metadata: see volumeAdminMetadataGet). */
 export interface VolumeRecord extends VolumesTable {
   metadata: Record<string, string>;
+  /** Admin metadata users see merged into `metadata` in views (Cinder's `readonly`, `attached_mode`). */
+  visible_admin_metadata?: Record<string, string>;
   volume_type_name: string | null;
 }
+
+/** Cinder's `_visible_admin_metadata_keys`. */
+const VISIBLE_ADMIN_METADATA_KEYS = ['readonly', 'attached_mode'];
 
 /** Values of a new row; the rest take their defaults. */
 export type VolumeCreateValues = Omit<
@@ -32,45 +46,28 @@ export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<
   await metadataInsert(db, 'volume_admin_metadata', row.id, admin_metadata ?? {}, now);
 }
 
-async function metadataInsert(
-  db: Db,
-  table: 'volume_metadata' | 'volume_admin_metadata',
-  volumeId: string,
-  meta: Record<string, string>,
-  now: string,
-): Promise<void> {
-  const rows = Object.entries(meta).map(([key, value]) => ({
-    volume_id: volumeId,
-    key,
-    value,
-    created_at: now,
-    deleted: 0 as const,
-  }));
-  if (rows.length) await db.insertInto(table).values(rows).execute();
-}
-
 type VolumeRowWithType = VolumesTable & { volume_type_name: string | null };
 
-/** Adds user metadata to rows (already joined with their type name), in one query whatever the row count. */
+/**
+ * Adds user metadata (and the user-visible admin metadata keys) to rows already joined with their
+ * type name, in two queries whatever the row count.
+ */
 async function hydrate(db: Db, rows: VolumeRowWithType[]): Promise<VolumeRecord[]> {
   if (rows.length === 0) return [];
-  const meta = await db
-    .selectFrom('volume_metadata')
-    .select(['volume_id', 'key', 'value'])
-    .where(
-      'volume_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .where('deleted', '=', 0)
-    .execute();
-  const byVolume = new Map<string, Record<string, string>>();
-  for (const m of meta) {
-    const d = byVolume.get(m.volume_id) ?? {};
-    d[m.key] = m.value;
-    byVolume.set(m.volume_id, d);
-  }
-  return rows.map((r) => ({ ...r, metadata: byVolume.get(r.id) ?? {} }));
+  const ids = rows.map((r) => r.id);
+  const byVolume = await metadataGetMany(db, 'volume_metadata', ids);
+  const visibleByVolume = await metadataGetMany(
+    db,
+    'volume_admin_metadata',
+    ids,
+    VISIBLE_ADMIN_METADATA_KEYS,
+  );
+  return rows.map((r) => {
+    const out: VolumeRecord = { ...r, metadata: byVolume.get(r.id) ?? {} };
+    const v = visibleByVolume.get(r.id);
+    if (v) out.visible_admin_metadata = v;
+    return out;
+  });
 }
 
 /** `volumes` joined with its type's name. */
@@ -83,15 +80,8 @@ function selectVolumes(db: Db) {
 }
 
 /** Admin metadata of a volume (`readonly`, `attached_mode`, …). */
-export async function volumeAdminMetadataGet(db: Db, volumeId: string): Promise<Record<string, string>> {
-  return toDict(
-    await db
-      .selectFrom('volume_admin_metadata')
-      .select(['key', 'value'])
-      .where('volume_id', '=', volumeId)
-      .where('deleted', '=', 0)
-      .execute(),
-  );
+export function volumeAdminMetadataGet(db: Db, volumeId: string): Promise<Record<string, string>> {
+  return metadataGet(db, 'volume_admin_metadata', volumeId);
 }
 
 /** One live volume, or null. `projectId` restricts to that project (non-admin visibility). */
@@ -103,46 +93,21 @@ export async function volumeGet(db: Db, id: string, projectId?: string | null): 
 }
 
 /** Updates columns of a live volume; returns whether a row changed. */
-export async function volumeUpdate(db: Db, id: string, values: Partial<VolumesTable>): Promise<boolean> {
-  const res = await db
-    .updateTable('volumes')
-    .set({ ...values, updated_at: isoNow() })
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+export function volumeUpdate(db: Db, id: string, values: Partial<VolumesTable>): Promise<boolean> {
+  return rowUpdate(db, 'volumes', id, values);
 }
 
 /**
  * Compare-and-swap on a volume (Cinder's `conditional_update`): applies `values` only while the row
  * still matches `expected` (column → allowed values). Returns whether it did.
  */
-export async function volumeConditionalUpdate(
+export function volumeConditionalUpdate(
   db: Db,
   id: string,
   values: Partial<VolumesTable>,
-  expected: Partial<Record<keyof VolumesTable, readonly (string | number | null)[]>>,
+  expected: Expected<'volumes'>,
 ): Promise<boolean> {
-  let q = db
-    .updateTable('volumes')
-    .set({ ...values, updated_at: isoNow() })
-    .where('id', '=', id)
-    .where('deleted', '=', 0);
-  for (const [col, allowed] of Object.entries(expected) as [
-    keyof VolumesTable,
-    (string | number | null)[],
-  ][]) {
-    const nonNull = allowed.filter((v) => v !== null);
-    const hasNull = allowed.length !== nonNull.length;
-    q = q.where((eb) => {
-      const parts: Expression<SqlBool>[] = [];
-      if (nonNull.length) parts.push(eb(col, 'in', nonNull as never[]));
-      if (hasNull) parts.push(eb(col, 'is', null));
-      return eb.or(parts);
-    });
-  }
-  const res = await q.executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+  return conditionalUpdate(db, 'volumes', id, values, expected);
 }
 
 /** Soft-deletes a volume and its metadata (`volume_destroy`). */
@@ -154,18 +119,10 @@ export async function volumeDestroy(db: Db, id: string): Promise<void> {
     .where('id', '=', id)
     .where('deleted', '=', 0)
     .execute();
-  await db
-    .updateTable('volume_metadata')
-    .set(sd)
-    .where('volume_id', '=', id)
-    .where('deleted', '=', 0)
-    .execute();
-  await db
-    .updateTable('volume_admin_metadata')
-    .set(sd)
-    .where('volume_id', '=', id)
-    .where('deleted', '=', 0)
-    .execute();
+  await metadataDeleteAll(db, 'volume_metadata', id, sd);
+  await metadataDeleteAll(db, 'volume_admin_metadata', id, sd);
+  // As Cinder's volume_destroy: a deleted volume's pending transfers go with it.
+  await db.updateTable('transfers').set(sd).where('volume_id', '=', id).where('deleted', '=', 0).execute();
 }
 
 // ---- listing --------------------------------------------------------------------------------------
@@ -215,22 +172,14 @@ export async function volumeGetAll(
   filters: VolumeFilters,
   page: PageRequest,
 ): Promise<VolumeRecord[]> {
-  const sort = [...(page.sort?.length ? page.sort : [{ key: 'created_at', dir: 'desc' as const }])];
-  if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[0]?.dir ?? 'desc' });
-  let q = applyFilters(selectVolumes(db), filters) as unknown as ReturnType<typeof selectVolumes>;
+  const sort = withTieBreakers(page.sort, ['id']);
+  const q = applyFilters(selectVolumes(db), filters) as unknown as ReturnType<typeof selectVolumes>;
+  let marker: VolumesTable | undefined;
   if (page.marker) {
-    const marker = await db
-      .selectFrom('volumes')
-      .selectAll()
-      .where('id', '=', page.marker)
-      .executeTakeFirst();
-    if (!marker) return Promise.reject(new MarkerNotFound(page.marker));
-    q = q.where((eb) => keysetAfter(eb, 'volumes', sort, marker as unknown as Record<string, unknown>));
+    marker = await db.selectFrom('volumes').selectAll().where('id', '=', page.marker).executeTakeFirst();
+    if (!marker) throw new MarkerNotFound(page.marker);
   }
-  for (const s of sort) q = q.orderBy(sql.ref(`volumes.${s.key}`), s.dir);
-  if (page.limit !== undefined && page.limit !== null) q = q.limit(page.limit);
-  if (page.offset) q = q.offset(page.offset);
-  const rows = await q.execute();
+  const rows = await paginate(q, 'volumes', sort, page, marker ?? null).execute();
   return hydrate(db, rows);
 }
 
@@ -253,15 +202,23 @@ export class MarkerNotFound extends Error {
 }
 
 /** Sum of sizes of live volumes per `host` value starting with `hostPrefix` (allocated capacity). */
-export async function volumeAllocatedByHost(db: Db, hostPrefix: string): Promise<Map<string, number>> {
+/**
+ * GiB placed per `host` (or per `cluster_name`) value starting with `prefix` (`host@backend#` or
+ * `cluster@backend#`), over live volumes.
+ */
+export async function volumeAllocatedBy(
+  db: Db,
+  column: 'host' | 'cluster_name',
+  prefix: string,
+): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('volumes')
-    .select((eb) => ['host', eb.fn.sum<number>('size').as('size')])
+    .select((eb) => [eb.ref(column).as('key'), eb.fn.sum<number>('size').as('size')])
     .where('deleted', '=', 0)
-    .where('host', 'like', `${hostPrefix}%`)
-    .groupBy('host')
+    .where(column, 'like', `${prefix}%`)
+    .groupBy(column)
     .execute();
-  return new Map(rows.map((r) => [r.host ?? '', Number(r.size)]));
+  return new Map(rows.map((r) => [r.key ?? '', Number(r.size)]));
 }
 
 // ---- metadata ---------------------------------------------------------------------------------------
@@ -270,63 +227,19 @@ export async function volumeAllocatedByHost(db: Db, hostPrefix: string): Promise
  * Sets user (or admin) metadata: merges `meta` into the existing keys, or with `replace` makes
  * the stored set exactly `meta`. Returns the resulting dict.
  */
-export async function volumeMetadataUpdate(
+export function volumeMetadataUpdate(
   db: Db,
   volumeId: string,
   meta: Record<string, string>,
   replace: boolean,
   table: 'volume_metadata' | 'volume_admin_metadata' = 'volume_metadata',
 ): Promise<Record<string, string>> {
-  const now = isoNow();
-  const current = toDict(
-    await db
-      .selectFrom(table)
-      .select(['key', 'value'])
-      .where('volume_id', '=', volumeId)
-      .where('deleted', '=', 0)
-      .execute(),
-  );
-  if (replace) {
-    const gone = Object.keys(current).filter((k) => !(k in meta));
-    if (gone.length)
-      await db
-        .updateTable(table)
-        .set(softDeleteValues(now))
-        .where('volume_id', '=', volumeId)
-        .where('key', 'in', gone)
-        .where('deleted', '=', 0)
-        .execute();
-  }
-  for (const [key, value] of Object.entries(meta)) {
-    if (key in current) {
-      if (current[key] !== value)
-        await db
-          .updateTable(table)
-          .set({ value, updated_at: now })
-          .where('volume_id', '=', volumeId)
-          .where('key', '=', key)
-          .where('deleted', '=', 0)
-          .execute();
-    } else {
-      await db
-        .insertInto(table)
-        .values({ volume_id: volumeId, key, value, created_at: now, deleted: 0 })
-        .execute();
-    }
-  }
-  return replace ? { ...meta } : { ...current, ...meta };
+  return metadataUpdate(db, table, volumeId, meta, replace);
 }
 
 /** Deletes one metadata key; false when it was not there. */
-export async function volumeMetadataDelete(db: Db, volumeId: string, key: string): Promise<boolean> {
-  const res = await db
-    .updateTable('volume_metadata')
-    .set(softDeleteValues())
-    .where('volume_id', '=', volumeId)
-    .where('key', '=', key)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+export function volumeMetadataDelete(db: Db, volumeId: string, key: string): Promise<boolean> {
+  return metadataDelete(db, 'volume_metadata', volumeId, key);
 }
 
 /**

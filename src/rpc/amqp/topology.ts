@@ -88,12 +88,14 @@ export class Topology {
 
   /**
    * The queues a listener on `target` consumes, as oslo's: the shared topic queue, the server's
-   * own queue (when a server is named) and a fresh exclusive queue on the topic's fanout exchange.
+   * own queue (when a server is named) and a fresh exclusive queue on the topic's fanout exchange
+   * (unless `fanout: false`).
    */
   listenerQueues(target: Target): ListenerQueue[] {
     const out: ListenerQueue[] = [this.durableQueue(target.topic)];
     if (target.server)
       out.push(this.durableQueue(this.routingKey({ topic: target.topic, server: target.server })));
+    if (target.fanout === false) return out;
     const fanout = this.fanout(target.topic);
     const queue = this.fanoutQueue(target.topic);
     out.push({

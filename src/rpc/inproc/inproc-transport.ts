@@ -14,8 +14,12 @@ interface Message {
  */
 export class InprocTransport implements Transport {
   /** topic → its servers' endpoints (round-robin among them for server-less casts). */
-  readonly #consumers = new Map<string, { server: string | undefined; endpoint: Endpoint }[]>();
-  #rr = 0;
+  readonly #consumers = new Map<
+    string,
+    { server: string | undefined; fanout: boolean; endpoint: Endpoint }[]
+  >();
+  /** Round-robin position per target, so one target's turns do not depend on other traffic. */
+  readonly #rr = new Map<string, number>();
   readonly #onError: (e: unknown, method: string) => void;
 
   constructor(onError: (e: unknown, method: string) => void = () => {}) {
@@ -24,12 +28,15 @@ export class InprocTransport implements Transport {
 
   #pick(target: Target): { endpoint: Endpoint }[] {
     const all = this.#consumers.get(target.topic) ?? [];
-    if (target.fanout) return all;
+    if (target.fanout) return all.filter((c) => c.fanout);
     const matching = target.server
       ? all.filter((c) => c.server === target.server || c.server === undefined)
       : all;
     if (matching.length === 0) return [];
-    return [matching[this.#rr++ % matching.length]!];
+    const key = `${target.topic}.${target.server ?? ''}`;
+    const turn = this.#rr.get(key) ?? 0;
+    this.#rr.set(key, turn + 1);
+    return [matching[turn % matching.length]!];
   }
 
   #copy(ctx: RequestContext, method: string, args: Record<string, unknown>): Message {
@@ -83,7 +90,7 @@ export class InprocTransport implements Transport {
 
   async listen(target: Target, endpoint: Endpoint): Promise<Listener> {
     const list = this.#consumers.get(target.topic) ?? [];
-    const entry = { server: target.server, endpoint };
+    const entry = { server: target.server, fanout: target.fanout !== false, endpoint };
     list.push(entry);
     this.#consumers.set(target.topic, list);
     return {

@@ -78,12 +78,16 @@ export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
         return r;
       });
       if (!updated) return; // deleted while we were scheduling
-      await this.volumeRpc.createVolume(context, chosen.volumeHost, {
-        volume_id: volumeId,
-        request_spec,
-        filter_properties,
-        allow_reschedule: true,
-      });
+      await this.volumeRpc.createVolume(
+        context,
+        { host: chosen.volumeHost, cluster_name: chosen.clusterName },
+        {
+          volume_id: volumeId,
+          request_spec,
+          filter_properties,
+          allow_reschedule: true,
+        },
+      );
     } catch (e) {
       await this.#fail(context, request_spec, e);
       if (!(e instanceof NoValidBackend)) throw e;

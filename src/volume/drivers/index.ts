@@ -1,5 +1,7 @@
 import type { VolumeDriver } from '../driver.js';
+import { resolveRbdOptions } from '../../config/rbd-options.js';
 import { FileDriver } from './file-driver.js';
+import { RbdDriver } from './rbd-driver.js';
 
 /** The backend section options a driver factory receives (already resolved by the config loader). */
 export interface BackendSectionOptions {
@@ -18,9 +20,17 @@ export function createDriver(section: BackendSectionOptions): VolumeDriver {
     case 'file':
     case 'kindling.volume.drivers.file.FileDriver':
       return new FileDriver(section);
+    case 'rbd':
+    case 'cinder.volume.drivers.rbd.RBDDriver':
+      return new RbdDriver({
+        ...resolveRbdOptions(section.name, section.extra),
+        volume_backend_name: section.volume_backend_name,
+        reserved_percentage: section.reserved_percentage,
+        max_over_subscription_ratio: section.max_over_subscription_ratio,
+      });
     default:
       throw new Error(
-        `Backend ${section.name}: unknown volume_driver '${section.volume_driver}' (known: file)`,
+        `Backend ${section.name}: unknown volume_driver '${section.volume_driver}' (known: file, rbd)`,
       );
   }
 }

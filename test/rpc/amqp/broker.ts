@@ -5,10 +5,10 @@
  */
 import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Connection } from 'rabbitmq-client';
 import type { RequestContext } from '../../../src/common/context.js';
 import { AmqpTransport, type AmqpTransportOptions } from '../../../src/rpc/amqp/amqp-transport.js';
 import { parseTransportUrl } from '../../../src/rpc/amqp/transport-url.js';
+import { brokerConnection, deleteBrokerObjects } from '../../support/broker-connection.js';
 
 export const BROKER_URL = process.env.KINDLING_TEST_RABBIT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 
@@ -57,18 +57,9 @@ export class BrokerFixture {
 
   async dispose(): Promise<void> {
     await Promise.allSettled(this.#transports.map((t) => t.close()));
-    const u = parseTransportUrl(BROKER_URL);
-    const h = u.hosts[0]!;
-    const conn = new Connection({
-      hostname: h.hostname,
-      port: h.port,
-      username: h.username,
-      password: h.password,
-      vhost: u.vhost,
-    });
+    const conn = brokerConnection(BROKER_URL);
     try {
-      for (const q of this.#queues) await conn.queueDelete({ queue: q });
-      await conn.exchangeDelete({ exchange: this.exchange });
+      await deleteBrokerObjects(conn, this.#queues, this.exchange);
     } finally {
       await conn.close();
     }

@@ -9,6 +9,7 @@ import type { RequestContext } from '../../../common/context.js';
 import type { CoreDeps } from '../../../common/deps.js';
 import {
   InvalidAvailabilityZone,
+  InvalidBackup,
   InvalidInput,
   InvalidSnapshot,
   InvalidVolume,
@@ -32,7 +33,7 @@ import { volumeDeltas } from '../../../quota/resources.js';
 import type { SchedulerRPCAPI } from '../../../scheduler/rpcapi.js';
 import type { RequestSpec } from '../../../scheduler/types.js';
 import type { AvailabilityZones } from '../../availability-zones.js';
-import { getDefaultVolumeType } from '../../volume-types.js';
+import { createEncryptionKey, getDefaultVolumeType, volumeTypeQosSpecs } from '../../volume-types.js';
 
 /** What the controller hands the flow (already looked up and validated as far as the API goes). */
 export type CreateVolumeRequest = {
@@ -49,6 +50,15 @@ export type CreateVolumeRequest = {
   backup: { id: string; status: string; size: number } | null;
   group_id: string | null;
   scheduler_hints: Record<string, unknown> | null;
+  /** The group the volume joins: it is placed on the group's backend (src/group/). */
+  group?: {
+    host: string | null;
+    cluster_name: string | null;
+    status?: string;
+    volume_type_ids?: readonly string[];
+  } | null;
+  /** Only write the row: the group's backend creates the volume (create a group from a source). */
+  defer_cast?: boolean;
 };
 
 // ---- 1. ExtractVolumeRequestTask ----------------------------------------------------------------
@@ -122,11 +132,13 @@ export class ExtractVolumeRequestTask extends Task<ExtractInputs, ExtractedReque
       (s) => s !== null && s !== undefined,
     );
     if (sources.length > 1)
-      throw new BadRequest('May specify only one of backup, imageRef, snapshot, source volume');
+      throw new InvalidInput('May specify only one of backup, imageRef, snapshot, source volume');
     if (i.snapshot && i.snapshot.status !== 'available')
       throw new InvalidSnapshot("Originating snapshot status must be one of 'available' values");
     if (i.source_volume && !['available', 'in-use'].includes(i.source_volume.status))
       throw new InvalidVolume("Originating source volume status must be one of 'available, in-use' values");
+    if (i.backup && i.backup.status !== 'available')
+      throw new InvalidBackup("Originating backup status must be one of 'available' values");
 
     const size = this.#extractSize(i);
     const db = this.deps.dbh.db;
@@ -136,6 +148,8 @@ export class ExtractVolumeRequestTask extends Task<ExtractInputs, ExtractedReque
     type ??= await getDefaultVolumeType(db, i.context, this.deps.config.DEFAULT.default_volume_type);
 
     const availability_zones = await this.#extractAvailabilityZones(i, type);
+    const encryption_key_id = await createEncryptionKey(db, type.id);
+    const qos = await volumeTypeQosSpecs(db, type.id);
     const multiattach = /^<is>\s*true$/i.test((type.extra_specs.multiattach ?? '').trim());
     const replication_status = /^<is>\s*true$/i.test((type.extra_specs.replication_enabled ?? '').trim())
       ? 'enabled'
@@ -147,8 +161,8 @@ export class ExtractVolumeRequestTask extends Task<ExtractInputs, ExtractedReque
       availability_zones,
       multiattach,
       replication_status,
-      qos_specs: null,
-      encryption_key_id: null,
+      qos_specs: Object.keys(qos).length ? (qos as Record<string, string>) : null,
+      encryption_key_id,
       snapshot_id: i.snapshot?.id ?? null,
       source_volid: i.source_volume?.id ?? null,
       backup_id: i.backup?.id ?? null,
@@ -321,7 +335,7 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
       encryption_key_id: i.encryption_key_id,
       consistencygroup_id: null,
       group_id: i.group_id,
-      bootable: i.source_volume?.bootable ?? 0,
+      bootable: await this.#bootable(i),
       multiattach: i.multiattach ? 1 : 0,
       replication_status: i.replication_status,
       service_uuid: null,
@@ -341,6 +355,13 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
       deleted_at: null,
       deleted: 0,
     };
+  }
+
+  /** A clone starts bootable when its source volume (or the snapshot's volume) is. */
+  async #bootable(i: EntryInputs): Promise<0 | 1> {
+    if (i.source_volume) return i.source_volume.bootable;
+    if (i.snapshot) return (await volumeGet(this.deps.dbh.db, i.snapshot.volume_id))?.bootable ?? 0;
+    return 0;
   }
 
   override async revert(
@@ -418,15 +439,22 @@ export class VolumeCastTask extends Task<CastInputs, void> {
         'source_volume',
         'snapshot',
       ],
+      optional: ['group', 'defer_cast'],
     });
   }
 
   async execute(i: CastInputs): Promise<void> {
+    if (i.defer_cast) return;
     const v = i.volume;
+    // NOTE: Cinder's `resource_backend` is the group's or the source's service_topic_queue: its
+    // cluster when clustered, else its `host@backend#pool`.
     let resource_backend: string | null = null;
-    if (i.source_volume) resource_backend = i.source_volume.host;
-    else if (i.snapshot && this.deps.config.DEFAULT.snapshot_same_host)
-      resource_backend = (await volumeGet(this.deps.dbh.db, i.snapshot.volume_id))?.host ?? null;
+    if (i.group) resource_backend = i.group.cluster_name || i.group.host;
+    else if (i.source_volume) resource_backend = i.source_volume.cluster_name || i.source_volume.host;
+    else if (i.snapshot && this.deps.config.DEFAULT.snapshot_same_host) {
+      const origin = await volumeGet(this.deps.dbh.db, i.snapshot.volume_id);
+      resource_backend = origin ? origin.cluster_name || origin.host : null;
+    }
     const spec: RequestSpec = {
       volume_id: v.id,
       volume_properties: {

@@ -6,14 +6,17 @@
 import { Task, LinearFlow, type RevertOutcome } from '../../../flow/index.js';
 import type { RequestContext } from '../../../common/context.js';
 import type { CoreDeps } from '../../../common/deps.js';
-import { DriverNotInitialized, VolumeNotFound } from '../../../common/errors.js';
+import { DriverNotInitialized, SnapshotNotFound, VolumeNotFound } from '../../../common/errors.js';
+import { snapshotGet } from '../../../db/api/snapshots.js';
 import { volumeGet, volumeUpdate, type VolumeRecord } from '../../../db/api/volumes.js';
 import { isoNow } from '../../../db/time.js';
 import { Action, Detail, Resource } from '../../../message/message-field.js';
 import { volumeUsagePayload } from '../../../notify/volume-usage.js';
 import type { SchedulerRPCAPI } from '../../../scheduler/rpcapi.js';
 import type { FilterProperties, RequestSpec } from '../../../scheduler/types.js';
-import { volumeName, type DriverVolume, type VolumeDriver } from '../../driver.js';
+import { volumeName, type DriverVolume, type ModelUpdate, type VolumeDriver } from '../../driver.js';
+import { snapshotDeleteLock, toDriverSnapshot, volumeDeleteLock } from '../../snapshot-driver.js';
+import { restoreBackupIntoNewVolume } from '../../../backup/restore-new-volume.js';
 
 /** What the manager shares with its flow's tasks. */
 export interface ManagerFlowContext {
@@ -42,6 +45,10 @@ const NO_RESCHEDULE = new Set([
   'ImageTooBig',
   'InvalidSignatureImage',
   'ImageSignatureVerificationException',
+  // A backup that cannot be restored (gone, busy, no backup service) is the same on any backend.
+  'BackupNotFound',
+  'InvalidBackup',
+  'BackupServiceNotFound',
 ]);
 
 export function toDriverVolume(v: VolumeRecord, extraSpecs?: Record<string, string>): DriverVolume {
@@ -223,9 +230,19 @@ type FromSpecInputs = {
 };
 
 /**
- * Has the driver make the volume. `raw` is built here; the other sources arrive with the
- * lifecycle issue and fail clearly until then. A driver failure leaves a user message (action
- * 008, detail 012) whether or not the volume is then rescheduled.
+ * Has the driver make the volume, by create type:
+ * - `raw`: an empty volume; a driver failure leaves a user message (action 008, detail 012)
+ *   whether or not the volume is then rescheduled;
+ * - `snap`: a copy of the snapshot (`createVolumeFromSnapshot`; the driver grows it when the
+ *   volume is larger), taken while holding `<snapshot_id>-delete_snapshot`;
+ * - `source_vol`: a copy of the source volume (`createClonedVolume`), taken while holding
+ *   `<source_volid>-delete_volume`.
+ * Holding the source's delete lock makes a delete of the snapshot or source volume wait until the
+ * copy is done. A bootable source makes the new volume bootable.
+ * - `backup`: an empty volume, then the restore is handed to a backup service
+ *   (src/backup/restore-new-volume.ts), which sets the volume `available` when it is done; the
+ *   volume stays `creating` meanwhile (CreateVolumeOnFinishTask leaves its status alone).
+ * Image sources are not served by this service (they fail, and the volume goes to `error`).
  * Revert: nothing here; OnFailureRescheduleTask cleans up the backend.
  */
 export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord> {
@@ -235,13 +252,37 @@ export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord>
 
   async execute({ context, volume, volume_spec, request_spec }: FromSpecInputs): Promise<VolumeRecord> {
     if (!this.c.driverInitialized()) throw new DriverNotInitialized();
-    if (volume_spec.type !== 'raw')
-      throw new Error(`create type '${volume_spec.type}' is not supported by this service yet`);
-    let update;
+    const target = toDriverVolume(volume, request_spec.volume_type?.extra_specs);
+    let made: { update: ModelUpdate | null; bootable: boolean };
+    switch (volume_spec.type) {
+      case 'raw':
+        made = { update: await this.#createRaw(context, volume, target), bootable: false };
+        break;
+      case 'snap':
+        made = await this.#createFromSnapshot(target, volume_spec.snapshot_id ?? '');
+        break;
+      case 'source_vol':
+        made = await this.#createFromSourceVolume(target, volume_spec.source_volid ?? '');
+        break;
+      case 'backup':
+        made = await this.#createFromBackup(context, volume, target, volume_spec.backup_id ?? '');
+        break;
+      default:
+        throw new Error(`create type '${volume_spec.type}' is not supported by this service`);
+    }
+    let bootable = volume.bootable;
+    if (made.bootable && !volume.bootable) {
+      // Cinder's `enable_bootable_flag`.
+      await volumeUpdate(this.c.deps.dbh.db, volume.id, { bootable: 1 });
+      bootable = 1;
+    }
+    // NOTE: the model update is saved together with `available` by CreateVolumeOnFinishTask.
+    return { ...volume, ...(made.update ?? {}), bootable };
+  }
+
+  async #createRaw(context: RequestContext, volume: VolumeRecord, target: DriverVolume) {
     try {
-      update = await this.c.driver.createVolume(
-        toDriverVolume(volume, request_spec.volume_type?.extra_specs),
-      );
+      return await this.c.driver.createVolume(target);
     } catch (e) {
       await this.c.deps.messages.create(context, Action.CREATE_VOLUME_FROM_BACKEND, {
         resourceType: Resource.VOLUME,
@@ -252,8 +293,52 @@ export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord>
       });
       throw e;
     }
-    // NOTE: the model update is saved together with `available` by CreateVolumeOnFinishTask.
-    return { ...volume, ...(update ?? {}) };
+  }
+
+  /** Cinder's `_create_from_snapshot`. */
+  async #createFromSnapshot(target: DriverVolume, snapshotId: string) {
+    const db = this.c.deps.dbh.db;
+    return this.c.deps.coordinator.withLock(snapshotDeleteLock(snapshotId), async () => {
+      const snapshot = await snapshotGet(db, snapshotId);
+      if (!snapshot) throw new SnapshotNotFound(snapshotId);
+      const origin = await volumeGet(db, snapshot.volume_id);
+      if (!origin) throw new VolumeNotFound(snapshot.volume_id);
+      if (!this.c.driver.createVolumeFromSnapshot)
+        throw new Error('the volume driver cannot create volumes from snapshots');
+      const update = await this.c.driver.createVolumeFromSnapshot(
+        target,
+        toDriverSnapshot(snapshot, toDriverVolume(origin)),
+      );
+      return { update, bootable: origin.bootable === 1 };
+    });
+  }
+
+  /**
+   * Cinder's `_create_from_backup` (no driver offers `create_volume_from_backup`): the raw volume,
+   * its model update saved at once (the backup service opens the volume by it), then the restore.
+   */
+  async #createFromBackup(
+    context: RequestContext,
+    volume: VolumeRecord,
+    target: DriverVolume,
+    backupId: string,
+  ) {
+    const update = await this.#createRaw(context, volume, target);
+    if (update) await volumeUpdate(this.c.deps.dbh.db, volume.id, { ...update });
+    await restoreBackupIntoNewVolume(this.c.deps, context, backupId, volume.id);
+    return { update, bootable: false };
+  }
+
+  /** Cinder's `_create_from_source_volume`. */
+  async #createFromSourceVolume(target: DriverVolume, sourceId: string) {
+    const db = this.c.deps.dbh.db;
+    return this.c.deps.coordinator.withLock(volumeDeleteLock(sourceId), async () => {
+      const source = await volumeGet(db, sourceId);
+      if (!source) throw new VolumeNotFound(sourceId);
+      if (!this.c.driver.createClonedVolume) throw new Error('the volume driver cannot clone volumes');
+      const update = await this.c.driver.createClonedVolume(target, toDriverVolume(source));
+      return { update, bootable: source.bootable === 1 };
+    });
   }
 }
 
@@ -261,14 +346,24 @@ export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord>
 
 /**
  * Saves the driver's model update with `status=available` (launched now) in one write, and emits
- * `volume.create.end`. Revert: nothing.
+ * `volume.create.end`. A volume made from a backup is only announced: its restore is still
+ * running, and the backup service sets it `available` (Cinder's `need_update_volume = False`).
+ * Revert: nothing.
  */
-export class CreateVolumeOnFinishTask extends Task<{ volume: VolumeRecord }, void> {
+export class CreateVolumeOnFinishTask extends Task<{ volume: VolumeRecord; volume_spec: VolumeSpec }, void> {
   constructor(private readonly c: ManagerFlowContext) {
-    super({ requires: ['volume'] });
+    super({ requires: ['volume', 'volume_spec'] });
   }
 
-  async execute({ volume }: { volume: VolumeRecord }): Promise<void> {
+  async execute({ volume, volume_spec }: { volume: VolumeRecord; volume_spec: VolumeSpec }): Promise<void> {
+    if (volume_spec.type === 'backup') {
+      await this.c.deps.notifier.notify(
+        `volume.${volume.host ?? this.c.host}`,
+        'volume.create.end',
+        volumeUsagePayload(volume),
+      );
+      return;
+    }
     const launched_at = isoNow();
     await volumeUpdate(this.c.deps.dbh.db, volume.id, {
       status: 'available',

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# A Keystone for Kindling's development and CI (docs/keystone.md): installs Debian's `keystone`
+# (apt, only what is missing) and starts it on 127.0.0.1 under uwsgi with fernet tokens and its
+# own SQLite database, bootstraps `admin`, makes the projects and users below, registers Kindling's
+# endpoints (`block-storage` and `volumev3`) and writes an openrc file per user. Idempotent:
+# re-running starts what is down, and moves the endpoints when KINDLING_URL is given.
+#
+#   scripts/keystone-up.sh            # then: . $KINDLING_KS_DIR/demorc; openstack token issue
+#   scripts/keystone-down.sh [--wipe]
+#
+# Environment (defaults in brackets):
+#   KINDLING_KS_PORT [5001]   KINDLING_KS_DIR [/tmp/kindling-keystone]   KINDLING_KS_PASSWORD [secret]
+#   KINDLING_URL  Kindling's endpoint in the catalog: $KINDLING_URL/v3/%(project_id)s
+#                 [unset: as the last run registered it, at first http://127.0.0.1:8776]
+#   KINDLING_KS_PROCESSES [1]  (uwsgi workers; more than one makes SQLite answer `database is locked`)
+#   KINDLING_KS_TOKEN_EXPIRATION [3600] (seconds a token lives)
+#
+# Users (all in domain Default, password KINDLING_KS_PASSWORD):
+#   admin     admin of project admin (adminrc)
+#   demo      member + reader of project demo (demorc)
+#   alt_demo  member + reader of project alt_demo (alt_demorc), for isolation tests
+#   kindling  service role in project service: Kindling's own user ([keystone_authtoken])
+# Also written: $KINDLING_KS_DIR/kindling-keystone.conf, a config file that switches Kindling to
+# keystone mode against this Keystone (pass it as one more --config-file).
+#
+# Exit status 3: Keystone cannot be installed here (not root and no sudo, or apt failed); the
+# tests skip on it.
+set -euo pipefail
+
+KS_PORT=${KINDLING_KS_PORT:-5001}
+KS_DIR=${KINDLING_KS_DIR:-/tmp/kindling-keystone}
+PW=${KINDLING_KS_PASSWORD:-secret}
+if [[ -z ${KINDLING_URL:-} ]]; then KINDLING_URL=$(cut -d' ' -f1 "$KS_DIR/.setup-done" 2>/dev/null || true); fi
+KINDLING_URL=${KINDLING_URL:-http://127.0.0.1:8776}
+KINDLING_URL=${KINDLING_URL%/}
+PROCESSES=${KINDLING_KS_PROCESSES:-1}
+TOKEN_EXPIRATION=${KINDLING_KS_TOKEN_EXPIRATION:-3600}
+REGION=RegionOne
+PY=/usr/bin/python3 # Debian's python: a pyenv python may come first on PATH
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+AUTH_URL=http://127.0.0.1:$KS_PORT/v3
+
+log() { printf '[keystone-up] %s\n' "$*" >&2; }
+
+# NOTE: test files run in parallel and each calls this script: one at a time per state dir.
+mkdir -p "$(dirname "$KS_DIR")"
+exec 9>"$KS_DIR.lock"
+flock -w 900 9 || {
+  log "another keystone-up.sh holds $KS_DIR.lock"
+  exit 1
+}
+cannot_install() {
+  log "cannot install Keystone here: $*"
+  exit 3
+}
+
+########## packages ##########
+PKGS=(keystone uwsgi-core uwsgi-plugin-python3 python3-openstacksdk python3-openstackclient curl)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  command -v apt-get >/dev/null || cannot_install "no apt-get (Debian/Ubuntu only); missing: ${missing[*]}"
+  SUDO=()
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo -n true 2>/dev/null || cannot_install "not root and no password-less sudo; missing: ${missing[*]}"
+    SUDO=(sudo -n)
+  fi
+  log "installing ${missing[*]}"
+  # NOTE: the keystone package would start its own Keystone on port 5000 (init script): a
+  # policy-rc.d answering 101 keeps every package from starting a daemon while we install.
+  own_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  remove_policy() { if ((own_policy)); then "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d; fi; }
+  trap remove_policy EXIT
+  APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -y -q)
+  # debconf defaults already say no; say it explicitly: no database set-up, no admin tenant.
+  printf '%s\n' 'keystone keystone/configure_db boolean false' \
+    'keystone keystone/create-admin-tenant boolean false' \
+    'keystone keystone/register-endpoint boolean false' | "${SUDO[@]}" debconf-set-selections || true
+  if ! apt-cache policy keystone 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    "${APT[@]}" update >/dev/null || cannot_install "apt-get update failed"
+  fi
+  "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null ||
+    cannot_install "apt-get install ${missing[*]} failed"
+  remove_policy
+  trap - EXIT
+fi
+
+########## configuration ##########
+mkdir -p "$KS_DIR"/{etc,log,fernet-keys,credential-keys}
+chmod 700 "$KS_DIR"/fernet-keys "$KS_DIR"/credential-keys
+KSC=$KS_DIR/etc/keystone.conf
+# NOTE: no [cache]: with several uwsgi processes an in-memory cache per process would let a
+# revoked token validate in another process until its cache entry expires.
+cat >"$KSC" <<EOF
+[DEFAULT]
+log_file = $KS_DIR/log/keystone.log
+debug = false
+[database]
+connection = sqlite:///$KS_DIR/keystone.sqlite
+[token]
+provider = fernet
+expiration = $TOKEN_EXPIRATION
+[fernet_tokens]
+key_repository = $KS_DIR/fernet-keys
+[fernet_receipts]
+key_repository = $KS_DIR/fernet-keys
+[credential]
+key_repository = $KS_DIR/credential-keys
+[cache]
+enabled = false
+EOF
+KM=(keystone-manage --config-file "$KSC")
+if [[ ! -f $KS_DIR/.bootstrapped ]]; then
+  log "db_sync, fernet keys and bootstrap (first start, about half a minute)"
+  "${KM[@]}" db_sync >>"$KS_DIR/log/manage.log" 2>&1
+  # NOTE: Keystone holds a read transaction open on one connection while it writes on another;
+  # with SQLite's default rollback journal that writer waits for itself and fails with
+  # `database is locked`. In WAL mode readers do not block the writer (the setting is persistent).
+  "$PY" -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$KS_DIR/keystone.sqlite"
+  "${KM[@]}" fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)" >>"$KS_DIR/log/manage.log" 2>&1
+  "${KM[@]}" credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)" >>"$KS_DIR/log/manage.log" 2>&1
+  "${KM[@]}" bootstrap --bootstrap-password "$PW" --bootstrap-username admin \
+    --bootstrap-project-name admin --bootstrap-role-name admin \
+    --bootstrap-service-name keystone --bootstrap-region-id "$REGION" \
+    --bootstrap-admin-url "$AUTH_URL/" --bootstrap-internal-url "$AUTH_URL/" \
+    --bootstrap-public-url "$AUTH_URL/" >>"$KS_DIR/log/manage.log" 2>&1
+  touch "$KS_DIR/.bootstrapped"
+fi
+
+########## uwsgi ##########
+PIDFILE=$KS_DIR/keystone.pid
+alive() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+if ! alive; then
+  if (exec 3<>"/dev/tcp/127.0.0.1/$KS_PORT") 2>/dev/null; then
+    log "port $KS_PORT is taken by another program: set KINDLING_KS_PORT"
+    exit 1
+  fi
+  log "starting Keystone on 127.0.0.1:$KS_PORT ($PROCESSES processes)"
+  # (9>&-: uwsgi must not inherit the lock, or it would hold it for its whole life)
+  setsid uwsgi --plugins-dir /usr/lib/uwsgi/plugins --plugin python3 \
+    --http-socket "127.0.0.1:$KS_PORT" --wsgi-file /usr/bin/keystone-wsgi-public \
+    --master --processes "$PROCESSES" --threads 1 --enable-threads --lazy-apps --die-on-term \
+    --env "OS_KEYSTONE_CONFIG_FILES=$KSC" --buffer-size 65535 --add-header 'Connection: close' \
+    --pidfile "$PIDFILE" --logto "$KS_DIR/log/uwsgi.log" --disable-logging </dev/null >/dev/null 2>&1 9>&- &
+fi
+for _ in $(seq 1 600); do
+  curl -sf -o /dev/null "$AUTH_URL" && break
+  sleep 0.1
+done
+curl -sf -o /dev/null "$AUTH_URL" || {
+  log "Keystone does not answer on $AUTH_URL; see $KS_DIR/log/"
+  exit 1
+}
+
+########## projects, users, catalog ##########
+# One python process (openstacksdk) is much faster than a dozen `openstack` commands; it runs
+# again only when the endpoint URL or the password changed since the last successful run.
+SETUP_MARK=$KS_DIR/.setup-done
+if [[ ! -f $KS_DIR/projects.json || $(cat "$SETUP_MARK" 2>/dev/null) != "$KINDLING_URL $PW" ]]; then
+  log "projects, users and catalog"
+  "$PY" - "$AUTH_URL" "$PW" "$KINDLING_URL" "$REGION" "$KS_DIR" <<'PYEOF'
+import json, sys
+import openstack
+
+auth_url, pw, kindling_url, region, ks_dir = sys.argv[1:6]
+conn = openstack.connect(auth_url=auth_url, username="admin", password=pw, project_name="admin",
+                         user_domain_name="Default", project_domain_name="Default",
+                         region_name=region, identity_api_version="3")
+idn = conn.identity
+
+def project(name):
+    return idn.find_project(name, domain_id="default") or idn.create_project(name=name, domain_id="default")
+
+def user(name, proj):
+    u = idn.find_user(name, domain_id="default")
+    if u is None:
+        return idn.create_user(name=name, password=pw, domain_id="default", default_project_id=proj.id)
+    return u
+
+def role(name):
+    return idn.find_role(name) or idn.create_role(name=name)
+
+def grant(proj, usr, r):
+    if not idn.validate_user_has_project_role(proj, usr, r):
+        idn.assign_project_role_to_user(proj, usr, r)
+
+member, reader, service_role = role("member"), role("reader"), role("service")
+ids = {"admin": project("admin").id}
+service = project("service")
+ids["service"] = service.id
+grant(service, user("kindling", service), service_role)
+for name in ("demo", "alt_demo"):
+    p = project(name)
+    ids[name] = p.id
+    u = user(name, p)
+    grant(p, u, member)
+    grant(p, u, reader)
+
+url = kindling_url + "/v3/%(project_id)s"
+for stype, sname in (("block-storage", "kindling"), ("volumev3", "kindlingv3")):
+    svc = next((s for s in idn.services() if s.type == stype), None) or idn.create_service(
+        name=sname, type=stype, description="Kindling Block Storage")
+    have = {e.interface: e for e in idn.endpoints(service_id=svc.id)}
+    for iface in ("public", "internal", "admin"):
+        e = have.get(iface)
+        if e is None:
+            idn.create_endpoint(service_id=svc.id, interface=iface, region_id=region, url=url)
+        elif e.url != url:
+            idn.update_endpoint(e, url=url)
+
+with open(ks_dir + "/projects.json", "w") as f:
+    json.dump(ids, f, indent=1)
+PYEOF
+  echo "$KINDLING_URL $PW" >"$SETUP_MARK"
+fi
+
+for u in admin demo alt_demo; do
+  cat >"$KS_DIR/${u}rc" <<EOF
+export OS_AUTH_URL=$AUTH_URL OS_IDENTITY_API_VERSION=3 OS_AUTH_TYPE=password
+export OS_USERNAME=$u OS_PASSWORD=$PW OS_PROJECT_NAME=$u
+export OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
+export OS_REGION_NAME=$REGION OS_INTERFACE=public OS_VOLUME_API_VERSION=3
+unset OS_CLOUD OS_ENDPOINT OS_USER_ID OS_PROJECT_ID OS_TOKEN CINDER_ENDPOINT
+EOF
+done
+cat >"$KS_DIR/kindling-keystone.conf" <<EOF
+# Kindling in keystone mode against the Keystone of scripts/keystone-up.sh
+[DEFAULT]
+auth_strategy = keystone
+[keystone_authtoken]
+www_authenticate_uri = http://127.0.0.1:$KS_PORT
+auth_url = http://127.0.0.1:$KS_PORT
+auth_type = password
+username = kindling
+password = $PW
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+EOF
+log "Keystone at $AUTH_URL; users admin, demo, alt_demo (openrc files in $KS_DIR), catalog -> $KINDLING_URL"

@@ -1,0 +1,152 @@
+/**
+ * `/types/{type_id}/encryption[/{key}]` (Cinder's `api/contrib/volume_type_encryption.py`): a
+ * type's encryption spec, kept in the database whether or not a key manager is configured, as in
+ * Cinder. Specs of a type that volumes use cannot be created, changed or deleted. (Creating a
+ * volume of an encrypted type is what needs a key manager; see `createEncryptionKey`.)
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../app.js';
+import { state } from '../request.js';
+import { authorize } from '../../auth/policy.js';
+import type { RequestContext } from '../../common/context.js';
+import {
+  BadRequest,
+  InvalidInput,
+  VolumeTypeEncryptionExists,
+  VolumeTypeEncryptionNotFound,
+} from '../../common/errors.js';
+import { isIntLike } from '../../common/strutils.js';
+import {
+  ENCRYPTION_FIELDS,
+  volumeTypeEncryptionCreate,
+  volumeTypeEncryptionDelete,
+  volumeTypeEncryptionGet,
+  volumeTypeEncryptionUpdate,
+  type EncryptionValues,
+} from '../../db/api/volume-type-encryption.js';
+import { volumeTypeInUse } from '../../db/api/volume-types.js';
+import { getVolumeType } from '../../volume/volume-types.js';
+import { DB_MAX_INT } from '../schemas/parameter-types.js';
+import * as schemas from '../schemas/volume-type-encryption.js';
+import { compileSchema } from '../validation/validator.js';
+import { encryptionSpecsView } from '../views/type-encryption.js';
+
+type Body = { encryption: Record<string, unknown> };
+
+const schemaCreate = compileSchema(schemas.create);
+const schemaUpdate = compileSchema(schemas.update);
+
+/** Python's `int(s)` then `float(s)` of a string, as Cinder's minimum/maximum checks read it. */
+function numberFromStr(text: string): number | null {
+  const s = text.trim();
+  if (/^[+-]?\d(?:_?\d)*$/.test(s)) return Number(s.replaceAll('_', ''));
+  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(s)) return Number(s);
+  if (/^[+-]?(?:inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+  return null;
+}
+
+/**
+ * Cinder's `key_size` format, checked where the schema walk would meet it (the first property of
+ * `encryption`, after its type and bounds): a string that is no canonical integer is 400
+ * `Invalid input received: key_size must be an integer.`
+ */
+function checkKeySizeFormat(body: unknown): void {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+  const enc = (body as Record<string, unknown>).encryption;
+  if (enc === null || typeof enc !== 'object' || Array.isArray(enc)) return;
+  const value = (enc as Record<string, unknown>).key_size;
+  if (typeof value !== 'string') return;
+  const n = numberFromStr(value);
+  if (n !== null && (n < 0 || n > DB_MAX_INT)) return; // the schema reports the bound
+  if (!isIntLike(value)) throw new InvalidInput('key_size must be an integer.');
+}
+
+/** Validates a body as Cinder does and turns `key_size` into an integer (in the body too). */
+function validated(body: unknown, schema: (b: unknown) => void): Body {
+  checkKeySizeFormat(body);
+  schema(body);
+  const b = body as Body;
+  const ks = b.encryption.key_size;
+  if (ks !== undefined && ks !== null) b.encryption.key_size = Number(ks);
+  return b;
+}
+
+/** The settable columns a body names (other keys are accepted and ignored, as on Cinder's create). */
+function valuesOf(enc: Record<string, unknown>): EncryptionValues {
+  const out: Record<string, unknown> = {};
+  for (const f of ENCRYPTION_FIELDS) if (Object.hasOwn(enc, f)) out[f] = enc[f];
+  return out;
+}
+
+/** Route group for type encryption. */
+export function typeEncryptionRoutes(deps: ApiDeps) {
+  const db = deps.core.dbh.db;
+
+  const params = (req: FastifyRequest) => req.params as { id: string; key?: string };
+  const notify = (ctx: RequestContext, event: string, payload: Record<string, unknown>) =>
+    deps.core.notifier.notify(`volumeTypeEncryption.${deps.core.config.DEFAULT.host}`, event, {
+      ...payload,
+      request_id: ctx.requestId,
+    });
+
+  async function refuseInUse(typeId: string, verb: string): Promise<void> {
+    if (await volumeTypeInUse(db, typeId))
+      throw new BadRequest(`Cannot ${verb} encryption specs. Volume type in use.`);
+  }
+
+  return async (app: FastifyInstance) => {
+    app.get('/types/:id/encryption', async (req) => {
+      const { ctx } = state(req);
+      authorize(ctx, 'volume_extension:volume_type_encryption:get');
+      const t = await getVolumeType(db, ctx, params(req).id);
+      return encryptionSpecsView(await volumeTypeEncryptionGet(db, t.id));
+    });
+
+    app.post('/types/:id/encryption', async (req) => {
+      const { ctx } = state(req);
+      const body = validated(req.body, schemaCreate);
+      authorize(ctx, 'volume_extension:volume_type_encryption:create');
+      const typeId = params(req).id;
+      await refuseInUse(typeId, 'create');
+      await getVolumeType(db, ctx, typeId);
+      if (await volumeTypeEncryptionGet(db, typeId)) throw new VolumeTypeEncryptionExists(typeId);
+      const row = await volumeTypeEncryptionCreate(db, typeId, valuesOf(body.encryption));
+      await notify(ctx, 'volume_type_encryption.create', { type_id: typeId, specs: body.encryption });
+      return {
+        encryption: { ...body.encryption, volume_type_id: typeId, encryption_id: row.encryption_id },
+      };
+    });
+
+    app.put('/types/:id/encryption/:key', async (req) => {
+      const { ctx } = state(req);
+      const body = validated(req.body, schemaUpdate);
+      authorize(ctx, 'volume_extension:volume_type_encryption:update');
+      const { id: typeId, key } = params(req);
+      await getVolumeType(db, ctx, typeId);
+      await refuseInUse(typeId, 'update');
+      if (!(await volumeTypeEncryptionUpdate(db, typeId, valuesOf(body.encryption))))
+        throw new VolumeTypeEncryptionNotFound(typeId);
+      await notify(ctx, 'volume_type_encryption.update', { type_id: typeId, id: key });
+      return body;
+    });
+
+    app.get('/types/:id/encryption/:key', async (req) => {
+      const { ctx } = state(req);
+      authorize(ctx, 'volume_extension:volume_type_encryption:get');
+      const { id: typeId, key } = params(req) as { id: string; key: string };
+      await getVolumeType(db, ctx, typeId);
+      const specs = encryptionSpecsView(await volumeTypeEncryptionGet(db, typeId));
+      if (!Object.hasOwn(specs, key)) throw new VolumeTypeEncryptionNotFound(typeId);
+      return { [key]: specs[key] };
+    });
+
+    app.delete('/types/:id/encryption/:key', async (req, reply: FastifyReply) => {
+      const { ctx } = state(req);
+      authorize(ctx, 'volume_extension:volume_type_encryption:delete');
+      const typeId = params(req).id;
+      await refuseInUse(typeId, 'delete');
+      if (!(await volumeTypeEncryptionDelete(db, typeId))) throw new VolumeTypeEncryptionNotFound(typeId);
+      return reply.code(202).send();
+    });
+  };
+}
