@@ -32,6 +32,8 @@ export interface BackupRunOptions {
   volumeSizeBytes: number;
   /** The parent of an incremental backup (its objects are what changed since). */
   parent: DriverBackup | null;
+  /** The volume's row and metadata as a JSON container (volume-meta.ts), kept with the backup. */
+  volumeMeta: string | null;
   /** Where the objects will go, known before any is written: saved so a delete finds them. */
   onPrepared(update: { container: string; service_metadata: string }): Promise<void>;
   /** True once the backup was deleted or force-deleted meanwhile: the run stops and cleans up. */
@@ -58,8 +60,15 @@ export interface BackupDriver {
     reader: DeviceReader,
     opts: BackupRunOptions,
   ): Promise<BackupModelUpdate | null>;
-  /** Writes `chain` (the full backup first, then each incremental on top) into the device. */
-  restore(chain: readonly DriverBackup[], writer: DeviceWriter, opts: RestoreRunOptions): Promise<void>;
+  /**
+   * Writes `chain` (the full backup first, then each incremental on top) into the device.
+   * Returns the volume metadata kept with the newest layer that has some, to put on the volume.
+   */
+  restore(
+    chain: readonly DriverBackup[],
+    writer: DeviceWriter,
+    opts: RestoreRunOptions,
+  ): Promise<string | null>;
   /** Removes a backup's objects; missing ones are fine. */
   deleteBackup(backup: DriverBackup): Promise<void>;
   /** Driver-specific part of an export record (`driver_info`). */

@@ -41,6 +41,9 @@ export class NotSupportedOperation extends CinderError {
   }
 }
 
+/** `BackupOperationError`: a restore step after the data failed (e.g. its volume metadata). */
+export class BackupOperationError extends CinderError {}
+
 /** A backup or restore stopped because the backup's status changed under it (force delete, reset). */
 export class BackupRestoreCancel extends Error {
   constructor(backupId: string, volumeId: string) {

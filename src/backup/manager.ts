@@ -27,6 +27,7 @@ import {
 } from '../db/api/backups.js';
 import { snapshotGet, snapshotUpdate } from '../db/api/snapshots.js';
 import { volumeGet, volumeMetadataUpdate, volumeUpdate, type VolumeRecord } from '../db/api/volumes.js';
+import { backupVolumeMeta, restoreVolumeMeta } from './volume-meta.js';
 import { isoNow } from '../db/time.js';
 import {
   Action,
@@ -321,6 +322,7 @@ export class BackupManager {
         return await this.driver.backup(backup, reader, {
           volumeSizeBytes: sizeGb * GiB,
           parent,
+          volumeMeta: await backupVolumeMeta(this.#db, volume.id),
           onPrepared: async (u) => {
             await backupUpdate(this.#db, backup.id, u);
           },
@@ -423,7 +425,8 @@ export class BackupManager {
     const values: Parameters<typeof volumeUpdate>[2] = { status: canceled ? 'error' : 'available' };
     if (!canceled && wasCreating) values.launched_at = isoNow();
     await volumeUpdate(db, volumeId, values);
-    const old = volume.metadata.src_backup_id;
+    // Re-read: the restore may have replaced the metadata with the backed-up volume's.
+    const old = (await volumeGet(db, volumeId))?.metadata.src_backup_id;
     if (backup.volume_id !== volume.id || (old && old !== backup.id))
       await volumeMetadataUpdate(db, volume.id, { src_backup_id: backup.id }, false);
     await backupUpdate(db, backupId, { status: 'available' });
@@ -451,8 +454,9 @@ export class BackupManager {
     try {
       const targetBytes = volume.size * GiB;
       const writer = await openDeviceWriter(device, targetBytes, join(this.opts.backup_posix_path, '.tmp'));
+      let volumeMeta: string | null;
       try {
-        await this.driver.restore(chain, writer, {
+        volumeMeta = await this.driver.restore(chain, writer, {
           targetBytes,
           isCanceled: async () => (await backupGet(this.#db, backup.id))?.status !== 'restoring',
         });
@@ -464,6 +468,7 @@ export class BackupManager {
       }
       try {
         await writer.close();
+        if (volumeMeta) await restoreVolumeMeta(this.#db, volume.id, volumeMeta);
       } catch (e) {
         await this.#message(ctx, Action.BACKUP_RESTORE, backup, Detail.BACKUP_RESTORE_ERROR);
         throw e;

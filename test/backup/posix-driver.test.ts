@@ -59,12 +59,14 @@ async function run(
   b: DriverBackup,
   path: string,
   parent: DriverBackup | null = null,
+  volumeMeta: string | null = null,
 ) {
   const reader = await openDeviceReader({ type: 'path', path }, SIZE);
   try {
     const u = await driver.backup(b, reader, {
       volumeSizeBytes: SIZE,
       parent,
+      volumeMeta,
       onPrepared: async () => {},
       isCanceled: async () => false,
     });
@@ -147,6 +149,7 @@ test('an incremental on a different hash block size is refused; a restore from a
     other.backup(backupRow('aaaa0000-0000-4000-8000-000000000004', { parent_id: full.id }), reader, {
       volumeSizeBytes: SIZE,
       parent: full,
+      volumeMeta: null,
       onPrepared: async () => {},
       isCanceled: async () => false,
     }),
@@ -163,6 +166,7 @@ test('an incremental on a different hash block size is refused; a restore from a
     {
       volumeSizeBytes: SIZE,
       parent: full,
+      volumeMeta: null,
       onPrepared: async () => {},
       isCanceled: async () => false,
     },

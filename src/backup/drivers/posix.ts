@@ -53,7 +53,8 @@ export interface BackupMetadataFile {
   created_at: string;
   objects: Record<string, ObjectEntry>[];
   parent_id: string | null;
-  volume_meta: unknown;
+  /** The volume's metadata container as a JSON string (Cinder's layout), or null. */
+  volume_meta: string | null;
   extra_metadata?: unknown;
 }
 
@@ -273,7 +274,12 @@ export class PosixBackupDriver implements BackupDriver {
       `${prefix}_sha256file`,
       sortedJson({ ...common, chunk_size: this.#shaBytes, sha256s: shas }),
     );
-    const metadata: BackupMetadataFile = { ...common, objects, parent_id: b.parent_id, volume_meta: null };
+    const metadata: BackupMetadataFile = {
+      ...common,
+      objects,
+      parent_id: b.parent_id,
+      volume_meta: opts.volumeMeta,
+    };
     await this.#writeWhole(container, `${prefix}_metadata`, sortedJson(metadata));
     return { container, service_metadata: prefix, object_count: objects.length };
   }
@@ -302,9 +308,12 @@ export class PosixBackupDriver implements BackupDriver {
     chain: readonly DriverBackup[],
     writer: DeviceWriter,
     opts: RestoreRunOptions,
-  ): Promise<void> {
+  ): Promise<string | null> {
+    let volumeMeta: string | null = null;
     for (const [i, layer] of chain.entries()) {
       const metadata = await this.readMetadata(layer);
+      if (typeof metadata.volume_meta === 'string' && metadata.volume_meta !== '')
+        volumeMeta = metadata.volume_meta;
       if (metadata.version !== DRIVER_VERSION)
         throw new InvalidBackup(`No support to restore backup version ${metadata.version}`);
       const listed = metadata.objects.flatMap((o) => Object.keys(o)).sort();
@@ -325,6 +334,7 @@ export class PosixBackupDriver implements BackupDriver {
         await this.#restoreObject(layer.container!, name, obj, writer);
       }
     }
+    return volumeMeta;
   }
 
   async #zeroGaps(metadata: BackupMetadataFile, writer: DeviceWriter, end: number): Promise<void> {
