@@ -123,6 +123,11 @@ test('access of public and missing types, and bad action bodies', async (t) => {
     ],
     [{}, 'Malformed request body'],
     [{ addProjectAccess: { project: PROJECT_B }, foo: {} }, 'Malformed request body'],
+    // No body at all: Cinder looks up the action `None`.
+    [
+      undefined,
+      'There is no such action: None. Verify the request body and Content-Type header and try again.',
+    ],
   ];
   for (const [body, message] of cases) {
     const r = await action(k, priv.id, body);

@@ -18,7 +18,7 @@ import * as schemas from '../schemas/backups.js';
 import { backupDetailView, backupSummaryView, exportView, restoreView } from '../views/backups.js';
 import { takeModelListParams } from './list-params.js';
 import { getBoolParam } from './query-params.js';
-import { actionName, noSuchAction } from './type-access.js';
+import { actionArgs, dispatchAction } from './actions.js';
 import { backupFiltersFromQuery, backupSortKeys } from './backups-filters.js';
 
 const validateCreate = compileSchema(schemas.create);
@@ -40,17 +40,12 @@ function stripNames(b: Body): void {
   for (const k of ['name', 'description']) if (typeof b[k] === 'string') b[k] = b[k].trim();
 }
 
-function inner(body: unknown, key: string): Body | null {
-  const v = (body as Body | null)?.[key];
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Body) : null;
-}
-
 /**
  * Cinder's `base64` format (oslo `base64.decode_as_bytes`, which skips characters outside the
  * alphabet and wants whole 4-character groups): checked after the schema, with its error text.
  */
 function checkBase64(body: unknown): void {
-  const url = inner(body, 'backup-record')?.backup_url;
+  const url = actionArgs(body, 'backup-record')?.backup_url;
   if (typeof url !== 'string') return;
   const data = url.replace(/[^A-Za-z0-9+/=]/g, '');
   const cut = data.indexOf('=');
@@ -65,7 +60,7 @@ function checkBase64(body: unknown): void {
 
 /** Cinder's `backup_status` format: its error escapes validation as `InvalidParameterValue`. */
 function checkBackupStatusFormat(body: unknown): void {
-  const status = inner(body, 'os-reset_status')?.status;
+  const status = actionArgs(body, 'os-reset_status')?.status;
   if (typeof status !== 'string') return;
   if (!status || !RESETTABLE.includes(status.toLowerCase()))
     throw new InvalidParameterValue(
@@ -214,22 +209,18 @@ export function backupRoutes(deps: ApiDeps) {
     app.post('/backups/:id/action', async (req, reply) => {
       const { ctx } = state(req);
       const id = (req.params as { id: string }).id;
-      // NOTE: with no body at all Cinder looks up the action `None`.
-      const action = req.body === undefined ? 'None' : actionName(req.body);
-      switch (action) {
-        case 'os-reset_status': {
-          checkBackupStatusFormat(req.body);
-          validateResetStatus(req.body);
-          const status = (inner(req.body, action)!.status as string).toLowerCase();
-          await api.resetStatus(ctx, id, status);
-          break;
-        }
-        case 'os-force_delete':
-          await api.forceDelete(ctx, id);
-          break;
-        default:
-          throw noSuchAction(action);
-      }
+      await dispatchAction(req.body, {
+        'os-reset_status': async (body) => {
+          checkBackupStatusFormat(body);
+          validateResetStatus(body);
+          await api.resetStatus(
+            ctx,
+            id,
+            (actionArgs(body, 'os-reset_status')!.status as string).toLowerCase(),
+          );
+        },
+        'os-force_delete': () => api.forceDelete(ctx, id),
+      });
       return reply.code(202).send();
     });
   };

@@ -24,6 +24,7 @@ import { collectionLinks, type ListParams } from '../common/pagination.js';
 import { groupSnapshotDetailView, groupSnapshotSummaryView } from '../views/groups.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
 import { isAscii } from './query-params.js';
+import { noSuchAction } from './actions.js';
 
 type Body = Record<string, unknown>;
 
@@ -140,10 +141,7 @@ export function groupSnapshotRoutes(deps: ApiDeps) {
       const { ctx } = gate(req);
       const body = req.body as Body;
       const name = body && typeof body === 'object' ? Object.keys(body)[0] : undefined;
-      if (name !== 'reset_status')
-        throw new BadRequest(
-          `There is no such action: ${name ?? 'None'}. Verify the request body and Content-Type header and try again.`,
-        );
+      if (name !== 'reset_status') throw noSuchAction(name ?? 'None');
       gate(req, '3.19');
       validateResetGroupSnapshotStatus(body);
       const status = (body.reset_status as { status: string }).status;

@@ -26,6 +26,7 @@ import { collectionLinks } from '../common/pagination.js';
 import { groupDetailView, groupSummaryView } from '../views/groups.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
 import { getBoolParam, isAscii } from './query-params.js';
+import { noSuchAction } from './actions.js';
 
 type Body = Record<string, unknown>;
 
@@ -228,10 +229,7 @@ export function groupRoutes(deps: ApiDeps) {
       const body = req.body as Body;
       const name = body && typeof body === 'object' ? Object.keys(body)[0] : undefined;
       const action = name ? ACTIONS[name] : undefined;
-      if (!action)
-        throw new BadRequest(
-          `There is no such action: ${name ?? 'None'}. Verify the request body and Content-Type header and try again.`,
-        );
+      if (!action) throw noSuchAction(name ?? 'None');
       if (!state(req).version.gte(action.since)) throw new ItemNotFound();
       await action.run(req, (req.params as { id: string }).id, body);
       return reply.code(202).send();

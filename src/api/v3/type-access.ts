@@ -9,7 +9,7 @@ import type { ApiDeps } from '../app.js';
 import { state } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
-import { BadRequest, InvalidVolumeType, NotFound, VolumeTypeNotFound } from '../../common/errors.js';
+import { InvalidVolumeType, NotFound, VolumeTypeNotFound } from '../../common/errors.js';
 import {
   volumeTypeAccessAdd,
   volumeTypeAccessList,
@@ -20,28 +20,10 @@ import { getVolumeType } from '../../volume/volume-types.js';
 import { compileSchema } from '../validation/validator.js';
 import * as schemas from '../schemas/volume-type-access.js';
 import { typeAccessView } from '../views/types.js';
+import { actionName, noSuchAction } from './actions.js';
 
 const validateAdd = compileSchema(schemas.addProjectAccess);
 const validateRemove = compileSchema(schemas.removeProjectAccess);
-
-/**
- * The action a `POST …/action` body names (Cinder's `action_peek_json`): exactly one key, else
- * `Malformed request body`.
- */
-export function actionName(body: unknown): string {
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new BadRequest('Malformed request body');
-  const keys = Object.keys(body);
-  if (keys.length !== 1) throw new BadRequest('Malformed request body');
-  return keys[0]!;
-}
-
-/** Cinder's answer to an action no controller has. */
-export function noSuchAction(name: string): BadRequest {
-  return new BadRequest(
-    `There is no such action: ${name}. Verify the request body and Content-Type header and try again.`,
-  );
-}
 
 /** Route group for type access. */
 export function typeAccessRoutes(deps: ApiDeps) {

@@ -25,6 +25,7 @@ import { revertToSnapshot } from '../../volume/actions/revert.js';
 import { reserveVolume, unreserveVolume } from '../../volume/actions/reserve.js';
 import { setBootable } from '../../volume/actions/set-bootable.js';
 import { updateReadonlyFlag } from '../../volume/actions/update-readonly-flag.js';
+import { noSuchAction } from './actions.js';
 
 type Body = Record<string, unknown>;
 
@@ -163,10 +164,7 @@ const NOT_YET = new Set([
  * other length is `Malformed request body`; values without a dict's keys end as a bare 404.
  */
 function peekAction(body: unknown): string {
-  if (body === undefined)
-    throw new BadRequest(
-      'There is no such action: None. Verify the request body and Content-Type header and try again.',
-    );
+  if (body === undefined) throw noSuchAction('None');
   const length = isObject(body)
     ? Object.keys(body).length
     : Array.isArray(body)
@@ -197,9 +195,7 @@ export function volumeActionRoutes(deps: ApiDeps) {
           await deps.volumes.get(s.ctx, id);
           throw new NotImplementedYet(`The volume action ${action} is not supported by Kindling yet.`);
         }
-        throw new BadRequest(
-          `There is no such action: ${action}. Verify the request body and Content-Type header and try again.`,
-        );
+        throw noSuchAction(action);
       }
       if (handler.since && !s.version.gte(handler.since)) throw new ItemNotFound();
       const body = req.body as Body;
