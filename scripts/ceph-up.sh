@@ -40,37 +40,9 @@ cannot_install() {
 }
 
 ########## packages ##########
-PKGS=(ceph-mon ceph-mgr ceph-osd ceph-common uuid-runtime)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]} > 0)); then
-  command -v apt-get >/dev/null || cannot_install "no apt-get (Debian/Ubuntu only); missing: ${missing[*]}"
-  SUDO=()
-  if [[ $(id -u) -ne 0 ]]; then
-    sudo -n true 2>/dev/null || cannot_install "not root and no password-less sudo; missing: ${missing[*]}"
-    SUDO=(sudo -n)
-  fi
-  log "installing ${missing[*]}"
-  # NOTE: a policy-rc.d answering 101 keeps the packages from starting daemons of their own.
-  own_policy=0
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-    "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
-    own_policy=1
-  fi
-  remove_policy() { if ((own_policy)); then "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d; fi; }
-  trap remove_policy EXIT
-  APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -y -q)
-  if ! apt-cache policy ceph-mon 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    "${APT[@]}" update >/dev/null || cannot_install "apt-get update failed"
-  fi
-  "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null ||
-    cannot_install "apt-get install ${missing[*]} failed"
-  remove_policy
-  trap - EXIT
-fi
+# shellcheck source=lib/apt-ensure.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-ensure.sh"
+apt_ensure ceph-mon ceph-mon ceph-mgr ceph-osd ceph-common uuid-runtime
 
 ########## bootstrap / restart ##########
 mkdir -p "$DIR"

@@ -55,42 +55,13 @@ cannot_install() {
 }
 
 ########## packages ##########
-PKGS=(keystone uwsgi-core uwsgi-plugin-python3 python3-openstacksdk python3-openstackclient curl)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]} > 0)); then
-  command -v apt-get >/dev/null || cannot_install "no apt-get (Debian/Ubuntu only); missing: ${missing[*]}"
-  SUDO=()
-  if [[ $(id -u) -ne 0 ]]; then
-    sudo -n true 2>/dev/null || cannot_install "not root and no password-less sudo; missing: ${missing[*]}"
-    SUDO=(sudo -n)
-  fi
-  log "installing ${missing[*]}"
-  # NOTE: the keystone package would start its own Keystone on port 5000 (init script): a
-  # policy-rc.d answering 101 keeps every package from starting a daemon while we install.
-  own_policy=0
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-    "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
-    own_policy=1
-  fi
-  remove_policy() { if ((own_policy)); then "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d; fi; }
-  trap remove_policy EXIT
-  APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -y -q)
-  # debconf defaults already say no; say it explicitly: no database set-up, no admin tenant.
-  printf '%s\n' 'keystone keystone/configure_db boolean false' \
-    'keystone keystone/create-admin-tenant boolean false' \
-    'keystone keystone/register-endpoint boolean false' | "${SUDO[@]}" debconf-set-selections || true
-  if ! apt-cache policy keystone 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    "${APT[@]}" update >/dev/null || cannot_install "apt-get update failed"
-  fi
-  "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null ||
-    cannot_install "apt-get install ${missing[*]} failed"
-  remove_policy
-  trap - EXIT
-fi
+# shellcheck source=lib/apt-ensure.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-ensure.sh"
+# debconf defaults already say no; say it explicitly: no database set-up, no admin tenant.
+APT_ENSURE_PRESEED='keystone keystone/configure_db boolean false
+keystone keystone/create-admin-tenant boolean false
+keystone keystone/register-endpoint boolean false'
+apt_ensure keystone keystone uwsgi-core uwsgi-plugin-python3 python3-openstacksdk python3-openstackclient curl
 
 ########## configuration ##########
 mkdir -p "$KS_DIR"/{etc,log,fernet-keys,credential-keys}
@@ -113,6 +84,10 @@ key_repository = $KS_DIR/fernet-keys
 key_repository = $KS_DIR/fernet-keys
 [credential]
 key_repository = $KS_DIR/credential-keys
+[identity]
+# bcrypt's fewest rounds: a throwaway Keystone need not spend ~0.3 s of CPU on every password
+# (Tempest makes and logs in users for each test class).
+password_hash_rounds = 4
 [cache]
 enabled = false
 EOF
