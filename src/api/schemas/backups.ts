@@ -102,17 +102,3 @@ export const importRecord = {
   additionalProperties: false,
 } as const;
 
-/** `os-reset_status` on a backup. */
-export const resetStatus = {
-  type: 'object',
-  properties: {
-    'os-reset_status': {
-      type: 'object',
-      properties: { status: { type: 'string' } },
-      required: ['status'],
-      additionalProperties: false,
-    },
-  },
-  required: ['os-reset_status'],
-  additionalProperties: false,
-} as const;

@@ -109,3 +109,18 @@ export const availabilityZone = { type: ['string', 'null'], minLength: 1, maxLen
 
 /** Null or a {@link boolean}. */
 export const optionalBoolean = { oneOf: [{ type: 'null' }, boolean] } as const;
+
+/** An `os-reset_status` action body whose status the controller checks (backups, snapshots). */
+export const resetStatusAction = {
+  type: 'object',
+  properties: {
+    'os-reset_status': {
+      type: 'object',
+      properties: { status: { type: 'string' } },
+      required: ['status'],
+      additionalProperties: false,
+    },
+  },
+  required: ['os-reset_status'],
+  additionalProperties: false,
+} as const;

@@ -58,21 +58,6 @@ export const updateSnapshot = {
   additionalProperties: false,
 } as const;
 
-/** `os-reset_status` on a snapshot. */
-export const resetStatus = {
-  type: 'object',
-  properties: {
-    'os-reset_status': {
-      type: 'object',
-      properties: { status: { type: 'string' } },
-      required: ['status'],
-      additionalProperties: false,
-    },
-  },
-  required: ['os-reset_status'],
-  additionalProperties: false,
-} as const;
-
 /** `os-update_snapshot_status`. */
 export const updateSnapshotStatus = {
   type: 'object',

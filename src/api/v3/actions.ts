@@ -3,6 +3,11 @@
  * the body's only key names the action, an action no controller has is Cinder's 400.
  */
 import { BadRequest } from '../../common/errors.js';
+import type { RequestContext } from '../../common/context.js';
+import { compileSchema } from '../validation/validator.js';
+import { resetStatusAction } from '../schemas/parameter-types.js';
+
+const validateResetStatus = compileSchema(resetStatusAction);
 
 /**
  * The action a body names: exactly one key, else `Malformed request body`. With no body at all
@@ -39,4 +44,32 @@ export async function dispatchAction(
   const handler = Object.hasOwn(handlers, action) ? handlers[action] : undefined;
   if (!handler) throw noSuchAction(action);
   await handler(body);
+}
+
+/** What Cinder's `AdminController` acts on (backups, snapshots). */
+export interface AdminActionsApi {
+  resetStatus(ctx: RequestContext, id: string, status: string): Promise<unknown>;
+  forceDelete(ctx: RequestContext, id: string): Promise<unknown>;
+}
+
+/**
+ * `os-reset_status` and `os-force_delete` of a resource. `checkStatus` is the resource's own
+ * status format check, which Cinder's validator meets before the body's schema.
+ */
+export function adminActionHandlers(
+  ctx: RequestContext,
+  id: string,
+  api: AdminActionsApi,
+  checkStatus: (body: unknown) => void,
+): Record<string, (body: unknown) => Promise<void>> {
+  return {
+    'os-reset_status': async (body) => {
+      checkStatus(body);
+      validateResetStatus(body);
+      await api.resetStatus(ctx, id, (actionArgs(body, 'os-reset_status')!.status as string).toLowerCase());
+    },
+    'os-force_delete': async () => {
+      await api.forceDelete(ctx, id);
+    },
+  };
 }

@@ -18,7 +18,7 @@ import * as schemas from '../schemas/backups.js';
 import { backupDetailView, backupSummaryView, exportView, restoreView } from '../views/backups.js';
 import { takeModelListParams } from './list-params.js';
 import { getBoolParam } from './query-params.js';
-import { actionArgs, dispatchAction } from './actions.js';
+import { actionArgs, adminActionHandlers, dispatchAction } from './actions.js';
 import { backupFiltersFromQuery, backupSortKeys } from './backups-filters.js';
 
 const validateCreate = compileSchema(schemas.create);
@@ -28,7 +28,6 @@ const validateUpdate = compileSchema(schemas.update);
 const validateUpdateV343 = compileSchema(schemas.updateV343);
 const validateRestore = compileSchema(schemas.restore);
 const validateImport = compileSchema(schemas.importRecord);
-const validateResetStatus = compileSchema(schemas.resetStatus);
 
 type Body = Record<string, unknown>;
 
@@ -209,18 +208,7 @@ export function backupRoutes(deps: ApiDeps) {
     app.post('/backups/:id/action', async (req, reply) => {
       const { ctx } = state(req);
       const id = (req.params as { id: string }).id;
-      await dispatchAction(req.body, {
-        'os-reset_status': async (body) => {
-          checkBackupStatusFormat(body);
-          validateResetStatus(body);
-          await api.resetStatus(
-            ctx,
-            id,
-            (actionArgs(body, 'os-reset_status')!.status as string).toLowerCase(),
-          );
-        },
-        'os-force_delete': () => api.forceDelete(ctx, id),
-      });
+      await dispatchAction(req.body, adminActionHandlers(ctx, id, api, checkBackupStatusFormat));
       return reply.code(202).send();
     });
   };

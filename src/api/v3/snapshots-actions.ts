@@ -11,10 +11,9 @@ import { pythonRepr } from '../../common/strutils.js';
 import { SNAPSHOT_STATUSES } from '../../volume/snapshot-api.js';
 import { compileSchema } from '../validation/validator.js';
 import * as schemas from '../schemas/snapshots.js';
-import { actionArgs, dispatchAction } from './actions.js';
+import { actionArgs, adminActionHandlers, dispatchAction } from './actions.js';
 import { snapshotApiOf } from './snapshots.js';
 
-const validateResetStatus = compileSchema(schemas.resetStatus);
 const validateUpdateStatus = compileSchema(schemas.updateSnapshotStatus);
 
 /**
@@ -49,16 +48,7 @@ export function snapshotActionRoutes(deps: ApiDeps) {
       const { ctx } = state(req);
       const id = (req.params as { id: string }).id;
       await dispatchAction(req.body, {
-        'os-reset_status': async (body) => {
-          checkSnapshotStatusFormat(body);
-          validateResetStatus(body);
-          await api.resetStatus(
-            ctx,
-            id,
-            (actionArgs(body, 'os-reset_status')!.status as string).toLowerCase(),
-          );
-        },
-        'os-force_delete': () => api.forceDelete(ctx, id),
+        ...adminActionHandlers(ctx, id, api, checkSnapshotStatusFormat),
         'os-update_snapshot_status': async (body) => {
           checkProgressFormat(body);
           validateUpdateStatus(body);
