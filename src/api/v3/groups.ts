@@ -118,6 +118,18 @@ export function groupRoutes(deps: ApiDeps) {
   }
 
   type Action = { since: string; run(req: FastifyRequest, id: string, body: Body): Promise<void> };
+  /** The 3.38 replication actions: validated, then refused or done by the group API. */
+  const replicationAction = (
+    name: Parameters<GroupAPI['replication']>[2],
+    validate: (body: unknown) => void,
+  ): Action => ({
+    since: '3.38',
+    async run(req, id, body) {
+      validate(body);
+      const { ctx } = state(req);
+      await api.replication(ctx, await api.get(ctx, id), name);
+    },
+  });
   const ACTIONS: Record<string, Action> = {
     delete: {
       since: '3.13',
@@ -140,34 +152,10 @@ export function groupRoutes(deps: ApiDeps) {
         await api.resetStatus(ctx, group, status.toLowerCase());
       },
     },
-    enable_replication: {
-      since: '3.38',
-      async run(req, id, body) {
-        validateEnableReplication(body);
-        await api.replication(state(req).ctx, await api.get(state(req).ctx, id), 'enable_replication');
-      },
-    },
-    disable_replication: {
-      since: '3.38',
-      async run(req, id, body) {
-        validateDisableReplication(body);
-        await api.replication(state(req).ctx, await api.get(state(req).ctx, id), 'disable_replication');
-      },
-    },
-    failover_replication: {
-      since: '3.38',
-      async run(req, id, body) {
-        validateFailoverReplication(body);
-        await api.replication(state(req).ctx, await api.get(state(req).ctx, id), 'failover_replication');
-      },
-    },
-    list_replication_targets: {
-      since: '3.38',
-      async run(req, id, body) {
-        validateListReplicationTargets(body);
-        await api.replication(state(req).ctx, await api.get(state(req).ctx, id), 'list_replication_targets');
-      },
-    },
+    enable_replication: replicationAction('enable_replication', validateEnableReplication),
+    disable_replication: replicationAction('disable_replication', validateDisableReplication),
+    failover_replication: replicationAction('failover_replication', validateFailoverReplication),
+    list_replication_targets: replicationAction('list_replication_targets', validateListReplicationTargets),
   };
 
   return async (app: FastifyInstance) => {
