@@ -64,21 +64,10 @@ exec 8>"$DIR.lock"
 flock -w 3600 8 || die 2 "another tempest-run.sh holds $DIR.lock"
 
 ########## Tempest ##########
-if ! dpkg-query -W -f='${Status}' tempest 2>/dev/null | grep -q 'install ok installed'; then
-  command -v apt-get >/dev/null || die 3 "cannot install Tempest here: no apt-get (Debian/Ubuntu only)"
-  SUDO=()
-  if [[ $(id -u) -ne 0 ]]; then
-    sudo -n true 2>/dev/null || die 3 "cannot install Tempest here: not root and no password-less sudo"
-    SUDO=(sudo -n)
-  fi
-  log "installing tempest (apt)"
-  APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -y -q)
-  if ! apt-cache policy tempest 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    "${APT[@]}" update >/dev/null || die 3 "cannot install Tempest here: apt-get update failed"
-  fi
-  "${APT[@]}" install --no-install-recommends tempest >/dev/null ||
-    die 3 "cannot install Tempest here: apt-get install tempest failed"
-fi
+cannot_install() { die 3 "cannot install Tempest here: $*"; }
+# shellcheck source=lib/apt-ensure.sh
+. "$ROOT/scripts/lib/apt-ensure.sh"
+apt_ensure tempest tempest
 
 ########## Kindling's port, then Keystone with the catalog pointing at it ##########
 PORT=${KINDLING_TEMPEST_PORT:-$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}

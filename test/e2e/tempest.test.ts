@@ -4,7 +4,7 @@
  * failed or was skipped without an explanation in docs/conformance.md (the script's exit status 1,
  * with the ids in `unexplained.txt`). It leaves docs/conformance.md alone; run the script by hand
  * to regenerate it. Skipped, with the reason, where Tempest or Keystone cannot be installed.
- * Takes minutes (about 15 on 2 busy cores).
+ * Takes minutes (Tempest itself about 2 on 2 cores, plus the installs the first time).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
