@@ -47,8 +47,11 @@ test(
   async (t) => {
     const gate = gatedDriver('createVolumeFromSnapshot');
     const k = await startTestKindling({}, { driverFactory: gate.factory });
-    t.after(() => k.close());
-    t.after(() => gate.release());
+    // Released first: closing waits for the volume service's running messages.
+    t.after(async () => {
+      gate.release();
+      await k.close();
+    });
     const src = await availableVolume(k);
     writeAt(volumeFile(k, src.id), 3 * MiB, pattern(11));
     const snap = await availableSnapshot(k, src.id);
@@ -86,8 +89,11 @@ test(
   async (t) => {
     const gate = gatedDriver('createClonedVolume');
     const k = await startTestKindling({}, { driverFactory: gate.factory });
-    t.after(() => k.close());
-    t.after(() => gate.release());
+    // Released first: closing waits for the volume service's running messages.
+    t.after(async () => {
+      gate.release();
+      await k.close();
+    });
     const src = await availableVolume(k);
     writeAt(volumeFile(k, src.id), 5 * MiB, pattern(12));
 

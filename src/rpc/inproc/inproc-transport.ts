@@ -1,6 +1,15 @@
 import type { RequestContext } from '../../common/context.js';
 import { MessagingTimeout, type Endpoint, type Listener, type Target, type Transport } from '../transport.js';
 
+/** One listener: its endpoint and the messages it is handling now. */
+interface Consumer {
+  server: string | undefined;
+  fanout: boolean;
+  endpoint: Endpoint;
+  running: Set<Promise<unknown>>;
+  stopped: boolean;
+}
+
 interface Message {
   ctx: RequestContext;
   method: string;
@@ -14,19 +23,20 @@ interface Message {
  */
 export class InprocTransport implements Transport {
   /** topic → its servers' endpoints (round-robin among them for server-less casts). */
-  readonly #consumers = new Map<
-    string,
-    { server: string | undefined; fanout: boolean; endpoint: Endpoint }[]
-  >();
+  readonly #consumers = new Map<string, Consumer[]>();
   /** Round-robin position per target, so one target's turns do not depend on other traffic. */
   readonly #rr = new Map<string, number>();
   readonly #onError: (e: unknown, method: string) => void;
 
-  constructor(onError: (e: unknown, method: string) => void = () => {}) {
+  /** How long a stopping listener waits for the messages it is handling. */
+  readonly #drainMs: number;
+
+  constructor(onError: (e: unknown, method: string) => void = () => {}, drainSeconds = 60) {
     this.#onError = onError;
+    this.#drainMs = drainSeconds * 1000;
   }
 
-  #pick(target: Target): { endpoint: Endpoint }[] {
+  #pick(target: Target): Consumer[] {
     const all = this.#consumers.get(target.topic) ?? [];
     if (target.fanout) return all.filter((c) => c.fanout);
     const matching = target.server
@@ -52,7 +62,9 @@ export class InprocTransport implements Transport {
     const msg = this.#copy(ctx, method, args);
     for (const c of this.#pick(target)) {
       setImmediate(() => {
-        void this.#dispatch(c.endpoint, msg).catch((e: unknown) => this.#onError(e, method));
+        // NOTE: a listener stopped meanwhile never sees it, as a message left in a broker's queue.
+        if (c.stopped) return;
+        void this.#dispatch(c, msg).catch((e: unknown) => this.#onError(e, method));
       });
     }
   }
@@ -75,31 +87,54 @@ export class InprocTransport implements Transport {
       );
     });
     try {
-      const result = await Promise.race([this.#dispatch(c.endpoint, msg), timeout]);
+      const result = await Promise.race([this.#dispatch(c, msg), timeout]);
       return (result === undefined ? undefined : JSON.parse(JSON.stringify(result))) as T;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  async #dispatch(endpoint: Endpoint, msg: Message): Promise<unknown> {
-    const fn = endpoint[msg.method];
+  /** Runs the handler, counted as running on its listener until it settles. */
+  async #dispatch(c: Consumer, msg: Message): Promise<unknown> {
+    const fn = c.endpoint[msg.method];
     if (!fn) throw new Error(`Endpoint does not support RPC method ${msg.method}`);
-    return fn.call(endpoint, msg.ctx, msg.args);
+    const run = Promise.resolve().then(() => fn.call(c.endpoint, msg.ctx, msg.args));
+    c.running.add(run);
+    try {
+      return await run;
+    } finally {
+      c.running.delete(run);
+    }
   }
 
   async listen(target: Target, endpoint: Endpoint): Promise<Listener> {
     const list = this.#consumers.get(target.topic) ?? [];
-    const entry = { server: target.server, fanout: target.fanout !== false, endpoint };
+    const entry: Consumer = {
+      server: target.server,
+      fanout: target.fanout !== false,
+      endpoint,
+      running: new Set(),
+      stopped: false,
+    };
     list.push(entry);
     this.#consumers.set(target.topic, list);
     return {
+      // As an oslo.messaging server's stop + wait: no new messages, then the running ones finish.
       stop: async () => {
+        entry.stopped = true;
         const l = this.#consumers.get(target.topic) ?? [];
         this.#consumers.set(
           target.topic,
           l.filter((e) => e !== entry),
         );
+        // NOTE: bounded like oslo.service's graceful_shutdown_timeout: a stuck driver call must
+        // not hold a shutdown forever.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...entry.running]),
+          new Promise((resolve) => (timer = setTimeout(resolve, this.#drainMs).unref())),
+        ]);
+        clearTimeout(timer);
       },
     };
   }
