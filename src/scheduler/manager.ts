@@ -11,6 +11,7 @@ import { SCHEDULER_TOPIC, type Listener } from '../rpc/transport.js';
 import { VolumeRPCAPI } from '../volume/rpcapi.js';
 import { FilterScheduler } from './filter-scheduler.js';
 import { getFlow } from './flows/create-volume.js';
+import { scheduleCreateSnapshot, type CreateSnapshotArgs } from './create-snapshot.js';
 import { startReservationExpiry } from '../quota/reservation-expiry.js';
 import { HostManager } from './host-manager.js';
 import { groupSchedulerEndpoints } from '../group/scheduler.js';
@@ -130,6 +131,14 @@ export class SchedulerManager {
           a.volume_id as string,
           a.request_spec as RequestSpec,
           a.filter_properties ?? {},
+        ),
+      create_snapshot: (ctx: RequestContext, a: Record<string, unknown>) =>
+        scheduleCreateSnapshot(
+          this.deps,
+          this.scheduler,
+          this.#volumeRpc,
+          ctx,
+          a as unknown as CreateSnapshotArgs,
         ),
       update_service_capabilities: async (_ctx: RequestContext, a: Record<string, unknown>) => {
         this.hostManager.updateServiceCapabilities(

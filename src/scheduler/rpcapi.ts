@@ -1,5 +1,6 @@
 import type { RequestContext } from '../common/context.js';
 import { SCHEDULER_TOPIC, type Transport } from '../rpc/transport.js';
+import type { CreateSnapshotArgs } from './create-snapshot.js';
 import type { FilterProperties, RequestSpec } from './types.js';
 
 /** Client side of the scheduler's RPC API (topic `cinder-scheduler`). */
@@ -19,6 +20,11 @@ export class SchedulerRPCAPI {
       { volume_id: volumeId, request_spec: requestSpec, filter_properties: filterProperties },
       ctx,
     );
+  }
+
+  /** Cast `create_snapshot`: check the volume's backend still has room, then hand it on. */
+  async createSnapshot(ctx: RequestContext, args: CreateSnapshotArgs): Promise<void> {
+    await this.transport.cast({ topic: SCHEDULER_TOPIC }, 'create_snapshot', { ...args }, ctx);
   }
 
   /** Fanout from volume services: their latest capabilities (`update_service_capabilities`). */

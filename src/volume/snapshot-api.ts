@@ -36,6 +36,7 @@ import { isoNow } from '../db/time.js';
 import { OverQuota, overQuotaToError } from '../quota/over-quota.js';
 import { assertNotFrozen } from './backend-admin.js';
 import { VolumeRPCAPI } from './rpcapi.js';
+import { SchedulerRPCAPI } from '../scheduler/rpcapi.js';
 import { destroySnapshotReleasingQuota } from './snapshot-destroy.js';
 import { snapshotDeltas } from './snapshot-quota.js';
 import { snapshotUsagePayload } from './snapshot-usage.js';
@@ -103,9 +104,11 @@ export interface CreateSnapshotRequest {
 
 export class SnapshotAPI {
   readonly #volumeRpc: VolumeRPCAPI;
+  readonly #schedulerRpc: SchedulerRPCAPI;
 
   constructor(private readonly deps: CoreDeps) {
     this.#volumeRpc = new VolumeRPCAPI(deps.transport);
+    this.#schedulerRpc = new SchedulerRPCAPI(deps.transport);
   }
 
   get #db() {
@@ -192,14 +195,17 @@ export class SnapshotAPI {
       throw e;
     }
     try {
-      await this.#volumeRpc.createSnapshot(
-        ctx,
-        { host: volume.host!, cluster_name: volume.cluster_name },
-        {
+      // NOTE: through the scheduler, as Cinder: the volume's backend must still have room.
+      await this.#schedulerRpc.createSnapshot(ctx, {
+        snapshot_id: snapshot.id,
+        volume_id: volume.id,
+        backend: volume.cluster_name || volume.host!,
+        request_spec: {
+          volume_id: '',
           snapshot_id: snapshot.id,
-          volume_id: volume.id,
+          volume_properties: { size: volume.size },
         },
-      );
+      });
     } catch (e) {
       // NOTE: the quota stays committed: deleting the `error` snapshot gives it back.
       await snapshotUpdate(this.#db, snapshot.id, { status: 'error' });
