@@ -422,13 +422,14 @@ export class BackupManager {
         return;
       }
     }
-    const values: Parameters<typeof volumeUpdate>[2] = { status: canceled ? 'error' : 'available' };
-    if (!canceled && wasCreating) values.launched_at = isoNow();
-    await volumeUpdate(db, volumeId, values);
-    // Re-read: the restore may have replaced the metadata with the backed-up volume's.
+    // Re-read: the restore may have replaced the metadata with the backed-up volume's. Written
+    // before the status, as Cinder saves the volume last: `available` means the metadata is there.
     const old = (await volumeGet(db, volumeId))?.metadata.src_backup_id;
     if (backup.volume_id !== volume.id || (old && old !== backup.id))
       await volumeMetadataUpdate(db, volume.id, { src_backup_id: backup.id }, false);
+    const values: Parameters<typeof volumeUpdate>[2] = { status: canceled ? 'error' : 'available' };
+    if (!canceled && wasCreating) values.launched_at = isoNow();
+    await volumeUpdate(db, volumeId, values);
     await backupUpdate(db, backupId, { status: 'available' });
     this.deps.log.info(
       { backup_id: backupId, volume_id: volumeId },

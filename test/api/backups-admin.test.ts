@@ -193,6 +193,7 @@ test('admin actions: reset status, force delete, export and import of a record',
   const r = await k.req('POST', `/v3/admin/backups/${b.id}/restore`, { restore: {} });
   assert.equal(r.status, 202, r.text);
   const nv = await waitForVolumeStatus(k, r.body.restore.volume_id, ['available'], BACKUP_WAIT_MS);
+  await waitForBackupStatus(k, b.id, ['available']);
   assert.deepEqual(await readVolume(k, nv.id, 3 * 1024 * 1024, data.length), data);
 
   const inUse = async () =>

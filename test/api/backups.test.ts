@@ -180,6 +180,8 @@ test('incremental backups store what changed, restore the whole chain, and pin t
   assert.equal(r.status, 202, r.text);
   assert.equal(r.body.restore.volume_name, 'chain');
   const nv = await waitForVolumeStatus(k, r.body.restore.volume_id, ['available'], BACKUP_WAIT_MS);
+  // The restore is over once the backup is `available` again (it follows the volume's status).
+  await waitForBackupStatus(k, inc.id, ['available']);
   assert.deepEqual(await readVolume(k, nv.id, 10 * MiB, 4096), Buffer.alloc(4096));
   assert.deepEqual(await readVolume(k, nv.id, 10 * MiB + 4096, first.length - 4096), first.subarray(4096));
   assert.deepEqual(await readVolume(k, nv.id, 500 * MiB, second.length), second);
@@ -214,5 +216,6 @@ test('a backup of a snapshot holds the snapshot’s data; the snapshot is backin
 
   const r = await k.req('POST', `/v3/admin/backups/${b.id}/restore`, { restore: {} });
   const nv = await waitForVolumeStatus(k, r.body.restore.volume_id, ['available'], BACKUP_WAIT_MS);
+  await waitForBackupStatus(k, b.id, ['available']);
   assert.deepEqual(await readVolume(k, nv.id, 0, before.length), before);
 });

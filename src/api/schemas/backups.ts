@@ -101,4 +101,3 @@ export const importRecord = {
   required: ['backup-record'],
   additionalProperties: false,
 } as const;
-
