@@ -107,3 +107,22 @@ export function paginate<DB, TB extends keyof DB, O>(
   }
   return q;
 }
+
+/**
+ * A list's marker as `paginate` wants it: the sort-key values of the live row `id` of `table`, or
+ * undefined when there is none (the caller raises its resource's error). `nullAsEmpty`: a null
+ * value compares as '' (the lists that page past null columns that way).
+ */
+export async function markerSortValues(
+  db: Db,
+  table: string,
+  id: string,
+  sort: readonly SortSpec[],
+  nullAsEmpty = false,
+): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await sql<Record<string, unknown>>`
+    SELECT * FROM ${sql.table(table)} WHERE id = ${id} AND deleted = 0`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  return Object.fromEntries(sort.map((k) => [k.key, nullAsEmpty ? (row[k.key] ?? '') : row[k.key]]));
+}

@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Db, PageRequest } from './common.js';
-import { paginate, softDeleteValues, withTieBreakers } from './common.js';
+import { paginate, softDeleteValues, withTieBreakers, markerSortValues } from './common.js';
 import { conditionalUpdate, rowUpdate, type Expected } from './conditional-update.js';
 import type { GroupSnapshotsTable, GroupsTable, GroupTypesTable } from '../schema.js';
 import { isoNow } from '../time.js';
@@ -110,14 +110,8 @@ export async function groupTypeList(
   if (f.isPublic !== null) q = q.where('group_types.is_public', '=', f.isPublic ? 1 : 0);
   let marker: Record<string, unknown> | null = null;
   if (page.marker) {
-    const row = await db
-      .selectFrom('group_types')
-      .selectAll()
-      .where('id', '=', page.marker)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (!row) throw new GroupMarkerNotFound(page.marker);
-    marker = Object.fromEntries(sort.map((k) => [k.key, (row as Record<string, unknown>)[k.key] ?? '']));
+    marker = (await markerSortValues(db, 'group_types', page.marker, sort, true)) ?? null;
+    if (!marker) throw new GroupMarkerNotFound(page.marker);
   }
   return withSpecs(db, await paginate(q, 'group_types', sort, page, marker).execute());
 }
@@ -293,14 +287,8 @@ export async function groupGetAll(
   for (const [col, val] of Object.entries(f.columns)) q = q.where(sql.ref(`groups.${col}`), '=', val);
   let marker: Record<string, unknown> | null = null;
   if (page.marker) {
-    const row = await db
-      .selectFrom('groups')
-      .selectAll()
-      .where('id', '=', page.marker)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (!row) throw new GroupMarkerNotFound(page.marker);
-    marker = Object.fromEntries(sort.map((k) => [k.key, (row as Record<string, unknown>)[k.key]]));
+    marker = (await markerSortValues(db, 'groups', page.marker, sort)) ?? null;
+    if (!marker) throw new GroupMarkerNotFound(page.marker);
   }
   return withVolumeTypes(db, await paginate(q, 'groups', sort, page, marker).execute());
 }
@@ -410,14 +398,8 @@ export async function groupSnapshotGetAll(
     q = q.where(sql.ref(`group_snapshots.${col}`), '=', val);
   let marker: Record<string, unknown> | null = null;
   if (page.marker) {
-    const row = await db
-      .selectFrom('group_snapshots')
-      .selectAll()
-      .where('id', '=', page.marker)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (!row) throw new GroupMarkerNotFound(page.marker);
-    marker = Object.fromEntries(sort.map((k) => [k.key, (row as Record<string, unknown>)[k.key]]));
+    marker = (await markerSortValues(db, 'group_snapshots', page.marker, sort)) ?? null;
+    if (!marker) throw new GroupMarkerNotFound(page.marker);
   }
   return paginate(q, 'group_snapshots', sort, page, marker).execute();
 }

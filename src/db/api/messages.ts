@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, PageRequest } from './common.js';
-import { paginate, withTieBreakers } from './common.js';
+import { paginate, withTieBreakers, markerSortValues } from './common.js';
 import type { MessagesTable } from '../schema.js';
 import { MessageNotFound } from '../../common/errors.js';
 
@@ -85,15 +85,9 @@ export async function messageList(
   for (const p of f.eventIdPatterns ?? []) q = q.where('event_id', 'like', p);
   let marker: Record<string, unknown> | null = null;
   if (page.marker) {
-    const row = await db
-      .selectFrom('messages')
-      .selectAll()
-      .where('id', '=', page.marker)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (!row) throw new MessageNotFound(page.marker);
     // NOTE: a null marker value compares as '' (so a null column still pages).
-    marker = Object.fromEntries(sort.map((k) => [k.key, (row as Record<string, unknown>)[k.key] ?? '']));
+    marker = (await markerSortValues(db, 'messages', page.marker, sort, true)) ?? null;
+    if (!marker) throw new MessageNotFound(page.marker);
   }
   return paginate(q, 'messages', sort, page, marker).execute();
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, PageRequest } from './common.js';
-import { paginate, softDeleteValues, withTieBreakers } from './common.js';
+import { paginate, softDeleteValues, withTieBreakers, markerSortValues } from './common.js';
 import { metadataDelete, metadataDeleteAll, metadataGet, metadataGetMany } from './resource-metadata.js';
 import type { VolumeTypesTable } from '../schema.js';
 import { VolumeTypeAccessExists, VolumeTypeAccessNotFound, VolumeTypeNotFound } from '../../common/errors.js';
@@ -386,15 +386,9 @@ export async function volumeTypeList(
   }
   let marker: Record<string, unknown> | null = null;
   if (page.marker) {
-    const row = await db
-      .selectFrom('volume_types')
-      .selectAll()
-      .where('id', '=', page.marker)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (!row) throw new VolumeTypeNotFound(page.marker);
     // NOTE: type lists compare a null marker value as '' (so a null description still pages).
-    marker = Object.fromEntries(sort.map((k) => [k.key, (row as Record<string, unknown>)[k.key] ?? '']));
+    marker = (await markerSortValues(db, 'volume_types', page.marker, sort, true)) ?? null;
+    if (!marker) throw new VolumeTypeNotFound(page.marker);
   }
   return withExtraSpecs(db, await paginate(q, 'volume_types', sort, page, marker).execute());
 }
