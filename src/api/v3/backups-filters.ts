@@ -4,14 +4,14 @@
  * `_process_backups_filters`).
  */
 import type { RequestContext } from '../../common/context.js';
-import { BadRequest, InvalidParameterValue } from '../../common/errors.js';
+import { InvalidParameterValue } from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
 import type { BackupFilters } from '../../db/api/backups.js';
 import type { BackupsTable } from '../../db/schema.js';
 import type { APIVersion } from '../microversion.js';
 import type { SortKeyMap } from '../common/pagination.js';
 import { columnSortKeys } from './list-params.js';
-import { isAscii } from './query-params.js';
+import { rejectInvalidFilters } from './query-params.js';
 
 /** Columns of Cinder's Backup model (all stored by Kindling). */
 const COLUMNS = [
@@ -69,14 +69,9 @@ export function backupFiltersFromQuery(
 ): BackupFilters | null {
   const q = { ...query };
   if (version.gte('3.31')) {
-    if (Object.keys(q).some((k) => !isAscii(k)))
-      throw new BadRequest('Filter keys can only contain ASCII characters.');
-    if (!ctx.isAdmin) {
-      // NOTE: cinderclient always sends all_tenants; a non-admin's is dropped, not refused.
-      delete q.all_tenants;
-      const bad = Object.keys(q).filter((k) => !USER_FILTERS.includes(k));
-      if (bad.length) throw new BadRequest(`Invalid filters ${bad.join(',')} are found in query options.`);
-    }
+    rejectInvalidFilters(q, USER_FILTERS, !ctx.isAdmin);
+    // NOTE: cinderclient always sends all_tenants; a non-admin's is dropped, not refused.
+    if (!ctx.isAdmin) delete q.all_tenants;
     for (const [from, to] of [
       ['name~', 'display_name~'],
       ['description~', 'display_description~'],

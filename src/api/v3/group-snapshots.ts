@@ -6,12 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../app.js';
 import { queryOf, state } from '../request.js';
-import {
-  BadRequest,
-  GroupSnapshotNotFound,
-  InvalidGroupSnapshotStatus,
-  ItemNotFound,
-} from '../../common/errors.js';
+import { GroupSnapshotNotFound, InvalidGroupSnapshotStatus, ItemNotFound } from '../../common/errors.js';
 import { boolFromString, pythonRepr } from '../../common/strutils.js';
 import {
   GROUP_SNAPSHOT_COLUMNS,
@@ -23,7 +18,7 @@ import { validateCreateGroupSnapshot, validateResetGroupSnapshotStatus } from '.
 import { collectionLinks, type ListParams } from '../common/pagination.js';
 import { groupSnapshotDetailView, groupSnapshotSummaryView } from '../views/groups.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
-import { isAscii } from './query-params.js';
+import { rejectInvalidFilters } from './query-params.js';
 import { noSuchAction } from './actions.js';
 
 type Body = Record<string, unknown>;
@@ -72,14 +67,7 @@ export function groupSnapshotRoutes(deps: ApiDeps) {
       params = takeModelListParams(query, cfg.osapi_max_limit, columnSortKeys(GROUP_SNAPSHOT_COLUMNS));
       filters = query;
     }
-    if (version.gte('3.31')) {
-      if (Object.keys(filters).some((k) => !isAscii(k)))
-        throw new BadRequest('Filter keys can only contain ASCII characters.');
-      if (!ctx.isAdmin) {
-        const bad = Object.keys(filters).filter((k) => !USER_FILTERS.includes(k) && k !== 'all_tenants');
-        if (bad.length) throw new BadRequest(`Invalid filters ${bad.join(',')} are found in query options.`);
-      }
-    }
+    if (version.gte('3.31')) rejectInvalidFilters(filters, USER_FILTERS, !ctx.isAdmin);
     const allTenants = 'all_tenants' in filters && boolFromString(filters.all_tenants);
     delete filters.all_tenants;
     const unknown = Object.keys(filters).some(

@@ -25,7 +25,7 @@ import {
 import { collectionLinks } from '../common/pagination.js';
 import { groupDetailView, groupSummaryView } from '../views/groups.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
-import { getBoolParam, isAscii } from './query-params.js';
+import { getBoolParam, rejectInvalidFilters } from './query-params.js';
 import { noSuchAction } from './actions.js';
 
 type Body = Record<string, unknown>;
@@ -87,14 +87,7 @@ export function groupRoutes(deps: ApiDeps) {
     const query = queryOf(req);
     const params = takeModelListParams(query, cfg.osapi_max_limit, columnSortKeys(GROUP_COLUMNS));
     delete query.list_volume;
-    if (version.gte('3.31')) {
-      if (Object.keys(query).some((k) => !isAscii(k)))
-        throw new BadRequest('Filter keys can only contain ASCII characters.');
-      if (!ctx.isAdmin) {
-        const bad = Object.keys(query).filter((k) => k !== 'name' && k !== 'all_tenants');
-        if (bad.length) throw new BadRequest(`Invalid filters ${bad.join(',')} are found in query options.`);
-      }
-    }
+    if (version.gte('3.31')) rejectInvalidFilters(query, ['name'], !ctx.isAdmin);
     const allTenants = 'all_tenants' in query && boolFromString(query.all_tenants);
     delete query.all_tenants;
     // NOTE: as Cinder's db layer, a filter naming no column of the model matches nothing.

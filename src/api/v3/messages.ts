@@ -7,13 +7,13 @@ import type { ApiDeps } from '../app.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
-import { BadRequest, ItemNotFound, MessageNotFound } from '../../common/errors.js';
+import { ItemNotFound, MessageNotFound } from '../../common/errors.js';
 import { messageDestroy, messageGet, messageList, type MessageListFilters } from '../../db/api/messages.js';
 import type { MessagesTable } from '../../db/schema.js';
 import { collectionLinks, type ListParams } from '../common/pagination.js';
 import { messageView } from '../views/messages.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
-import { isAscii } from './query-params.js';
+import { rejectInvalidFilters } from './query-params.js';
 
 /** Columns of `messages` a list may be filtered or sorted by. */
 const MESSAGE_COLUMNS = [
@@ -42,19 +42,14 @@ function messageFilters(
   query: Record<string, string>,
   version: FastifyRequest['kindling']['version'],
 ): MessageListFilters | null {
-  if (version.gte('3.31') && Object.keys(query).some((k) => !isAscii(k))) {
-    throw new BadRequest('Filter keys can only contain ASCII characters.');
-  }
-  if (version.gte('3.31') && !ctx.isAdmin) {
+  if (version.gte('3.31')) {
     const like = version.gte('3.34');
-    const bad = Object.keys(query).filter(
-      (k) =>
-        !(USER_FILTERS.includes(k) || (like && k.endsWith('~') && USER_FILTERS.includes(k.slice(0, -1)))),
+    rejectInvalidFilters(
+      query,
+      (k) => USER_FILTERS.includes(k) || (like && k.endsWith('~') && USER_FILTERS.includes(k.slice(0, -1))),
+      !ctx.isAdmin,
     );
-    const reported = bad.filter((k) => k !== 'all_tenants');
-    if (reported.length)
-      throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
-    delete query.all_tenants;
+    if (!ctx.isAdmin) delete query.all_tenants;
   }
   const f: MessageListFilters = {
     projectId: ctx.isAdmin ? null : ctx.projectId,

@@ -6,10 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
-import { BadRequest } from '../../common/errors.js';
 import { getVolumeTypeByNameOrId } from '../../volume/volume-types.js';
 import { poolsView } from '../views/scheduler-stats.js';
-import { getBoolParam, isAscii } from './query-params.js';
+import { getBoolParam, rejectInvalidFilters } from './query-params.js';
 
 /** Filter keys allowed for pools (`resource_filters.json`, resource `pool`). */
 const POOL_FILTERS = ['name', 'volume_type'];
@@ -25,14 +24,9 @@ export function schedulerStatsRoutes(deps: ApiDeps) {
       const filters: Record<string, unknown> = { ...query };
       delete filters.detail;
       if (version.gte('3.31')) {
-        if (Object.keys(filters).some((k) => !isAscii(k)))
-          throw new BadRequest('Filter keys can only contain ASCII characters.');
         // NOTE: pools are checked against the allowed filters even for admins.
-        const bad = Object.keys(filters).filter((k) => !POOL_FILTERS.includes(k));
-        if (bad.includes('all_tenants')) delete filters.all_tenants;
-        const reported = bad.filter((k) => k !== 'all_tenants');
-        if (reported.length)
-          throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
+        rejectInvalidFilters(filters, POOL_FILTERS, true);
+        delete filters.all_tenants;
       } else if (!version.gte('3.28')) {
         for (const k of Object.keys(filters)) delete filters[k];
       }

@@ -3,14 +3,13 @@
  * `process_general_filtering('snapshot')`, and the db layer's `_process_snaps_filters`).
  */
 import type { RequestContext } from '../../common/context.js';
-import { BadRequest } from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
 import type { SnapshotFilters } from '../../db/api/snapshots.js';
 import type { SnapshotsTable } from '../../db/schema.js';
 import type { APIVersion } from '../microversion.js';
 import type { SortKeyMap } from '../common/pagination.js';
 import { columnSortKeys } from './list-params.js';
-import { getBoolParam, isAscii } from './query-params.js';
+import { getBoolParam, rejectInvalidFilters } from './query-params.js';
 import { parseDictFilter } from './volume-filters.js';
 
 /** Columns of Cinder's Snapshot model that Kindling stores. */
@@ -67,15 +66,8 @@ export function snapshotFiltersFromQuery(
 ): SnapshotFilters | null {
   const q = { ...query };
   if (version.gte('3.31')) {
-    if (Object.keys(q).some((k) => !isAscii(k)))
-      throw new BadRequest('Filter keys can only contain ASCII characters.');
-    if (!ctx.isAdmin) {
-      const bad = Object.keys(q).filter((k) => !USER_FILTERS.includes(k));
-      const reported = bad.filter((k) => k !== 'all_tenants');
-      delete q.all_tenants;
-      if (reported.length)
-        throw new BadRequest(`Invalid filters ${reported.join(',')} are found in query options.`);
-    }
+    rejectInvalidFilters(q, USER_FILTERS, !ctx.isAdmin);
+    if (!ctx.isAdmin) delete q.all_tenants;
     for (const [from, to] of [
       ['name~', 'display_name~'],
       ['description~', 'display_description~'],
