@@ -322,7 +322,7 @@ export class BackupManager {
         return await this.driver.backup(backup, reader, {
           volumeSizeBytes: sizeGb * GiB,
           parent,
-          volumeMeta: await backupVolumeMeta(this.#db, volume.id),
+          volumeMeta: backupVolumeMeta(volume),
           onPrepared: async (u) => {
             await backupUpdate(this.#db, backup.id, u);
           },

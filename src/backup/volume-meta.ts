@@ -24,10 +24,8 @@ interface MetaContainer {
   [GLANCE]?: Record<string, unknown>;
 }
 
-/** The JSON container for `volume_meta`, or null when the volume is gone. */
-export async function backupVolumeMeta(db: Db, volumeId: string): Promise<string | null> {
-  const volume = await volumeGet(db, volumeId);
-  if (!volume) return null;
+/** The JSON container for `volume_meta` of the volume being backed up. */
+export function backupVolumeMeta(volume: VolumeRecord): string {
   const container: MetaContainer = { version: BACKUP_METADATA_VERSION, [BASE]: baseColumns(volume) };
   if (Object.keys(volume.metadata).length > 0) container[USER] = { ...volume.metadata };
   return JSON.stringify(container);
