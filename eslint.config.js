@@ -32,4 +32,37 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
     },
   },
+  {
+    // Build helpers run by node as they are (scripts/*.mjs) and the layer rules of `npm run lint`
+    // (.dependency-cruiser.mjs): no type information.
+    files: ['scripts/**/*.mjs', '.dependency-cruiser.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The dashboard's page (src/dashboard/static/): plain ES modules the browser runs as they are
+    // served, so linted without type information, with the browser's globals.
+    files: ['src/dashboard/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['src/dashboard/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'sessionStorage',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'Node',
+          'setTimeout',
+          'clearTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

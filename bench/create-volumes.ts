@@ -7,21 +7,37 @@
  * For each concurrency (default 1, 8 and 32) it creates `--total` 1 GiB volumes with closed-loop
  * workers and measures POST→202 and POST→`available` latency and creates/s to available; with the
  * last phase's volumes still present it times `GET /volumes/detail?limit=1000` and `GET /volumes`.
- * Every volume it created is deleted (and waited for) after each phase. It first makes the
- * project's volume and gigabyte quotas unlimited (unless `--keep-quota`). Exits 1 if any create or
- * delete failed.
+ * Every volume it created is deleted (and waited for) after each phase. After the last phase it
+ * also measures deletes/s (all but `--detail-volumes` of its volumes deleted with as many DELETEs
+ * in flight as its concurrency, until gone) and `GET /volumes/detail` requests/s with
+ * `--detail-volumes` (100) volumes present (`--detail-seconds`, closed loop, that many
+ * connections). With `--server-pid` it reports the server's RSS: idle before the first create, the
+ * peak while it runs, and at the end. It first makes the project's volume and gigabyte quotas
+ * unlimited (unless `--keep-quota`). With `--projects N` the workers create in N projects
+ * (`<project>`, `<project>-1`, …) in turn, so creates do not all queue on one project's quota rows;
+ * the list, delete and detail measurements are then left out. Exits 1 if any create or delete
+ * failed.
  */
 import { parseArgs } from 'node:util';
 import { deleteAndWait } from './lib/cleanup.js';
-import { runCreatePhase, type CreatePhaseResult } from './lib/create-phase.js';
+import { runCreatePhase, type CreatePhaseResult, type Lane } from './lib/create-phase.js';
 import { KindlingClient } from './lib/kindling-client.js';
 import { renderTables, writeReport, type BenchReport, type ListResult } from './lib/report.js';
 import { nowMs, summarize } from './lib/stats.js';
 import { StatusWatcher } from './lib/status-watcher.js';
+import {
+  cpuMs,
+  measureDeletes,
+  measureRequests,
+  RssSampler,
+  rssMiB,
+  type RequestThroughput,
+} from './lib/throughput.js';
 
 const USAGE = `usage: npx tsx bench/create-volumes.ts [--url http://127.0.0.1:8776] [--total N]
        [--concurrency 1,8,32] [--project admin] [--poll-ms 10] [--list-samples 50]
-       [--warmup 10] [--keep-quota] [--write docs/performance.md]`;
+       [--warmup 10] [--keep-quota] [--write docs/performance.md]
+       [--detail-volumes 100] [--detail-seconds 5] [--server-pid PID] [--projects 1]`;
 
 interface Options {
   url: string;
@@ -33,6 +49,10 @@ interface Options {
   warmup: number;
   write: string | undefined;
   keepQuota: boolean;
+  detailVolumes: number;
+  detailSeconds: number;
+  serverPid: number | undefined;
+  projects: number;
 }
 
 function positiveInt(name: string, raw: string): number {
@@ -54,6 +74,10 @@ function parseOptions(argv: string[]): Options {
       warmup: { type: 'string', default: '10' },
       write: { type: 'string' },
       'keep-quota': { type: 'boolean', default: false },
+      'detail-volumes': { type: 'string', default: '100' },
+      'detail-seconds': { type: 'string', default: '5' },
+      'server-pid': { type: 'string' },
+      projects: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -64,7 +88,10 @@ function parseOptions(argv: string[]): Options {
   const concurrency = values.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
   if (concurrency.some((c) => c === 0)) throw new Error('--concurrency values must be at least 1');
   return {
-    url: values.url.replace(/\/+$/, ''),
+    url: values.url
+      .split(',')
+      .map((u) => u.trim().replace(/\/+$/, ''))
+      .join(','),
     total: positiveInt('total', values.total),
     concurrency,
     project: values.project,
@@ -73,6 +100,11 @@ function parseOptions(argv: string[]): Options {
     warmup: positiveInt('warmup', values.warmup),
     write: values.write,
     keepQuota: values['keep-quota'],
+    detailVolumes: positiveInt('detail-volumes', values['detail-volumes']),
+    detailSeconds: positiveInt('detail-seconds', values['detail-seconds']),
+    serverPid:
+      values['server-pid'] === undefined ? undefined : positiveInt('server-pid', values['server-pid']),
+    projects: Math.max(1, positiveInt('projects', values.projects)),
   };
 }
 
@@ -93,41 +125,84 @@ async function timeList(
 
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
-  const client = new KindlingClient(opts.url, opts.project, Math.max(...opts.concurrency) + 4);
-  const watcher = new StatusWatcher(client, opts.pollMs);
+  const connections = Math.max(...opts.concurrency) + 4;
+  const lanes: Lane[] = Array.from({ length: opts.projects }, (_, i) => {
+    const c = new KindlingClient(opts.url, i === 0 ? opts.project : `${opts.project}-${i}`, connections);
+    return { client: c, watcher: new StatusWatcher(c, opts.pollMs) };
+  });
+  const client = lanes[0]!.client;
   const phases: CreatePhaseResult[] = [];
   const lists: ListResult[] = [];
+  const throughput: RequestThroughput[] = [];
+  let deletes: BenchReport['deletes'];
   const cleanupFailures: string[] = [];
-  const cleanup = async (ids: string[]): Promise<void> => {
-    if (ids.length > 0) cleanupFailures.push(...(await deleteAndWait(client, ids)));
+  const idleRss = opts.serverPid === undefined ? undefined : rssMiB(opts.serverPid);
+  const sampler = opts.serverPid === undefined ? undefined : new RssSampler(opts.serverPid);
+  /** Deletes `ids` (made in `laneOf[i]`) through their own project's client. */
+  const cleanup = async (ids: string[], laneOf: number[]): Promise<void> => {
+    for (const [l, lane] of lanes.entries()) {
+      const mine = ids.filter((_, i) => (laneOf[i] ?? 0) === l);
+      if (mine.length > 0) cleanupFailures.push(...(await deleteAndWait(lane.client, mine)));
+    }
   };
   try {
-    if (!opts.keepQuota) await client.unlimitedQuota(opts.project);
+    if (!opts.keepQuota) for (const lane of lanes) await lane.client.unlimitedQuota(lane.client.project);
     if (opts.warmup > 0) {
       console.error(`warm-up: ${opts.warmup} creates`);
-      const warm = await runCreatePhase(client, watcher, 1, opts.warmup);
-      await cleanup(warm.createdIds);
+      const warm = await runCreatePhase(lanes, 1, opts.warmup);
+      await cleanup(warm.createdIds, warm.createdLanes);
     }
     for (const [i, c] of opts.concurrency.entries()) {
       console.error(`concurrency ${c}: ${opts.total} creates`);
-      const phase = await runCreatePhase(client, watcher, c, opts.total);
+      const cpu0 = opts.serverPid === undefined ? Number.NaN : cpuMs(opts.serverPid);
+      const phase = await runCreatePhase(lanes, c, opts.total);
+      if (opts.serverPid !== undefined) phase.serverCpuMs = cpuMs(opts.serverPid) - cpu0;
       phases.push(phase);
       try {
-        if (i === opts.concurrency.length - 1) {
+        if (i === opts.concurrency.length - 1 && lanes.length === 1) {
           const present = (await client.listDetail('limit=1000')).length;
           console.error(`list latency with ${present} volumes present`);
           const base = client.base;
           lists.push(await timeList(client, `${base}/volumes/detail?limit=1000`, opts.listSamples, present));
           lists.push(await timeList(client, `${base}/volumes`, opts.listSamples, present));
+          const keep = phase.createdIds.slice(0, opts.detailVolumes);
+          const gone = phase.createdIds.slice(opts.detailVolumes);
+          if (gone.length > 0) {
+            console.error(`deleting ${gone.length} volumes, ${c} at a time`);
+            deletes = await measureDeletes(client, gone, c);
+            cleanupFailures.push(...deletes.failed);
+          }
+          if (opts.detailSeconds > 0) {
+            const n = (await client.listDetail('limit=1000')).length;
+            console.error(`GET /volumes/detail for ${opts.detailSeconds} s with ${n} volumes present`);
+            throughput.push(
+              await measureRequests(client, `${base}/volumes/detail`, c, opts.detailSeconds, n),
+            );
+          }
+          phase.createdIds = keep;
+          phase.createdLanes = keep.map(() => 0);
         }
       } finally {
-        await cleanup(phase.createdIds);
+        await cleanup(phase.createdIds, phase.createdLanes);
       }
     }
   } finally {
-    await client.close();
+    for (const lane of lanes) await lane.client.close();
   }
-  const report: BenchReport = { url: opts.url, pollMs: opts.pollMs, phases, lists, cleanupFailures };
+  const rss =
+    sampler === undefined || idleRss === undefined || opts.serverPid === undefined
+      ? undefined
+      : { idleMiB: idleRss, peakMiB: sampler.stop(), endMiB: rssMiB(opts.serverPid) };
+  const report: BenchReport = {
+    url: opts.url,
+    pollMs: opts.pollMs,
+    phases,
+    lists,
+    cleanupFailures,
+    deletes,
+    throughput,
+    rss,
+  };
   console.log(renderTables(report));
   if (opts.write !== undefined) {
     await writeReport(opts.write, report);

@@ -2,9 +2,16 @@
 # Starts a distributed Kindling from dist/ (api + scheduler + two volume processes, RabbitMQ and a
 # fresh PostgreSQL database on this machine), runs the create benchmark against it, and stops it.
 # Usage: bench/run-distributed.sh [bench args…]   (e.g. --total 800 --concurrency 32)
+# KINDLING_BACKENDS=alpha (default alpha,beta): one volume process per backend;
+# KINDLING_APIS=2 (default 1): API processes on consecutive ports, the bench sending to each in turn;
+# KINDLING_ROOT=<dir> runs another checkout's dist/ (a before/after comparison).
+# KINDLING_BENCH_POOL=<n> sets [database] max_pool_size of every process (default 5, oslo.db's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/cmd/kindling.js ] || npm run build >/dev/null
+root=${KINDLING_ROOT:-$PWD}
+backends=${KINDLING_BACKENDS:-alpha,beta}
+apis=${KINDLING_APIS:-1}
+[ -f "$root/dist/cmd/kindling.js" ] || (cd "$root" && npm run build >/dev/null)
 dir=$(mktemp -d /tmp/kindling-dist-XXXX)
 db="kindling_bench_$$"
 port=${KINDLING_BENCH_PORT:-28780}
@@ -15,18 +22,16 @@ state_path = $dir
 osapi_volume_listen_port = $port
 transport_url = rabbit://guest:guest@127.0.0.1:5672/
 control_exchange = kindling_bench_$$
-enabled_backends = alpha,beta
+enabled_backends = $backends
 quota_volumes = -1
 quota_gigabytes = -1
 [database]
 connection = postgresql://postgres@127.0.0.1:5432/$db
-[alpha]
-volume_driver = file
-file_volume_dir = $dir/volumes/alpha
-[beta]
-volume_driver = file
-file_volume_dir = $dir/volumes/beta
+max_pool_size = ${KINDLING_BENCH_POOL:-5}
 CONF
+for b in ${backends//,/ }; do
+  printf '[%s]\nvolume_driver = file\nfile_volume_dir = %s\n' "$b" "$dir/volumes/$b" >> "$dir/kindling.conf"
+done
 pids=()
 cleanup() {
   psql -h 127.0.0.1 -U postgres -q -At -c "SELECT status, deleted, count(*) FROM volumes GROUP BY 1, 2" "$db" >&2 || true
@@ -37,12 +42,22 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-node dist/cmd/kindling.js manage --config-file "$dir/kindling.conf" db sync >/dev/null
-node dist/cmd/kindling.js scheduler --config-file "$dir/kindling.conf" >"$dir/scheduler.log" 2>&1 & pids+=($!)
+k="$root/dist/cmd/kindling.js"
+node "$k" manage --config-file "$dir/kindling.conf" db sync >/dev/null
+node "$k" scheduler --config-file "$dir/kindling.conf" >"$dir/scheduler.log" 2>&1 & pids+=($!)
 sleep 1
-node dist/cmd/kindling.js volume --backend alpha --config-file "$dir/kindling.conf" >"$dir/alpha.log" 2>&1 & pids+=($!)
-node dist/cmd/kindling.js volume --backend beta --config-file "$dir/kindling.conf" >"$dir/beta.log" 2>&1 & pids+=($!)
-node dist/cmd/kindling.js api --config-file "$dir/kindling.conf" >"$dir/api.log" 2>&1 & pids+=($!)
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" -w '' 2>/dev/null && break || sleep 0.2; done
+for b in ${backends//,/ }; do
+  node "$k" volume --backend "$b" --config-file "$dir/kindling.conf" >"$dir/$b.log" 2>&1 & pids+=($!)
+done
+urls=()
+for i in $(seq 0 $((apis - 1))); do
+  p=$((port + i))
+  KINDLING__DEFAULT__osapi_volume_listen_port=$p node "$k" api --config-file "$dir/kindling.conf" >"$dir/api$i.log" 2>&1 & pids+=($!)
+  urls+=("http://127.0.0.1:$p")
+done
+for u in "${urls[@]}"; do
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "$u/" -w '' 2>/dev/null && break || sleep 0.2; done
+done
 sleep 2
-npx tsx bench/create-volumes.ts --url "http://127.0.0.1:$port" --keep-quota "$@"
+echo "distributed: $apis api, scheduler, volume per backend ($backends); $(uptime)" >&2
+npx tsx bench/create-volumes.ts --url "$(IFS=,; echo "${urls[*]}")" --keep-quota "$@"

@@ -2,8 +2,9 @@
 # A Keystone for Kindling's development and CI (docs/keystone.md): installs Debian's `keystone`
 # (apt, only what is missing) and starts it on 127.0.0.1 under uwsgi with fernet tokens and its
 # own SQLite database, bootstraps `admin`, makes the projects and users below, registers Kindling's
-# endpoints (`block-storage` and `volumev3`) and writes an openrc file per user. Idempotent:
-# re-running starts what is down, and moves the endpoints when KINDLING_URL is given.
+# endpoints (`block-storage` and `volumev3`) — and Glance's (`image`) when GLANCE_URL is given —
+# and writes an openrc file per user. Idempotent: re-running starts what is down, and moves the
+# endpoints when KINDLING_URL (or GLANCE_URL) is given.
 #
 #   scripts/keystone-up.sh            # then: . $KINDLING_KS_DIR/demorc; openstack token issue
 #   scripts/keystone-down.sh [--wipe]
@@ -12,6 +13,9 @@
 #   KINDLING_KS_PORT [5001]   KINDLING_KS_DIR [/tmp/kindling-keystone]   KINDLING_KS_PASSWORD [secret]
 #   KINDLING_URL  Kindling's endpoint in the catalog: $KINDLING_URL/v3/%(project_id)s
 #                 [unset: as the last run registered it, at first http://127.0.0.1:8776]
+#   GLANCE_URL    registers the image service (type `image`, name `glance`) with its endpoints at
+#                 this URL, and Glance's service user `glance` (scripts/glance-up.sh --keystone
+#                 passes it) [unset: as the last run registered it, at first none]
 #   KINDLING_KS_PROCESSES [1]  (uwsgi workers; more than one makes SQLite answer `database is locked`)
 #   KINDLING_KS_TOKEN_EXPIRATION [3600] (seconds a token lives)
 #
@@ -20,6 +24,7 @@
 #   demo      member + reader of project demo (demorc)
 #   alt_demo  member + reader of project alt_demo (alt_demorc), for isolation tests
 #   kindling  service role in project service: Kindling's own user ([keystone_authtoken])
+#   glance    service role in project service: Glance's own user (only once GLANCE_URL was given)
 # Also written: $KINDLING_KS_DIR/kindling-keystone.conf, a config file that switches Kindling to
 # keystone mode against this Keystone (pass it as one more --config-file).
 #
@@ -33,6 +38,8 @@ PW=${KINDLING_KS_PASSWORD:-secret}
 if [[ -z ${KINDLING_URL:-} ]]; then KINDLING_URL=$(cut -d' ' -f1 "$KS_DIR/.setup-done" 2>/dev/null || true); fi
 KINDLING_URL=${KINDLING_URL:-http://127.0.0.1:8776}
 KINDLING_URL=${KINDLING_URL%/}
+if [[ -z ${GLANCE_URL:-} ]]; then GLANCE_URL=$(cut -s -d' ' -f3 "$KS_DIR/.setup-done" 2>/dev/null || true); fi
+GLANCE_URL=${GLANCE_URL%/}
 PROCESSES=${KINDLING_KS_PROCESSES:-1}
 TOKEN_EXPIRATION=${KINDLING_KS_TOKEN_EXPIRATION:-3600}
 REGION=RegionOne
@@ -149,13 +156,14 @@ curl -sf -o /dev/null "$AUTH_URL" || {
 # One python process (openstacksdk) is much faster than a dozen `openstack` commands; it runs
 # again only when the endpoint URL or the password changed since the last successful run.
 SETUP_MARK=$KS_DIR/.setup-done
-if [[ ! -f $KS_DIR/projects.json || $(cat "$SETUP_MARK" 2>/dev/null) != "$KINDLING_URL $PW" ]]; then
+SETUP="$KINDLING_URL $PW${GLANCE_URL:+ $GLANCE_URL}"
+if [[ ! -f $KS_DIR/projects.json || $(cat "$SETUP_MARK" 2>/dev/null) != "$SETUP" ]]; then
   log "projects, users and catalog"
-  "$PY" - "$AUTH_URL" "$PW" "$KINDLING_URL" "$REGION" "$KS_DIR" <<'PYEOF'
+  "$PY" - "$AUTH_URL" "$PW" "$KINDLING_URL" "$REGION" "$KS_DIR" "$GLANCE_URL" <<'PYEOF'
 import json, sys
 import openstack
 
-auth_url, pw, kindling_url, region, ks_dir = sys.argv[1:6]
+auth_url, pw, kindling_url, region, ks_dir, glance_url = sys.argv[1:7]
 conn = openstack.connect(auth_url=auth_url, username="admin", password=pw, project_name="admin",
                          user_domain_name="Default", project_domain_name="Default",
                          region_name=region, identity_api_version="3")
@@ -190,9 +198,14 @@ for name in ("demo", "alt_demo"):
     grant(p, u, reader)
 
 url = kindling_url + "/v3/%(project_id)s"
-for stype, sname in (("block-storage", "kindling"), ("volumev3", "kindlingv3")):
+services = [("block-storage", "kindling", "Kindling Block Storage", url),
+            ("volumev3", "kindlingv3", "Kindling Block Storage", url)]
+if glance_url:
+    grant(service, user("glance", service), service_role)
+    services.append(("image", "glance", "OpenStack Image (scripts/glance-up.sh)", glance_url))
+for stype, sname, desc, url in services:
     svc = next((s for s in idn.services() if s.type == stype), None) or idn.create_service(
-        name=sname, type=stype, description="Kindling Block Storage")
+        name=sname, type=stype, description=desc)
     have = {e.interface: e for e in idn.endpoints(service_id=svc.id)}
     for iface in ("public", "internal", "admin"):
         e = have.get(iface)
@@ -204,7 +217,7 @@ for stype, sname in (("block-storage", "kindling"), ("volumev3", "kindlingv3")):
 with open(ks_dir + "/projects.json", "w") as f:
     json.dump(ids, f, indent=1)
 PYEOF
-  echo "$KINDLING_URL $PW" >"$SETUP_MARK"
+  echo "$SETUP" >"$SETUP_MARK"
 fi
 
 for u in admin demo alt_demo; do
@@ -230,4 +243,4 @@ project_name = service
 user_domain_name = Default
 project_domain_name = Default
 EOF
-log "Keystone at $AUTH_URL; users admin, demo, alt_demo (openrc files in $KS_DIR), catalog -> $KINDLING_URL"
+log "Keystone at $AUTH_URL; users admin, demo, alt_demo (openrc files in $KS_DIR), catalog -> $KINDLING_URL${GLANCE_URL:+, image -> $GLANCE_URL}"

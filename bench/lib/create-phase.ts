@@ -6,6 +6,12 @@ import type { KindlingClient } from './kindling-client.js';
 import type { StatusWatcher } from './status-watcher.js';
 import { nowMs } from './stats.js';
 
+/** A project the workers create in: its client and the watcher of its `creating` list. */
+export interface Lane {
+  client: KindlingClient;
+  watcher: StatusWatcher;
+}
+
 /** Measurements of one phase. */
 export interface CreatePhaseResult {
   concurrency: number;
@@ -19,14 +25,20 @@ export interface CreatePhaseResult {
   wallMs: number;
   /** Every volume id the server accepted (to delete afterwards), whatever became of it. */
   createdIds: string[];
+  /** The lane (index into the phase's lanes) each of `createdIds` was created in. */
+  createdLanes: number[];
   /** One line per create that failed (non-202, status `error`, timeout). */
   errors: string[];
+  /** CPU time the server used during the phase, ms (when its pid is known). */
+  serverCpuMs?: number;
 }
 
-/** Runs `total` creates of `sizeGb` GiB volumes with `concurrency` workers. */
+/**
+ * Runs `total` creates of `sizeGb` GiB volumes with `concurrency` workers; worker `w` creates in
+ * lane `w % lanes.length` (one lane per project).
+ */
 export async function runCreatePhase(
-  client: KindlingClient,
-  watcher: StatusWatcher,
+  lanes: readonly Lane[],
   concurrency: number,
   total: number,
   sizeGb = 1,
@@ -38,10 +50,13 @@ export async function runCreatePhase(
     availableMs: [],
     wallMs: 0,
     createdIds: [],
+    createdLanes: [],
     errors: [],
   };
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (w: number): Promise<void> => {
+    const lane = w % lanes.length;
+    const { client, watcher } = lanes[lane]!;
     while (next < total) {
       next++;
       const t0 = nowMs();
@@ -54,6 +69,7 @@ export async function runCreatePhase(
       }
       result.postMs.push(nowMs() - t0);
       result.createdIds.push(id);
+      result.createdLanes.push(lane);
       try {
         const settled = await watcher.wait(id);
         if (settled.status === 'available') result.availableMs.push(settled.at - t0);
@@ -64,7 +80,7 @@ export async function runCreatePhase(
     }
   };
   const start = nowMs();
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, (_, w) => worker(w)));
   result.wallMs = nowMs() - start;
   return result;
 }

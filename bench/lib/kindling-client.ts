@@ -25,26 +25,37 @@ export class UnexpectedResponse extends Error {
 
 /** Talks to one Kindling (or Cinder in noauth mode) endpoint for one project. */
 export class KindlingClient {
-  readonly #pool: Pool;
+  readonly #pools: Pool[];
+  #next = 0;
   readonly #headers: Record<string, string>;
   /** `/v3/<project>`: the prefix of every resource path. */
   readonly base: string;
+  /** The project it acts in. */
+  readonly project: string;
 
-  /** `url` is the server root (`http://127.0.0.1:8776`); `connections` caps the socket pool. */
+  /**
+   * `url` is the server root (`http://127.0.0.1:8776`), or several separated by commas (API
+   * processes of one deployment: requests go to each in turn); `connections` caps each socket pool.
+   */
   constructor(url: string, project: string, connections: number) {
-    const origin = new URL(url).origin;
-    this.#pool = new Pool(origin, { connections, keepAliveTimeout: 60_000, pipelining: 1 });
+    this.#pools = url
+      .split(',')
+      .map(
+        (u) => new Pool(new URL(u.trim()).origin, { connections, keepAliveTimeout: 60_000, pipelining: 1 }),
+      );
     this.#headers = {
       'x-auth-token': `admin:${project}`,
       accept: 'application/json',
       'content-type': 'application/json',
     };
+    this.project = project;
     this.base = `/v3/${encodeURIComponent(project)}`;
   }
 
   /** Sends one request and returns status and parsed JSON (or `undefined` for an empty body). */
   async request(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const res = await this.#pool.request({
+    const pool = this.#pools[this.#next++ % this.#pools.length]!;
+    const res = await pool.request({
       method,
       path,
       headers: this.#headers,
@@ -122,7 +133,7 @@ export class KindlingClient {
 
   /** Closes every pooled connection. */
   async close(): Promise<void> {
-    await this.#pool.close();
+    await Promise.all(this.#pools.map((p) => p.close()));
   }
 }
 

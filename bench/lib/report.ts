@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, release, totalmem, type } from 'node:os';
 import type { CreatePhaseResult } from './create-phase.js';
 import { fmtMs, summarize, type Summary } from './stats.js';
+import type { DeleteThroughput, RequestThroughput } from './throughput.js';
 
 /** Latency of one list request repeated `n` times. */
 export interface ListResult {
@@ -19,6 +20,12 @@ export interface BenchReport {
   phases: CreatePhaseResult[];
   lists: ListResult[];
   cleanupFailures: string[];
+  /** Deletes/s after the last phase (absent when nothing was left to delete). */
+  deletes?: DeleteThroughput | undefined;
+  /** Requests/s of a list request, closed loop. */
+  throughput?: RequestThroughput[];
+  /** The server's RSS in MiB: before the first create, the peak, at the end. */
+  rss?: { idleMiB: number; peakMiB: number; endMiB: number } | undefined;
 }
 
 /** The machine the benchmark ran on, as a markdown list. */
@@ -54,6 +61,38 @@ export function renderTables(r: BenchReport): string {
   for (const l of r.lists) {
     lines.push(
       `| \`${l.request}\` | ${l.volumesPresent} | ${l.latency.n} | ${fmtMs(l.latency.p50)} | ${fmtMs(l.latency.p99)} |`,
+    );
+  }
+  const cpu = r.phases.filter((p) => p.serverCpuMs !== undefined && !Number.isNaN(p.serverCpuMs));
+  if (cpu.length > 0) {
+    lines.push('', "| concurrency | server CPU ms per create (incl. the bench's polling) |", '|---:|---:|');
+    for (const p of cpu) lines.push(`| ${p.concurrency} | ${(p.serverCpuMs! / p.total).toFixed(2)} |`);
+  }
+  if (r.deletes !== undefined) {
+    const d = r.deletes;
+    lines.push(
+      '',
+      '| deletes | in flight | wall ms (DELETE → gone) | deletes/s | failed |',
+      '|---:|---:|---:|---:|---:|',
+      `| ${d.deleted} | ${d.parallel} | ${d.wallMs.toFixed(0)} | ${((d.deleted / d.wallMs) * 1000).toFixed(1)} | ${d.failed.length} |`,
+    );
+  }
+  if (r.throughput !== undefined && r.throughput.length > 0) {
+    lines.push(
+      '',
+      '| throughput request | volumes present | connections | requests | req/s | p50 | p99 | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const t of r.throughput) {
+      lines.push(
+        `| \`${t.request}\` | ${t.volumesPresent} | ${t.connections} | ${t.requests} | ${((t.requests / t.wallMs) * 1000).toFixed(0)} | ${fmtMs(t.latency.p50)} | ${fmtMs(t.latency.p99)} | ${t.errors} |`,
+      );
+    }
+  }
+  if (r.rss !== undefined) {
+    lines.push(
+      '',
+      `Server RSS: ${r.rss.idleMiB.toFixed(0)} MiB idle before the first create, ${r.rss.peakMiB.toFixed(0)} MiB peak, ${r.rss.endMiB.toFixed(0)} MiB at the end.`,
     );
   }
   const errors = r.phases.flatMap((p) => p.errors.map((e) => `concurrency ${p.concurrency}: ${e}`));

@@ -1,6 +1,6 @@
 import { CinderError, QuotaError } from '../common/errors.js';
 
-/** HTTP status → Cinder's fault name (conventions.md §1). */
+/** HTTP status → Cinder's fault name (`api/openstack/wsgi.py` `Fault._fault_names`). */
 const FAULT_NAMES: Record<number, string> = {
   400: 'badRequest',
   401: 'unauthorized',

@@ -3,7 +3,8 @@
  * negotiation in `api/openstack/wsgi.py`): parse `OpenStack-API-Version: volume 3.x`, clamp to the
  * supported range, and compare versions in controllers and views.
  */
-import { BadRequest, InternalError, InvalidAPIVersionString, VersionNotSupported } from '../common/errors.js';
+import { BadRequest, InvalidAPIVersionString, VersionNotSupported } from '../common/errors.js';
+import { pythonRepr } from '../common/strutils.js';
 
 /** Oldest microversion served. */
 export const MIN_VERSION = '3.0';
@@ -21,6 +22,21 @@ const SERVICE = 'volume';
 const MALFORMED =
   'The server could not comply with the request since it is either malformed or otherwise incorrect.';
 
+/**
+ * The versions compared against as string literals (`v.gte('3.63')`), parsed once each: the views
+ * compare a handful per volume, so a list of 100 volumes parsed hundreds of strings per request.
+ */
+const LITERALS = new Map<string, APIVersion>();
+
+function literalVersion(text: string): APIVersion {
+  let v = LITERALS.get(text);
+  if (v === undefined) {
+    v = APIVersion.parse(text);
+    if (LITERALS.size < 1000) LITERALS.set(text, v);
+  }
+  return v;
+}
+
 /** An immutable `major.minor` API version. */
 export class APIVersion {
   private constructor(
@@ -37,7 +53,7 @@ export class APIVersion {
 
   /** Negative, zero or positive as this version is older than, equal to or newer than `other`. */
   compare(other: APIVersion | string): number {
-    const o = typeof other === 'string' ? APIVersion.parse(other) : other;
+    const o = typeof other === 'string' ? literalVersion(other) : other;
     return this.major - o.major || this.minor - o.minor;
   }
 
@@ -104,7 +120,8 @@ function resolve(text: string): APIVersion {
  * element containing `volume`, e.g. `volume 3.44`, `volume latest`), else the legacy
  * `OpenStack-Volume-microversion` (`3.44`); neither → `3.0`.
  *
- * @throws BadRequest when the standard header has no `volume` element.
+ * @throws BadRequest when the standard header has no `volume` element, or one that is not two
+ *   words (Cinder answers that with a 500).
  * @throws InvalidAPIVersionString (400) for a malformed version.
  * @throws VersionNotSupported (406) outside 3.0..3.70.
  */
@@ -115,8 +132,13 @@ export function negotiateVersion(headers: Headers): APIVersion {
     if (element === undefined) throw new BadRequest(MALFORMED);
     const words = element.trim().split(/\s+/);
     // NOTE: Cinder unpacks `service, version = hdr.split()`; any other word count is a
-    // ValueError there, which its fault middleware turns into a generic 500.
-    if (words.length !== 2) throw new InternalError(`Malformed ${API_VERSION_HEADER}: ${element}`);
+    // ValueError there, which its fault middleware turns into a generic 500. A header the client
+    // got wrong is a 400 here (a deliberate difference, see the README).
+    if (words.length !== 2) {
+      throw new BadRequest(
+        `Invalid ${API_VERSION_HEADER} header: ${pythonRepr(element.trim())}. Expected 'volume <major>.<minor>' or 'volume latest'.`,
+      );
+    }
     return resolve(words[1] ?? '');
   }
   const legacy = header(headers, LEGACY_VERSION_HEADER);

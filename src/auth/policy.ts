@@ -14,6 +14,8 @@ export const DEFAULT_RULES: Record<string, 'admin' | 'owner' | 'reader' | 'none'
   'volume:create_from_image': 'owner',
   'volume:get': 'reader',
   'volume:get_all': 'reader',
+  // Kindling's own: a volume's flow traces (GET /volumes/{id}/trace).
+  'volume:get_trace': 'admin',
   'volume:update': 'owner',
   'volume:delete': 'owner',
   'volume:force_delete': 'admin',

@@ -10,10 +10,12 @@ import { authorize } from '../auth/policy.js';
 import { extractHost } from '../common/host.js';
 import {
   BackupNotFound,
+  BackupServiceNotFound,
   InvalidBackup,
   InvalidInput,
   InvalidSnapshot,
   InvalidVolume,
+  NotSupportedOperation,
 } from '../common/errors.js';
 import { newUuid } from '../common/uuid.js';
 import {
@@ -33,14 +35,13 @@ import {
 } from '../db/api/backups.js';
 import type { PageRequest } from '../db/api/common.js';
 import { snapshotUpdate, type SnapshotRecord } from '../db/api/snapshots.js';
-import { volumeGet, volumeUpdate, type VolumeRecord } from '../db/api/volumes.js';
-import { isoNow } from '../db/time.js';
+import { MarkerNotFound, volumeGet, volumeUpdate, type VolumeRecord } from '../db/api/volumes.js';
+import { isoNow } from '../common/time.js';
 import { Action, Detail, Resource } from '../message/message-field.js';
-import { OverQuota } from '../quota/over-quota.js';
+import { backupOverQuotaToError, OverQuota } from '../quota/over-quota.js';
 import type { VolumeAPI } from '../volume/api.js';
 import { SnapshotAPI } from '../volume/snapshot-api.js';
 import { backupDeltas } from './destroy.js';
-import { backupOverQuotaToError, BackupServiceNotFound, NotSupportedOperation } from './errors.js';
 import { availableBackupHost, upBackupHosts } from './hosts.js';
 import { backupOptions } from './options.js';
 import { decodeRecord } from './record.js';
@@ -119,9 +120,15 @@ export class BackupAPI {
     return b;
   }
 
+  /** A page of backups; a marker naming none is `BackupNotFound`. */
   async getAll(ctx: RequestContext, filters: BackupFilters, page: PageRequest): Promise<BackupRecord[]> {
     authorize(ctx, 'backup:get_all');
-    return backupGetAll(this.#db, filters, page);
+    try {
+      return await backupGetAll(this.#db, filters, page);
+    } catch (e) {
+      if (e instanceof MarkerNotFound) throw new BackupNotFound(e.marker);
+      throw e;
+    }
   }
 
   async count(ctx: RequestContext, filters: BackupFilters): Promise<number> {

@@ -4,7 +4,7 @@
  * for an export. One instance serves one backup service.
  */
 import type { BackupsTable } from '../db/schema.js';
-import type { DeviceReader, DeviceWriter } from './device-io.js';
+import type { DeviceReader, DeviceWriter } from '../volume/device-io.js';
 
 /** What a driver sees of a backup row. */
 export type DriverBackup = Pick<
@@ -38,6 +38,11 @@ export interface BackupRunOptions {
   onPrepared(update: { container: string; service_metadata: string }): Promise<void>;
   /** True once the backup was deleted or force-deleted meanwhile: the run stops and cleans up. */
   isCanceled(): Promise<boolean>;
+  /**
+   * Told after each read of the volume: `bytesRead` so far, `objects` written (closed) so far.
+   * Synchronous and cheap (src/backup/progress.ts decides what to report).
+   */
+  onProgress?(p: { bytesRead: number; objects: number }): void;
 }
 
 export interface RestoreRunOptions {
@@ -45,6 +50,11 @@ export interface RestoreRunOptions {
   targetBytes: number;
   /** True once the restore should stop (the backup's status changed): `BackupRestoreCancel`. */
   isCanceled(): Promise<boolean>;
+  /**
+   * Told once the work is known (`totalBytes`: the bytes of every object of the chain) and after
+   * each object is written: `bytes` and `objects` restored so far.
+   */
+  onProgress?(p: { bytes: number; objects: number; totalBytes: number; totalObjects: number }): void;
 }
 
 export interface BackupDriver {

@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/api/common.js';
 import { serviceGetAll, serviceIsUp } from '../db/api/services.js';
-import { BackupServiceNotFound } from './errors.js';
+import { BackupServiceNotFound } from '../common/errors.js';
 
 export const BACKUP_BINARY = 'cinder-backup';
 

@@ -50,6 +50,12 @@ export interface BackupOptions {
   readonly backup_container: string | null;
   /** Restore/delete go to the backup's own service rather than any up one (`backup_use_same_host`). */
   readonly backup_use_same_host: boolean;
+  /** Chunks (or objects restored) between two progress notifications (`backup_object_number_per_notification`). */
+  readonly backup_object_number_per_notification: number;
+  /** Seconds between two timed progress notifications (`backup_timer_interval`). */
+  readonly backup_timer_interval: number;
+  /** Whether timed progress notifications are sent (`backup_enable_progress_timer`). */
+  readonly backup_enable_progress_timer: boolean;
 }
 
 const TRUE = ['true', '1', 'on', 'yes'];
@@ -117,5 +123,8 @@ export function backupOptions(config: Config): BackupOptions {
     backup_compression_name: algorithm === 'none' ? 'none' : compressionName,
     backup_container: raw.backup_container?.trim() || null,
     backup_use_same_host: bool(raw, 'backup_use_same_host', false),
+    backup_object_number_per_notification: int(raw, 'backup_object_number_per_notification', 10, 0),
+    backup_timer_interval: int(raw, 'backup_timer_interval', 120, 1),
+    backup_enable_progress_timer: bool(raw, 'backup_enable_progress_timer', true),
   };
 }

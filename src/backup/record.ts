@@ -6,7 +6,7 @@
 import { InvalidInput } from '../common/errors.js';
 import type { BackupRecord } from '../db/api/backups.js';
 import type { BackupsTable } from '../db/schema.js';
-import { formatTimestamp } from '../db/time.js';
+import { formatTimestamp } from '../common/time.js';
 
 /** The backup's columns an import may set (what Cinder's `backup.update(backup_options)` keeps). */
 export const IMPORTABLE_COLUMNS = [

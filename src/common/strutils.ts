@@ -40,17 +40,34 @@ export function isIntLike(value: unknown): boolean {
   return typeof value === 'bigint';
 }
 
-/** Python's `repr()` of a JSON-like value: `'abc'`, `None`, `True`, `1.5`, `['a', 1]`, `{'k': 'v'}`. */
+/**
+ * How deep {@link pythonRepr} descends into arrays and objects before it writes `...` for the
+ * rest (Python raises RecursionError somewhere near 1,000; a message needs far less).
+ */
+const MAX_REPR_DEPTH = 100;
+
+/**
+ * Python's `repr()` of a JSON-like value: `'abc'`, `None`, `True`, `1.5`, `['a', 1]`, `{'k': 'v'}`.
+ * Containers nested deeper than {@link MAX_REPR_DEPTH} are shown as `[...]` / `{...}`.
+ */
 export function pythonRepr(value: unknown): string {
+  return reprAt(value, 0);
+}
+
+function reprAt(value: unknown, depth: number): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'string') return reprString(value);
   if (typeof value === 'number') return reprNumber(value);
   if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value)) return `[${value.map((v) => pythonRepr(v)).join(', ')}]`;
+  if (Array.isArray(value)) {
+    if (depth >= MAX_REPR_DEPTH) return '[...]';
+    return `[${value.map((v) => reprAt(v, depth + 1)).join(', ')}]`;
+  }
   if (typeof value === 'object') {
-    const items = Object.entries(value).map(([k, v]) => `${reprString(k)}: ${pythonRepr(v)}`);
+    if (depth >= MAX_REPR_DEPTH) return '{...}';
+    const items = Object.entries(value).map(([k, v]) => `${reprString(k)}: ${reprAt(v, depth + 1)}`);
     return `{${items.join(', ')}}`;
   }
   // NOTE: only functions and symbols are left; neither occurs in JSON.

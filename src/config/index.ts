@@ -20,3 +20,5 @@ export {
 } from './options.js';
 export type { DefaultContext, OptionDef, OptionInfo, OptionType } from './options.js';
 export { ConfigError } from '../common/errors.js';
+export { ConfigErrors } from './config.js';
+export type { ConfigWarning } from './known-options.js';

@@ -4,7 +4,7 @@
  * instead of librados. They are read from the backend section's own keys (`extra`), converted and
  * checked as every other option is.
  */
-import type { OptionDef, SectionOf } from './options.js';
+import type { OptionDef, SectionOf } from './option-types.js';
 import { normalizeSection, OptionResolver } from './resolver.js';
 
 const str = <T extends string | null>(d: T, help: string): OptionDef<T> => ({

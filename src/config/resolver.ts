@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../common/errors.js';
 import { pythonRepr } from '../common/strutils.js';
-import type { DefaultContext, OptionDef } from './options.js';
+import type { DefaultContext, OptionDef } from './option-types.js';
 
 /** Values from one source, with section names normalised (see {@link normalizeSection}). */
 export interface ConfigLayer {

@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Database } from './schema.js';
 import type { DialectName } from './dialect-name.js';
+import { GroupCommitSqliteDialect } from './group-commit-sqlite.js';
+import { observedDialect, type DatabaseObserver } from './observed-dialect.js';
 import { openMysqlDialect, openPostgresDialect, type ServerPoolOptions } from './server-dialects.js';
 import { openSqlite, parseSqliteSynchronous, type SqliteSynchronous } from './sqlite-worker/sqlite-setup.js';
 
@@ -11,6 +13,17 @@ export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
   close(): Promise<void>;
+  /**
+   * Resolves once every commit made so far through this handle is durable. Only SQLite with
+   * group commit acknowledges a commit before that (reads do not wait either); the API waits
+   * here before every answer, so nothing not yet durable is ever shown or acknowledged.
+   */
+  durable(): Promise<void>;
+  /**
+   * SQLite only: every transaction already holds the database write lock from its start (group
+   * commit begins with `BEGIN IMMEDIATE`), so {@link sqliteWriteLock} has nothing to do.
+   */
+  readonly transactionsHoldWriteLock?: boolean;
 }
 
 /**
@@ -48,6 +61,21 @@ export interface OpenDatabaseOptions extends ServerPoolOptions {
    * commits may be lost on power loss). Env `KINDLING_SQLITE_SYNC`. Anything else (OFF) is refused.
    */
   sqliteSynchronous?: SqliteSynchronous;
+  /** Told how long every statement and transaction took (the metrics; unset: nothing is timed). */
+  observer?: DatabaseObserver;
+  /**
+   * SQLite only (main-thread driver): group commit (`group-commit-sqlite.ts`): logical
+   * transactions share physical commits, each acknowledged only after the commit that made it
+   * durable. Env `KINDLING_SQLITE_GROUP_COMMIT=0` turns it off (kysely's own driver, one commit
+   * per transaction). Default: on.
+   */
+  sqliteGroupCommit?: boolean;
+}
+
+/** Whether `KINDLING_SQLITE_GROUP_COMMIT` leaves group commit on (unset, or not 0/false/off/no). */
+function sqliteGroupCommitFromEnv(): boolean {
+  const v = process.env.KINDLING_SQLITE_GROUP_COMMIT?.trim().toLowerCase();
+  return v === undefined || !['0', 'false', 'off', 'no'].includes(v);
 }
 
 /** Whether `KINDLING_SQLITE_WORKER` asks for the worker path (1/true/on/yes); unset means no. */
@@ -65,7 +93,19 @@ async function openSqliteDialect(target: string, opts: OpenDatabaseOptions): Pro
   }
   const { default: SQLite } = await import('better-sqlite3');
   // NOTE: durable commits (FULL) by default: a create that returned 202 must survive a crash.
-  return new SqliteDialect({ database: openSqlite(SQLite, { filename: target, synchronous }) });
+  if (!(opts.sqliteGroupCommit ?? sqliteGroupCommitFromEnv())) {
+    return new SqliteDialect({ database: openSqlite(SQLite, { filename: target, synchronous }) });
+  }
+  // NOTE: FULL on a file database: SQLite writes each commit's WAL frames (NORMAL) and the
+  // group-commit driver syncs the WAL itself, off the event loop, before acknowledging anything.
+  const ownSync = synchronous === 'FULL' && target !== ':memory:' && target !== '';
+  const database = openSqlite(SQLite, { filename: target, synchronous: ownSync ? 'NORMAL' : synchronous });
+  const walSyncPath =
+    ownSync && String(database.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal'
+      ? `${resolve(target)}-wal`
+      : undefined;
+  if (ownSync && walSyncPath === undefined) database.pragma('synchronous = FULL');
+  return new GroupCommitSqliteDialect({ database, walSyncPath, readsWaitForDurability: false });
 }
 
 /** Opens the database named by `connection`; drivers are loaded only for the engine used. */
@@ -82,6 +122,15 @@ export async function openDatabase(
   } else {
     kdialect = await openMysqlDialect(target, opts);
   }
+  const groupCommit = kdialect instanceof GroupCommitSqliteDialect ? kdialect : undefined;
+  if (opts.observer) kdialect = observedDialect(kdialect, opts.observer);
   const db = new Kysely<Database>({ dialect: kdialect });
-  return { db, dialect, close: () => db.destroy() };
+  const durable = groupCommit ? () => groupCommit.durable() : () => Promise.resolve();
+  return {
+    db,
+    dialect,
+    close: () => db.destroy(),
+    durable,
+    transactionsHoldWriteLock: groupCommit !== undefined,
+  };
 }

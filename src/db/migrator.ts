@@ -7,6 +7,12 @@ import { typesQosEncryptionMigration } from './migrations/004-types-qos-encrypti
 import { transfersMigration } from './migrations/005-transfers.js';
 import { backupsMigration } from './migrations/006-backups.js';
 import { groupsMigration } from './migrations/007-groups.js';
+import { volumeAttachmentMigration } from './migrations/008-volume-attachment.js';
+import { volumeGlanceMetadataMigration } from './migrations/009-volume-glance-metadata.js';
+import { imageVolumeCacheMigration } from './migrations/010-image-volume-cache.js';
+import { flowTracesMigration } from './migrations/011-flow-traces.js';
+import { clustersMigration } from './migrations/012-clusters.js';
+import { defaultCgsnapshotTypeMigration } from './migrations/013-default-cgsnapshot-type.js';
 
 /** Every migration, in order. Statically imported so `dist/` needs no file globbing. */
 function allMigrations(handle: DatabaseHandle, seed: SeedValues): Record<string, Migration> {
@@ -18,6 +24,12 @@ function allMigrations(handle: DatabaseHandle, seed: SeedValues): Record<string,
     '005-transfers': transfersMigration(handle.dialect),
     '006-backups': backupsMigration(handle.dialect),
     '007-groups': groupsMigration(handle.dialect),
+    '008-volume-attachment': volumeAttachmentMigration(handle.dialect),
+    '009-volume-glance-metadata': volumeGlanceMetadataMigration(handle.dialect),
+    '010-image-volume-cache': imageVolumeCacheMigration(handle.dialect),
+    '011-flow-traces': flowTracesMigration(handle.dialect),
+    '012-clusters': clustersMigration(handle.dialect),
+    '013-default-cgsnapshot-type': defaultCgsnapshotTypeMigration(),
   };
 }
 

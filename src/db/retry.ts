@@ -33,8 +33,13 @@ export async function withDeadlockRetry<T>(fn: () => Promise<T>, maxRetries = 5)
  * SQLite only, first statement of a read-then-write transaction: takes the database write lock now
  * (an UPDATE that matches nothing still does), as `BEGIN IMMEDIATE` would. Another process's
  * transaction then waits for ours (`busy_timeout`) instead of failing with SQLITE_BUSY when both
- * read first and then try to write. PostgreSQL and MySQL lock rows instead (`FOR UPDATE`).
+ * read first and then try to write. PostgreSQL and MySQL lock rows instead (`FOR UPDATE`). A
+ * handle whose transactions begin with the write lock (group commit) skips the statement.
  */
-export async function sqliteWriteLock(trx: Db, dialect: DialectName): Promise<void> {
-  if (dialect === 'sqlite') await sql`UPDATE quota_usages SET id = id WHERE 0 = 1`.execute(trx);
+export async function sqliteWriteLock(
+  trx: Db,
+  h: { readonly dialect: DialectName; readonly transactionsHoldWriteLock?: boolean },
+): Promise<void> {
+  if (h.dialect === 'sqlite' && !h.transactionsHoldWriteLock)
+    await sql`UPDATE quota_usages SET id = id WHERE 0 = 1`.execute(trx);
 }

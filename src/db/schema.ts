@@ -204,6 +204,23 @@ export interface WorkersTable extends SoftDelete {
   status: string;
   service_id: number | null;
   cleaning: Bool;
+  /** Bumped by each cleanup claim (migration 012). */
+  race_preventer: Generated<number>;
+}
+
+/** An active-active cluster (Cinder's `Cluster`; migration 012). */
+export interface ClustersTable extends SoftDelete {
+  id: Generated<number>;
+  /** `cluster@backend` for volume services (as the members' `services.cluster_name`). */
+  name: string;
+  binary: string;
+  disabled: Bool;
+  disabled_reason: string | null;
+  /** 0 while live, the row's id once deleted: (name, binary, race_preventer) is unique. */
+  race_preventer: number;
+  replication_status: string | null;
+  active_backend_id: string | null;
+  frozen: Bool;
 }
 
 export interface MessagesTable extends SoftDelete {
@@ -215,6 +232,8 @@ export interface MessagesTable extends SoftDelete {
   event_id: string;
   message_level: string;
   expires_at: string | null;
+  /** Kindling's text after Cinder's detail in `user_message` (migration 011); null for most. */
+  detail_text: string | null;
 }
 
 /** A volume offered to another project (Cinder's `Transfer`); the auth key is kept only hashed. */
@@ -280,6 +299,7 @@ export interface Database {
   reservations: ReservationsTable;
   services: ServicesTable;
   workers: WorkersTable;
+  clusters: ClustersTable;
   messages: MessagesTable;
   transfers: TransfersTable;
   backups: BackupsTable;
@@ -289,6 +309,31 @@ export interface Database {
   groups: GroupsTable;
   group_volume_type_mapping: GroupVolumeTypeMappingTable;
   group_snapshots: GroupSnapshotsTable;
+  volume_attachment: VolumeAttachmentTable;
+  volume_glance_metadata: VolumeGlanceMetadataTable;
+  image_volume_cache_entries: ImageVolumeCacheEntriesTable;
+  flow_traces: FlowTracesTable;
+}
+
+/**
+ * One run of a create flow for a volume (migration 011, Kindling's own): its tasks and, for the
+ * scheduler's flow, the scheduler's decision, as JSON text (src/db/api/flow-traces.ts).
+ */
+export interface FlowTracesTable {
+  id: string;
+  volume_id: string;
+  project_id: string | null;
+  request_id: string | null;
+  flow: string;
+  host: string | null;
+  outcome: string;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  tasks: string;
+  decision: string | null;
+  created_at: string;
+  expires_at: string;
 }
 
 // ---- generic volume groups (migration 007) -------------------------------------------------------
@@ -339,4 +384,55 @@ export interface GroupSnapshotsTable extends SoftDelete {
   description: string | null;
   status: string;
   group_type_id: string | null;
+}
+
+// ---- attachments (migration 008) ------------------------------------------------------------------
+
+/** One attachment of a volume (Cinder's `VolumeAttachment`); JSON in `connection_info`/`connector`. */
+export interface VolumeAttachmentTable extends SoftDelete {
+  id: string;
+  volume_id: string;
+  instance_uuid: string | null;
+  attached_host: string | null;
+  mountpoint: string | null;
+  attach_time: string | null;
+  detach_time: string | null;
+  attach_status: string | null;
+  attach_mode: string | null;
+  connection_info: string | null;
+  connector: string | null;
+}
+
+// ---- volume image metadata (migration 009) -----------------------------------------------------------
+
+/**
+ * One image property of a volume or of a snapshot (Cinder's `VolumeGlanceMetadata`): exactly one
+ * of `volume_id` and `snapshot_id` is set.
+ */
+export interface VolumeGlanceMetadataTable extends SoftDelete {
+  id: Generated<number>;
+  volume_id: string | null;
+  snapshot_id: string | null;
+  key: string;
+  value: string;
+}
+
+// ---- the image-volume cache (migration 010) -----------------------------------------------------------
+
+/**
+ * One volume of the image-volume cache (Cinder's `ImageVolumeCacheEntry`): no soft delete, an
+ * evicted entry's row is removed.
+ */
+export interface ImageVolumeCacheEntriesTable {
+  id: Generated<number>;
+  /** The cache volume's `host@backend#pool`. */
+  host: string;
+  cluster_name: string | null;
+  image_id: string;
+  /** The image's `updated_at` when the entry was made. */
+  image_updated_at: string | null;
+  volume_id: string;
+  /** GiB. */
+  size: number;
+  last_used: string;
 }

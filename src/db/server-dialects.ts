@@ -58,6 +58,11 @@ export async function openPostgresDialect(target: string, opts: ServerPoolOption
   // NOTE: an idle pooled client whose server connection drops emits 'error' on the pool; without
   // a listener that would crash the process. The pool discards the client; the next query reconnects.
   pool.on('error', () => {});
+  // NOTE: a client checked out of the pool has no such listener (the pool removes its own while
+  // the client is lent): a connection dropped between two statements of a transaction (a database
+  // restart, pg_terminate_backend) would crash the process. The statement in flight fails, and the
+  // pool discards the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new PostgresDialect({ pool });
 }
 

@@ -7,7 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { MissingInputError } from '../common/errors.js';
 import { LinearFlow } from './linear-flow.js';
-import type { FlowListener, FlowLogger } from './listener.js';
+import { processFlowListeners, type FlowListener, type FlowLogger } from './listener.js';
+import { flowMetrics } from './metrics-listener.js';
 import type { AnyTask, FlowFailure, RevertOutcome, TaskInputs } from './task.js';
 
 /** Extra engine settings. */
@@ -35,6 +36,8 @@ export class Engine {
   /**
    * @param flow a linear flow, or a single task (run as a flow of one named after it)
    * @param store values injected before the run (`context`, `size`, `volume_type`, …)
+   * @param listeners notified of every transition, after the process's metrics listener and
+   *   before the listeners added with `addProcessFlowListener`
    */
   constructor(
     flow: LinearFlow | AnyTask,
@@ -45,7 +48,8 @@ export class Engine {
     this.#flowName = flow.name;
     this.#tasks = flow instanceof LinearFlow ? flow.tasks() : [flow];
     this.#store = new Map(Object.entries(store));
-    this.#listeners = listeners;
+    // NOTE: the metrics listener sees every flow of the process, first (src/flow/metrics-listener.ts).
+    this.#listeners = [flowMetrics, ...listeners, ...processFlowListeners()];
     this.#logger = options.logger;
   }
 

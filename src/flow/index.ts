@@ -5,6 +5,7 @@ export { LinearFlow } from './linear-flow.js';
 export type { FlowItem } from './linear-flow.js';
 export { Engine } from './engine.js';
 export type { EngineOptions } from './engine.js';
-export { DynamicLogListener } from './listener.js';
+export { DynamicLogListener, addProcessFlowListener } from './listener.js';
 export type { FlowListener, FlowLogger } from './listener.js';
+export { MetricsListener } from './metrics-listener.js';
 export { MissingInputError } from '../common/errors.js';

@@ -14,6 +14,26 @@ export interface FlowListener {
   onFlowEnd?(flowName: string, outcome: 'success' | 'reverted', ms: number): void | Promise<void>;
 }
 
+const processListeners: FlowListener[] = [];
+
+/**
+ * Adds a listener every flow of this process started afterwards notifies, after the listeners
+ * its code gives it: for observers from outside the code (a tracer, or a test's fault injector
+ * loaded with `node --import`). None by default. Returns a function that removes it.
+ */
+export function addProcessFlowListener(listener: FlowListener): () => void {
+  processListeners.push(listener);
+  return () => {
+    const i = processListeners.indexOf(listener);
+    if (i >= 0) processListeners.splice(i, 1);
+  };
+}
+
+/** The listeners {@link addProcessFlowListener} added, in order. */
+export function processFlowListeners(): readonly FlowListener[] {
+  return [...processListeners];
+}
+
 /** The logger calls a listener needs; a pino logger fits. */
 export interface FlowLogger {
   debug(obj: object, msg: string): void;

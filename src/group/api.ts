@@ -1,8 +1,8 @@
 /**
  * The generic volume group API (Cinder's `group/api.py`): create a group (placed by the scheduler,
  * then made by its backend), create one from a group snapshot or another group, update its name,
- * description and volumes, delete it (with its volumes), reset its status; and group snapshots —
- * a snapshot of every volume of the group, taken together by the group's backend.
+ * description and volumes, delete it (with its volumes), reset its status. Group snapshots are
+ * snapshot-api.ts.
  */
 import type { RequestContext } from '../common/context.js';
 import { elevated } from '../common/context.js';
@@ -11,21 +11,20 @@ import { authorize } from '../auth/policy.js';
 import {
   GroupLimitExceeded,
   GroupNotFound,
-  GroupSnapshotNotFound,
   GroupTypeNotFound,
   GroupTypeNotFoundByName,
   InvalidGroup,
-  InvalidGroupSnapshot,
   InvalidGroupType,
   InvalidInput,
   InvalidVolume,
   NotImplementedYet,
 } from '../common/errors.js';
-import { extractHost } from '../common/host.js';
 import { pythonRepr } from '../common/strutils.js';
 import { isUuidLike, newUuid } from '../common/uuid.js';
 import type { PageRequest } from '../db/api/common.js';
 import {
+  GROUP_COLUMNS,
+  GroupMarkerNotFound,
   groupConditionalUpdate,
   groupCreate,
   groupCreatingFromSource,
@@ -33,12 +32,6 @@ import {
   groupGet,
   groupGetAll,
   groupHasSnapshots,
-  groupSnapshotConditionalUpdate,
-  groupSnapshotCreate,
-  groupSnapshotDestroy,
-  groupSnapshotGet,
-  groupSnapshotGetAll,
-  groupSnapshotUpdate,
   groupTypeGet,
   groupTypeGetByName,
   groupUpdate,
@@ -49,50 +42,35 @@ import {
   type GroupSnapshotRecord,
   type GroupTypeRecord,
 } from '../db/api/groups.js';
-import {
-  snapshotCreate,
-  snapshotDestroy,
-  snapshotGet,
-  snapshotsForVolume,
-  snapshotUpdate,
-} from '../db/api/snapshots.js';
+import { snapshotGet, snapshotsForVolume } from '../db/api/snapshots.js';
 import { volumeTypeGet } from '../db/api/volume-types.js';
 import { volumeGet, volumeUpdate } from '../db/api/volumes.js';
-import { isoNow } from '../db/time.js';
-import { OverQuota, overQuotaToError } from '../quota/over-quota.js';
+import { OverQuota } from '../quota/over-quota.js';
 import type { VolumeAPI } from '../volume/api.js';
 import { assertNotFrozen } from '../volume/backend-admin.js';
-import { snapshotDeltas } from '../volume/snapshot-quota.js';
 import { getVolumeTypeByNameOrId } from '../volume/volume-types.js';
-import { GroupRPCAPI } from './rpcapi.js';
+import { GroupRPCAPI, groupPlacement } from './rpcapi.js';
+import { GroupSnapshotAPI } from './snapshot-api.js';
+import { validateAddVolumes, validateRemoveVolumes } from './update-volumes.js';
 
-/** Volume statuses that may leave a group, and join one (Cinder's tuples). */
-const VALID_REMOVE_VOL_FROM_GROUP_STATUS = ['available', 'in-use', 'error', 'error_deleting'];
-const VALID_ADD_VOL_TO_GROUP_STATUS = ['available', 'in-use'];
-
-/** Python's repr of a tuple of strings, as Cinder's messages print them. */
-const tupleRepr = (items: readonly string[]) => `(${items.map((i) => pythonRepr(i)).join(', ')})`;
-
-/** Where a group's requests go: its cluster when clustered, else its `host@backend#pool`. */
-export function groupPlacement(g: { host: string | null; cluster_name: string | null }) {
-  return { host: g.host!, cluster_name: g.cluster_name };
-}
+// NOTE: re-exported as it is, so the API reads the columns a group list filters and sorts by here.
+export { GROUP_COLUMNS };
 
 export class GroupAPI {
   readonly #rpc: GroupRPCAPI;
+  readonly #snapshots: GroupSnapshotAPI;
 
   constructor(
     private readonly deps: CoreDeps,
     private readonly volumes: VolumeAPI,
   ) {
     this.#rpc = new GroupRPCAPI(deps.transport);
+    this.#snapshots = new GroupSnapshotAPI(deps);
   }
 
   get #db() {
     return this.deps.dbh.db;
   }
-
-  // ---- groups ----
 
   /** A group the caller may see, or 404. */
   async get(ctx: RequestContext, id: string): Promise<GroupRecord> {
@@ -102,6 +80,7 @@ export class GroupAPI {
     return g;
   }
 
+  /** A page of groups; a marker naming none is `GroupNotFound`. */
   async getAll(
     ctx: RequestContext,
     f: { allTenants: boolean; columns: Record<string, string> },
@@ -109,7 +88,12 @@ export class GroupAPI {
   ): Promise<GroupRecord[]> {
     authorize(ctx, 'group:get_all');
     const projectId = ctx.isAdmin && f.allTenants ? null : ctx.projectId;
-    return groupGetAll(this.#db, { projectId, columns: f.columns }, page);
+    try {
+      return await groupGetAll(this.#db, { projectId, columns: f.columns }, page);
+    } catch (e) {
+      if (e instanceof GroupMarkerNotFound) throw new GroupNotFound(e.marker);
+      throw e;
+    }
   }
 
   /** The live volumes of a group. */
@@ -220,7 +204,7 @@ export class GroupAPI {
     let source: GroupRecord;
     let groupSnapshot: GroupSnapshotRecord | null = null;
     if (req.groupSnapshotId) {
-      groupSnapshot = await this.getGroupSnapshot(ctx, req.groupSnapshotId);
+      groupSnapshot = await this.#snapshots.getGroupSnapshot(ctx, req.groupSnapshotId);
       source = await this.get(ctx, groupSnapshot.group_id);
     } else {
       source = await this.get(ctx, req.sourceGroupId!);
@@ -410,8 +394,8 @@ export class GroupAPI {
     if (both.length)
       throw new InvalidVolume(`UUIDs ${pythonRepr(both)} are in both add and remove volume list.`);
     const volumes = await groupVolumes(this.#db, group.id);
-    const add = addList.length ? await this.#validateAddVolumes(ctx, volumes, addList, group) : [];
-    const remove = removeList.length ? this.#validateRemoveVolumes(volumes, removeList, group) : [];
+    const add = addList.length ? await validateAddVolumes(this.#db, ctx, volumes, addList, group) : [];
+    const remove = removeList.length ? validateRemoveVolumes(volumes, removeList, group) : [];
     if (name === null && description === null && !add.length && !remove.length)
       throw new InvalidGroup(
         `Cannot update group ${group.id} because no valid name, description, add_volumes, or remove_volumes were provided.`,
@@ -432,69 +416,6 @@ export class GroupAPI {
       });
   }
 
-  #validateRemoveVolumes(
-    volumes: readonly { id: string; status: string }[],
-    removeList: readonly string[],
-    group: GroupRecord,
-  ): string[] {
-    const out: string[] = [];
-    for (const v of volumes) {
-      if (!removeList.includes(v.id)) continue;
-      if (!VALID_REMOVE_VOL_FROM_GROUP_STATUS.includes(v.status))
-        throw new InvalidVolume(
-          `Cannot remove volume ${v.id} from group ${group.id} because volume is in an invalid state: ${v.status}. Valid states are: ${tupleRepr(VALID_REMOVE_VOL_FROM_GROUP_STATUS)}.`,
-        );
-      out.push(v.id);
-    }
-    for (const id of removeList)
-      if (!out.includes(id))
-        throw new InvalidVolume(
-          `Cannot remove volume ${id} from group ${group.id} because it is not in the group.`,
-        );
-    return out;
-  }
-
-  async #validateAddVolumes(
-    ctx: RequestContext,
-    volumes: readonly { id: string }[],
-    addList: readonly string[],
-    group: GroupRecord,
-  ): Promise<string[]> {
-    const out: string[] = [];
-    for (const id of addList.filter((a) => !volumes.some((v) => v.id === a))) {
-      const v = await volumeGet(this.#db, id, ctx.isAdmin ? null : ctx.projectId);
-      if (!v)
-        throw new InvalidVolume(
-          `Cannot add volume ${id} to group ${group.id} because volume cannot be found.`,
-        );
-      if (v.group_id)
-        throw new InvalidVolume(
-          `Cannot add volume ${v.id} to group ${group.id} because it is already in group ${v.group_id}.`,
-        );
-      if (v.project_id !== group.project_id)
-        throw new InvalidVolume(
-          `Cannot add volume ${v.id} to group ${group.id} as they belong to different projects.`,
-        );
-      if (!v.volume_type_id)
-        throw new InvalidVolume(
-          `Cannot add volume ${v.id} to group ${group.id} because it has no volume type.`,
-        );
-      if (!group.volume_type_ids.includes(v.volume_type_id))
-        throw new InvalidVolume(
-          `Cannot add volume ${v.id} to group ${group.id} because volume type ${v.volume_type_id} is not supported by the group.`,
-        );
-      if (!VALID_ADD_VOL_TO_GROUP_STATUS.includes(v.status))
-        throw new InvalidVolume(
-          `Cannot add volume ${v.id} to group ${group.id} because volume is in an invalid state: ${v.status}. Valid states are: ${tupleRepr(VALID_ADD_VOL_TO_GROUP_STATUS)}.`,
-        );
-      const backendOf = (x: { host: string | null; cluster_name: string | null }) =>
-        extractHost(x.cluster_name || x.host, 'backend');
-      if (backendOf(v) !== backendOf(group)) throw new InvalidVolume('Volume is not local to this node.');
-      out.push(v.id);
-    }
-    return out;
-  }
-
   /** `API.reset_status` (admin): any status the schema allowed. */
   async resetStatus(ctx: RequestContext, group: GroupRecord, status: string): Promise<void> {
     authorize(ctx, 'group:reset_status', group.project_id);
@@ -511,145 +432,5 @@ export class GroupAPI {
     if (!/^<is>\s*true$/i.test((type?.group_specs.group_replication_enabled ?? '').trim()))
       throw new InvalidGroupType(`Group ${group.id} is not a replication group type.`);
     throw new NotImplementedYet('Replication of groups is not supported by Kindling.');
-  }
-
-  // ---- group snapshots ----
-
-  async getGroupSnapshot(ctx: RequestContext, id: string): Promise<GroupSnapshotRecord> {
-    const s = await groupSnapshotGet(this.#db, id, ctx.isAdmin ? null : ctx.projectId);
-    if (!s) throw new GroupSnapshotNotFound(id);
-    authorize(ctx, 'group:get_group_snapshot', s.project_id);
-    return s;
-  }
-
-  async getAllGroupSnapshots(
-    ctx: RequestContext,
-    f: { allTenants: boolean; columns: Record<string, string> },
-    page: PageRequest,
-  ): Promise<GroupSnapshotRecord[]> {
-    authorize(ctx, 'group:get_all_group_snapshots');
-    const projectId = ctx.isAdmin && f.allTenants ? null : ctx.projectId;
-    return groupSnapshotGetAll(this.#db, { projectId, columns: f.columns }, page);
-  }
-
-  /**
-   * `API.create_group_snapshot`: the group snapshot and a snapshot row per volume (quota reserved
-   * for all at once), then the group's backend takes them.
-   */
-  async createGroupSnapshot(
-    ctx: RequestContext,
-    group: GroupRecord,
-    name: string | null,
-    description: string | null,
-  ): Promise<GroupSnapshotRecord> {
-    authorize(ctx, 'group:create_group_snapshot', group.project_id);
-    await assertNotFrozen(this.#db, group);
-    const volumes = await groupVolumes(this.#db, group.id);
-    for (const v of volumes) {
-      authorize(ctx, 'volume:create_snapshot', v.project_id);
-      if (!v.host)
-        throw new InvalidVolume(
-          'The snapshot cannot be created because volume has not been scheduled to any host.',
-        );
-      if (v.status === 'maintenance')
-        throw new InvalidVolume('The snapshot cannot be created when the volume is in maintenance mode.');
-      if (![null, 'deleting', 'error', 'success'].includes(v.migration_status))
-        throw new InvalidVolume('Snapshot cannot be created while volume is migrating.');
-      if (v.status === 'error')
-        throw new InvalidVolume('The snapshot cannot be created when the volume is in error status.');
-    }
-    const deltas: Record<string, number> = {};
-    for (const v of volumes) {
-      const type = v.volume_type_id ? await volumeTypeGet(this.#db, v.volume_type_id, true) : null;
-      for (const [k, n] of Object.entries(snapshotDeltas(v.size, type?.name ?? null)))
-        deltas[k] = (deltas[k] ?? 0) + n;
-    }
-    const groupSnapshot = await groupSnapshotCreate(this.#db, {
-      id: newUuid(),
-      group_id: group.id,
-      user_id: ctx.userId,
-      project_id: ctx.projectId,
-      name,
-      description,
-      status: 'creating',
-      group_type_id: group.group_type_id,
-    });
-    let reservations: string[] = [];
-    const made: string[] = [];
-    try {
-      if (Object.keys(deltas).length) {
-        try {
-          reservations = await this.deps.quotas.reserve(ctx.projectId!, deltas);
-        } catch (e) {
-          if (e instanceof OverQuota) throw overQuotaToError(e, deltas);
-          throw e;
-        }
-      }
-      for (const v of volumes) {
-        const s = await snapshotCreate(this.#db, {
-          id: newUuid(),
-          volume_id: v.id,
-          user_id: ctx.userId,
-          project_id: ctx.projectId,
-          status: 'creating',
-          progress: '0%',
-          volume_size: v.size,
-          display_name: name,
-          display_description: description,
-          volume_type_id: v.volume_type_id,
-          provider_location: null,
-          use_quota: 1,
-          group_snapshot_id: groupSnapshot.id,
-          created_at: isoNow(),
-        });
-        made.push(s.id);
-      }
-      await this.deps.quotas.commit(reservations);
-    } catch (e) {
-      for (const id of made) await snapshotDestroy(this.#db, id);
-      if (reservations.length) await this.deps.quotas.rollback(reservations);
-      await groupSnapshotDestroy(this.#db, groupSnapshot.id);
-      throw e;
-    }
-    await this.#rpc.createGroupSnapshot(ctx, groupPlacement(group), groupSnapshot.id);
-    return groupSnapshot;
-  }
-
-  /** `API.delete_group_snapshot`: `deleting` (it and its snapshots); the group's backend deletes them. */
-  async deleteGroupSnapshot(ctx: RequestContext, gs: GroupSnapshotRecord): Promise<void> {
-    authorize(ctx, 'group:delete_group_snapshot', gs.project_id);
-    const group = await groupGet(this.#db, gs.group_id);
-    if (group) await assertNotFrozen(this.#db, group);
-    const inUse = await groupCreatingFromSource(this.#db, { groupSnapshotId: gs.id });
-    if (
-      inUse ||
-      !(await groupSnapshotConditionalUpdate(
-        this.#db,
-        gs.id,
-        { status: 'deleting' },
-        { status: ['available', 'error'] },
-      ))
-    )
-      throw new InvalidGroupSnapshot(
-        'GroupSnapshot status must be available or error, and no Group can be currently using it as source for its creation.',
-      );
-    for (const s of await snapshotsOfGroupSnapshot(this.#db, gs.id))
-      await snapshotUpdate(this.#db, s.id, { status: 'deleting' });
-    if (!group?.host) {
-      // NOTE: no backend holds its snapshots (the group was never placed): nothing to remove.
-      await groupSnapshotDestroy(this.#db, gs.id);
-      return;
-    }
-    await this.#rpc.deleteGroupSnapshot(elevated(ctx), groupPlacement(group), gs.id);
-  }
-
-  /** `API.reset_group_snapshot_status` (admin). */
-  async resetGroupSnapshotStatus(
-    ctx: RequestContext,
-    gs: GroupSnapshotRecord,
-    status: string,
-  ): Promise<void> {
-    authorize(ctx, 'group:reset_group_snapshot_status', gs.project_id);
-    await groupSnapshotUpdate(this.#db, gs.id, { status });
   }
 }

@@ -5,31 +5,51 @@
  * to the volume service of the group's backend.
  */
 import type { RequestContext } from '../common/context.js';
+import { rpcClient, type RpcClient } from '../rpc/methods.js';
 import { SCHEDULER_TOPIC, volumeTarget, type Transport } from '../rpc/transport.js';
-import { serviceTopicQueue, type VolumePlacement } from '../volume/rpcapi.js';
+import {
+  serviceTopicQueue,
+  type VolumePlacement,
+  type VolumeRpcArgs,
+  type VolumeRpcMethods,
+} from '../volume/rpcapi.js';
+import type { GroupScheduleArgs, SchedulerRpcMethods } from '../scheduler/rpcapi.js';
 
-/** What the scheduler needs to place a group: its id and the volume types it must take. */
-export interface GroupScheduleArgs {
-  group_id: string;
-  volume_type_ids: string[];
-  availability_zone: string | null;
+/** Where a group's requests go: its cluster when clustered, else its `host@backend#pool`. */
+export function groupPlacement(g: { host: string | null; cluster_name: string | null }) {
+  return { host: g.host!, cluster_name: g.cluster_name };
 }
 
+/** The volume service's group methods, cast by this client. */
+type GroupBackendMethod =
+  | 'create_group'
+  | 'delete_group'
+  | 'update_group'
+  | 'create_group_from_src'
+  | 'create_group_snapshot'
+  | 'delete_group_snapshot';
+
 export class GroupRPCAPI {
-  constructor(private readonly transport: Transport) {}
+  readonly #scheduler: RpcClient<SchedulerRpcMethods>;
+  readonly #volume: RpcClient<VolumeRpcMethods>;
+
+  constructor(transport: Transport) {
+    this.#scheduler = rpcClient(transport);
+    this.#volume = rpcClient(transport);
+  }
 
   /** Cast `create_group` to the scheduler: choose the group's backend, then create it there. */
   async scheduleGroup(ctx: RequestContext, args: GroupScheduleArgs): Promise<void> {
-    await this.transport.cast({ topic: SCHEDULER_TOPIC }, 'create_group', { ...args }, ctx);
+    await this.#scheduler.cast({ topic: SCHEDULER_TOPIC }, 'create_group', { ...args }, ctx);
   }
 
-  async #toBackend(
+  async #toBackend<K extends GroupBackendMethod>(
     ctx: RequestContext,
     placement: VolumePlacement,
-    method: string,
-    args: Record<string, unknown>,
+    method: K,
+    args: VolumeRpcArgs<K>,
   ): Promise<void> {
-    await this.transport.cast(volumeTarget(serviceTopicQueue(placement)), method, args, ctx);
+    await this.#volume.cast(volumeTarget(serviceTopicQueue(placement)), method, args, ctx);
   }
 
   createGroup(ctx: RequestContext, placement: VolumePlacement, groupId: string): Promise<void> {
@@ -44,7 +64,7 @@ export class GroupRPCAPI {
   updateGroup(
     ctx: RequestContext,
     placement: VolumePlacement,
-    args: { group_id: string; add_volumes: string; remove_volumes: string },
+    args: VolumeRpcArgs<'update_group'>,
   ): Promise<void> {
     return this.#toBackend(ctx, placement, 'update_group', args);
   }

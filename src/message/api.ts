@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/api/common.js';
+import type { Db, PageRequest } from '../db/api/common.js';
 import type { RequestContext } from '../common/context.js';
-import { formatTimestamp, isoNow } from '../db/time.js';
+import { MessageNotFound } from '../common/errors.js';
+import {
+  messageCreate,
+  messageDestroy,
+  messageDestroyExpired,
+  messageGet,
+  messageList,
+  type MessageListFilters,
+} from '../db/api/messages.js';
+import type { MessagesTable } from '../db/schema.js';
+import { formatTimestamp } from '../common/time.js';
 import { detailFor, type MessageAction, type MessageDetail, type ResourceType } from './message-field.js';
 
 /**
@@ -28,6 +38,11 @@ export class MessageApi {
       error?: unknown;
       detail?: MessageDetail;
       level?: string;
+      /**
+       * Kindling's words after Cinder's detail in `user_message` (e.g. the scheduler's reasons);
+       * cut to 1024 characters.
+       */
+      detailText?: string | null;
     },
   ): Promise<string | null> {
     const detail = detailFor(opts.error, opts.detail);
@@ -35,21 +50,17 @@ export class MessageApi {
     if (!projectId) return null;
     const id = randomUUID();
     try {
-      await this.#db
-        .insertInto('messages')
-        .values({
-          id,
-          project_id: projectId,
-          request_id: ctx.requestId,
-          resource_type: opts.resourceType,
-          resource_uuid: opts.resourceUuid,
-          event_id: `VOLUME_${opts.resourceType}_${action[0]}_${detail[0]}`,
-          message_level: opts.level ?? 'ERROR',
-          expires_at: formatTimestamp(new Date(Date.now() + this.#ttlSeconds * 1000)),
-          created_at: isoNow(),
-          deleted: 0,
-        })
-        .execute();
+      await messageCreate(this.#db, {
+        id,
+        project_id: projectId,
+        request_id: ctx.requestId,
+        resource_type: opts.resourceType,
+        resource_uuid: opts.resourceUuid,
+        event_id: `VOLUME_${opts.resourceType}_${action[0]}_${detail[0]}`,
+        message_level: opts.level ?? 'ERROR',
+        detail_text: opts.detailText ? opts.detailText.slice(0, 1024) : null,
+        expires_at: formatTimestamp(new Date(Date.now() + this.#ttlSeconds * 1000)),
+      });
       return id;
     } catch {
       return null;
@@ -57,11 +68,27 @@ export class MessageApi {
   }
 
   /** Deletes messages past `expires_at` (the periodic reaper). Returns how many. */
-  async cleanupExpired(now = new Date()): Promise<number> {
-    const res = await this.#db
-      .deleteFrom('messages')
-      .where('expires_at', '<', formatTimestamp(now))
-      .executeTakeFirst();
-    return Number(res.numDeletedRows);
+  cleanupExpired(now = new Date()): Promise<number> {
+    return messageDestroyExpired(this.#db, formatTimestamp(now));
+  }
+
+  /**
+   * One message the caller may read (Cinder's `message_api.get`): an admin sees every project's,
+   * others their own project's; else `MessageNotFound`.
+   */
+  async get(ctx: RequestContext, id: string): Promise<MessagesTable> {
+    const m = await messageGet(this.#db, id, ctx.isAdmin ? null : ctx.projectId);
+    if (!m) throw new MessageNotFound(id);
+    return m;
+  }
+
+  /** A page of messages (Cinder's `message_api.get_all`); the filters carry the project scope. */
+  list(filters: MessageListFilters, page: PageRequest): Promise<MessagesTable[]> {
+    return messageList(this.#db, filters, page);
+  }
+
+  /** Deletes one message (Cinder's `message_api.delete`: a hard delete). */
+  delete(id: string): Promise<void> {
+    return messageDestroy(this.#db, id);
   }
 }

@@ -57,6 +57,11 @@ export const Detail = {
   BACKUP_DELETE_DRIVER_ERROR: ['025', 'Backup driver failed to delete backup.'],
   BACKUP_RESTORE_ERROR: ['026', 'Backup driver failed to restore backup.'],
   VOLUME_INVALID_STATE: ['027', 'Volume status is invalid.'],
+  REIMAGE_VOLUME_FAILED: ['028', 'Compute service failed to reimage volume.'],
+  IMAGE_FORMAT_UNACCEPTABLE: [
+    '029',
+    'The image disk format must be the same as the volume format for the volume type you are requesting.',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 export type MessageDetail = (typeof Detail)[keyof typeof Detail];
 
@@ -67,6 +72,7 @@ const DETAIL_BY_ID = new Map<string, string>(Object.values(Detail).map(([id, tex
 const DETAIL_BY_ERROR: Record<string, MessageDetail> = {
   DriverNotInitialized: Detail.DRIVER_NOT_INITIALIZED,
   NoValidBackend: Detail.NO_BACKEND_AVAILABLE,
+  InvalidVolumeAttachMode: Detail.VOLUME_ATTACH_MODE_INVALID,
   SnapshotLimitExceeded: Detail.QUOTA_EXCEED,
   BackupLimitExceeded: Detail.QUOTA_EXCEED,
   ImageLimitExceeded: Detail.QUOTA_EXCEED,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentRequestId } from '../common/request-scope.js';
 
 /** One notification in oslo.messaging's envelope. */
 export interface Notification {
@@ -9,6 +10,8 @@ export interface Notification {
   payload: Record<string, unknown>;
   /** `YYYY-MM-DD HH:MM:SS.ffffff`, as oslo.messaging writes it. */
   timestamp: string;
+  /** The request that caused it, as oslo.messaging packs the context's `request_id`. */
+  _context_request_id?: string;
 }
 
 /** Where notifications go (`[oslo_messaging_notifications] driver`): log, a bus, a test buffer. */
@@ -44,6 +47,8 @@ export class Notifier {
       payload,
       timestamp: osloTimestamp(),
     };
+    const requestId = currentRequestId();
+    if (requestId !== undefined) n._context_request_id = requestId;
     for (const s of this.#sinks) {
       try {
         await s.send(n);

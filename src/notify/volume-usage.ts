@@ -19,6 +19,17 @@ export function volumeUsagePayload(v: VolumeRecord): Record<string, unknown> {
     replication_extended_status: null,
     replication_driver_data: null,
     metadata: v.metadata,
-    volume_attachment: [],
+    // Cinder sends the attachment objects; their columns, without the secrets of connection_info.
+    volume_attachment: (v.volume_attachment ?? []).map((a) => ({
+      id: a.id,
+      volume_id: a.volume_id,
+      instance_uuid: a.instance_uuid,
+      attached_host: a.attached_host,
+      mountpoint: a.mountpoint,
+      attach_time: a.attach_time,
+      detach_time: a.detach_time,
+      attach_status: a.attach_status,
+      attach_mode: a.attach_mode,
+    })),
   };
 }

@@ -1,5 +1,7 @@
 import {
+  BackupLimitExceeded,
   UnexpectedOverQuota,
+  VolumeBackupSizeExceedsAvailableQuota,
   VolumeLimitExceeded,
   VolumeSizeExceedsAvailableQuota,
   SnapshotLimitExceeded,
@@ -34,6 +36,20 @@ export function overQuotaToError(e: OverQuota, deltas: Record<string, number>): 
     }
     if (over.includes('snapshots')) return new SnapshotLimitExceeded(e.quotas[over] ?? 0, over);
     if (over.includes('volumes')) return new VolumeLimitExceeded(e.quotas[over] ?? 0, over);
+  }
+  return new UnexpectedOverQuota(e.overs.join(', '));
+}
+
+/**
+ * Cinder's `process_reserve_over_quota(resource='backups')`: a `*gigabytes` over first (in the
+ * order reported), then the backup count.
+ */
+export function backupOverQuotaToError(e: OverQuota, size: number): QuotaError {
+  const consumed = (r: string) => (e.usages[r]?.in_use ?? 0) + (e.usages[r]?.reserved ?? 0);
+  for (const over of [...e.overs].sort()) {
+    if (over.includes('gigabytes'))
+      return new VolumeBackupSizeExceedsAvailableQuota(size, e.quotas[over] ?? 0, consumed(over));
+    if (over === 'backups') return new BackupLimitExceeded(e.quotas[over] ?? 0);
   }
   return new UnexpectedOverQuota(e.overs.join(', '));
 }

@@ -1,8 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { Db } from '../db/api/common.js';
-import { isoNow, formatTimestamp } from '../db/time.js';
+import {
+  quotaClassDefaultLimits,
+  quotaClassLimitSet,
+  quotaClassLimitsWithDefault,
+  quotaProjectLimitRows,
+  quotaProjectLimitSet,
+  quotaProjectLimitsDestroy,
+  quotaProjectLimitsOf,
+} from '../db/api/quotas.js';
+import {
+  quotaUsagesCreate,
+  quotaUsagesLock,
+  quotaUsagesLockByIds,
+  quotaUsagesOfProject,
+  quotaUsagesUpdate,
+} from '../db/api/quota-usages.js';
+import {
+  reservationsCreate,
+  reservationsExpiredBefore,
+  reservationsFinish,
+  reservationsLockForFinish,
+} from '../db/api/reservations.js';
+import { volumeTypeNames } from '../db/api/volume-types.js';
+import { isoNow, formatTimestamp } from '../common/time.js';
 import { ABSOLUTE_RESOURCES, RESERVABLE_RESOURCES, perTypeKeys } from './resources.js';
 import { OverQuota } from './over-quota.js';
 import { VolumeSizeExceedsLimit } from '../common/errors.js';
@@ -13,31 +35,6 @@ class MissingUsageRows extends Error {
   constructor(readonly resources: string[]) {
     super(`quota usage rows missing: ${resources.join(', ')}`);
   }
-}
-
-/**
- * Sets new `reserved`/`in_use` values on several usage rows in one statement
- * (`SET col = CASE id WHEN … END`), so a reservation costs one write, not one per resource.
- */
-async function updateUsages(
-  db: Db,
-  values: Map<number, { reserved?: number; in_use?: number }>,
-  now: string,
-): Promise<void> {
-  if (values.size === 0) return;
-  const column = (name: 'reserved' | 'in_use') => {
-    const whens = [...values]
-      .filter(([, v]) => v[name] !== undefined)
-      .map(([id, v]) => sql`WHEN ${id} THEN ${v[name]!}`);
-    return whens.length
-      ? sql<number>`CASE id ${sql.join(whens, sql` `)} ELSE ${sql.ref(name)} END`
-      : sql<number>`${sql.ref(name)}`;
-  };
-  await db
-    .updateTable('quota_usages')
-    .set({ reserved: column('reserved'), in_use: column('in_use'), updated_at: now })
-    .where('id', 'in', [...values.keys()])
-    .execute();
 }
 
 /** The quota settings from cinder.conf the engine needs. */
@@ -71,13 +68,8 @@ export class QuotaEngine {
 
   /** Every resource name that exists now: the fixed ones plus per-type keys of every live type. */
   async resourceNames(db: Db = this.#h.db): Promise<string[]> {
-    const types = await db
-      .selectFrom('volume_types')
-      .select('name')
-      .where('deleted', '=', 0)
-      .orderBy('name')
-      .execute();
-    return [...RESERVABLE_RESOURCES, ...ABSOLUTE_RESOURCES, ...types.flatMap((t) => perTypeKeys(t.name))];
+    const typeNames = await volumeTypeNames(db);
+    return [...RESERVABLE_RESOURCES, ...ABSOLUTE_RESOURCES, ...typeNames.flatMap((n) => perTypeKeys(n))];
   }
 
   /** Default limits (`os-quota-sets/{p}/defaults`): class `default` rows over config values. */
@@ -86,12 +78,7 @@ export class QuotaEngine {
     const out: Record<string, number> = {};
     for (const n of names) out[n] = this.#opts.defaults[n] ?? -1;
     if (this.#opts.use_default_quota_class) {
-      const rows = await db
-        .selectFrom('quota_classes')
-        .select(['resource', 'hard_limit'])
-        .where('class_name', '=', 'default')
-        .where('deleted', '=', 0)
-        .execute();
+      const rows = await quotaClassDefaultLimits(db);
       for (const r of rows) if (r.resource in out) out[r.resource] = r.hard_limit;
     }
     return out;
@@ -104,13 +91,7 @@ export class QuotaEngine {
    */
   async classQuotas(className: string, db: Db = this.#h.db): Promise<Record<string, number>> {
     const names = await this.resourceNames(db);
-    const rows = await db
-      .selectFrom('quota_classes')
-      .select(['class_name', 'resource', 'hard_limit'])
-      .where('class_name', 'in', [className, 'default'])
-      .where('deleted', '=', 0)
-      .orderBy('id')
-      .execute();
+    const rows = await quotaClassLimitsWithDefault(db, className);
     const own = new Map(rows.filter((r) => r.class_name === className).map((r) => [r.resource, r]));
     const dflt = new Map(rows.filter((r) => r.class_name === 'default').map((r) => [r.resource, r]));
     const out: Record<string, number> = {};
@@ -123,20 +104,8 @@ export class QuotaEngine {
   async setClassLimits(className: string, limits: Record<string, number>): Promise<void> {
     await this.#h.db.transaction().execute(async (trx) => {
       const now = isoNow();
-      for (const [resource, hard_limit] of Object.entries(limits)) {
-        const res = await trx
-          .updateTable('quota_classes')
-          .set({ hard_limit, updated_at: now })
-          .where('class_name', '=', className)
-          .where('resource', '=', resource)
-          .where('deleted', '=', 0)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 0)
-          await trx
-            .insertInto('quota_classes')
-            .values({ class_name: className, resource, hard_limit, created_at: now, deleted: 0 })
-            .execute();
-      }
+      for (const [resource, hard_limit] of Object.entries(limits))
+        await quotaClassLimitSet(trx, className, resource, hard_limit, now);
     });
   }
 
@@ -144,18 +113,8 @@ export class QuotaEngine {
   async projectQuotas(projectId: string, db: Db = this.#h.db): Promise<Record<string, QuotaUsage>> {
     const limits = await this.defaults(db);
     const [rows, usages] = await Promise.all([
-      db
-        .selectFrom('quotas')
-        .select(['resource', 'hard_limit', 'allocated'])
-        .where('project_id', '=', projectId)
-        .where('deleted', '=', 0)
-        .execute(),
-      db
-        .selectFrom('quota_usages')
-        .select(['resource', 'in_use', 'reserved'])
-        .where('project_id', '=', projectId)
-        .where('deleted', '=', 0)
-        .execute(),
+      quotaProjectLimitRows(db, projectId),
+      quotaUsagesOfProject(db, projectId),
     ]);
     const out: Record<string, QuotaUsage> = {};
     for (const [name, limit] of Object.entries(limits))
@@ -171,39 +130,14 @@ export class QuotaEngine {
   async setProjectLimits(projectId: string, limits: Record<string, number>): Promise<void> {
     await this.#h.db.transaction().execute(async (trx) => {
       const now = isoNow();
-      for (const [resource, hard_limit] of Object.entries(limits)) {
-        const res = await trx
-          .updateTable('quotas')
-          .set({ hard_limit, updated_at: now })
-          .where('project_id', '=', projectId)
-          .where('resource', '=', resource)
-          .where('deleted', '=', 0)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 0)
-          await trx
-            .insertInto('quotas')
-            .values({
-              project_id: projectId,
-              resource,
-              hard_limit,
-              allocated: 0,
-              created_at: now,
-              deleted: 0,
-            })
-            .execute();
-      }
+      for (const [resource, hard_limit] of Object.entries(limits))
+        await quotaProjectLimitSet(trx, projectId, resource, hard_limit, now);
     });
   }
 
   /** Drops a project's own limits so the defaults apply again (admin `DELETE os-quota-sets`). */
   async resetProjectLimits(projectId: string): Promise<void> {
-    const now = isoNow();
-    await this.#h.db
-      .updateTable('quotas')
-      .set({ deleted: 1, deleted_at: now, updated_at: now })
-      .where('project_id', '=', projectId)
-      .where('deleted', '=', 0)
-      .execute();
+    await quotaProjectLimitsDestroy(this.#h.db, projectId, isoNow());
   }
 
   /** Limits of just these resources for a project: project rows over class `default` over config. */
@@ -211,22 +145,10 @@ export class QuotaEngine {
     const out: Record<string, number> = {};
     for (const r of resources) out[r] = this.#opts.defaults[r] ?? -1;
     if (this.#opts.use_default_quota_class) {
-      const rows = await db
-        .selectFrom('quota_classes')
-        .select(['resource', 'hard_limit'])
-        .where('class_name', '=', 'default')
-        .where('resource', 'in', resources)
-        .where('deleted', '=', 0)
-        .execute();
+      const rows = await quotaClassDefaultLimits(db, resources);
       for (const r of rows) out[r.resource] = r.hard_limit;
     }
-    const rows = await db
-      .selectFrom('quotas')
-      .select(['resource', 'hard_limit'])
-      .where('project_id', '=', projectId)
-      .where('resource', 'in', resources)
-      .where('deleted', '=', 0)
-      .execute();
+    const rows = await quotaProjectLimitsOf(db, projectId, resources);
     for (const r of rows) out[r.resource] = r.hard_limit;
     return out;
   }
@@ -270,7 +192,7 @@ export class QuotaEngine {
   ): Promise<string[]> {
     const expire = formatTimestamp(new Date(Date.now() + this.#opts.reservation_expire * 1000));
     const resources = Object.keys(deltas);
-    await sqliteWriteLock(trx, this.#h.dialect);
+    await sqliteWriteLock(trx, this.#h);
     const limits = await this.#limitsFor(trx, projectId, [...resources, 'per_volume_gigabytes']);
     const perVolume = limits.per_volume_gigabytes ?? -1;
     if (opts.perVolumeGigabytes !== undefined && perVolume >= 0 && opts.perVolumeGigabytes > perVolume)
@@ -299,11 +221,11 @@ export class QuotaEngine {
       created_at: now,
       deleted: 0 as const,
     }));
-    await trx.insertInto('reservations').values(rows).execute();
+    await reservationsCreate(trx, rows);
     const reserved = new Map<number, number>();
     for (const r of rows)
       if (r.delta > 0) reserved.set(usages.get(r.resource)!.id, usages.get(r.resource)!.reserved + r.delta);
-    await updateUsages(trx, new Map([...reserved].map(([id, v]) => [id, { reserved: v }])), now);
+    await quotaUsagesUpdate(trx, new Map([...reserved].map(([id, v]) => [id, { reserved: v }])), now);
     return rows.map((r) => r.uuid);
   }
 
@@ -312,25 +234,12 @@ export class QuotaEngine {
    * order so concurrent reserves lock in the same order; SQLite holds the database write lock
    * instead). Throws MissingUsageRows when some do not exist yet.
    */
-  /** A project's usage rows of `resources`, row-locked in id order where the engine can. */
-  async #selectUsagesForUpdate(trx: Db, projectId: string, resources: string[]) {
-    let q = trx
-      .selectFrom('quota_usages')
-      .select(['id', 'resource', 'in_use', 'reserved'])
-      .where('project_id', '=', projectId)
-      .where('resource', 'in', resources)
-      .where('deleted', '=', 0)
-      .orderBy('id');
-    if (this.#h.dialect !== 'sqlite') q = q.forUpdate();
-    return q.execute();
-  }
-
   async #lockUsages(
     trx: Db,
     projectId: string,
     resources: string[],
   ): Promise<Map<string, { id: number; in_use: number; reserved: number }>> {
-    const rows = await this.#selectUsagesForUpdate(trx, projectId, resources);
+    const rows = await quotaUsagesLock(trx, this.#h, projectId, resources);
     const missing = resources.filter((r) => !rows.some((x) => x.resource === r));
     if (missing.length) throw new MissingUsageRows(missing);
     return new Map(rows.map((r) => [r.resource, r]));
@@ -345,20 +254,7 @@ export class QuotaEngine {
    * holds a gap lock, and two transactions inserting into each other's gap deadlock.
    */
   async #createUsageRows(projectId: string, resources: string[]): Promise<void> {
-    const now = isoNow();
-    const values = resources.map((resource) => ({
-      project_id: projectId,
-      resource,
-      in_use: 0,
-      reserved: 0,
-      until_refresh: null,
-      created_at: now,
-      deleted: 0 as const,
-    }));
-    const insert = this.#h.db.insertInto('quota_usages').values(values);
-    await (
-      this.#h.dialect === 'mysql' ? insert.ignore() : insert.onConflict((oc) => oc.doNothing())
-    ).execute();
+    await quotaUsagesCreate(this.#h.db, this.#h, projectId, resources, isoNow());
   }
 
   /** Makes reservations count as usage (in_use += delta; reserved -= positive delta). */
@@ -374,70 +270,70 @@ export class QuotaEngine {
   async #finish(reservations: readonly string[], commit: boolean): Promise<void> {
     if (!reservations.length) return;
     await withDeadlockRetry(() =>
-      this.#h.db.transaction().execute(async (trx) => {
-        await sqliteWriteLock(trx, this.#h.dialect);
-        const locking = this.#h.dialect !== 'sqlite';
-        const found = await trx
-          .selectFrom('reservations')
-          .select('usage_id')
-          .where('uuid', 'in', [...reservations])
-          .where('deleted', '=', 0)
-          .execute();
-        if (!found.length) return;
-        // NOTE: lock usages first, then reservations: the order reserve() takes them in, so a
-        // commit and a reserve on the same project cannot deadlock each other.
-        let uq = trx
-          .selectFrom('quota_usages')
-          .select(['id', 'in_use', 'reserved'])
-          .where('id', 'in', [...new Set(found.map((r) => r.usage_id))])
-          .orderBy('id');
-        if (locking) uq = uq.forUpdate();
-        const usages = new Map((await uq.execute()).map((u) => [u.id, { ...u }]));
-        let rq = trx
-          .selectFrom('reservations')
-          .select(['id', 'usage_id', 'delta'])
-          .where('uuid', 'in', [...reservations])
-          .where('deleted', '=', 0)
-          .orderBy('id');
-        if (locking) rq = rq.forUpdate();
-        // Re-read under the lock: a concurrent commit/rollback/expiry may have finished some.
-        const rows = await rq.execute();
-        if (!rows.length) return;
-        const now = isoNow();
-        for (const r of rows) {
-          const u = usages.get(r.usage_id);
-          if (!u) continue;
-          if (r.delta > 0) u.reserved = Math.max(0, u.reserved - r.delta);
-          if (commit) u.in_use = Math.max(0, u.in_use + r.delta);
-        }
-        await updateUsages(
-          trx,
-          new Map([...usages.values()].map((u) => [u.id, { reserved: u.reserved, in_use: u.in_use }])),
-          now,
-        );
-        await trx
-          .updateTable('reservations')
-          .set({ deleted: 1, deleted_at: now, updated_at: now })
-          .where(
-            'id',
-            'in',
-            rows.map((r) => r.id),
-          )
-          .execute();
-      }),
+      this.#h.db.transaction().execute((trx) => this.#finishIn(trx, reservations, commit, false)),
+    );
+  }
+
+  /**
+   * Commits (or rolls back) reservations inside the caller's transaction, so finishing them and
+   * another write (a volume row, its pending-quota note) happen together or not at all. With
+   * `countFinished`, a commit also counts reservations that were already finished without being
+   * used (rolled back by the expiry) as usage: the caller knows nothing else committed them.
+   */
+  async commitIn(trx: Db, reservations: readonly string[], countFinished = false): Promise<void> {
+    await this.#finishIn(trx, reservations, true, countFinished);
+  }
+
+  /** Rolls back reservations inside the caller's transaction (see {@link commitIn}). */
+  async rollbackIn(trx: Db, reservations: readonly string[]): Promise<void> {
+    await this.#finishIn(trx, reservations, false, false);
+  }
+
+  async #finishIn(
+    trx: Db,
+    reservations: readonly string[],
+    commit: boolean,
+    countFinished: boolean,
+  ): Promise<void> {
+    if (!reservations.length) return;
+    await sqliteWriteLock(trx, this.#h);
+    // The reservations to finish: the open ones, and with `countFinished` the finished ones too,
+    // locked first: a concurrent commit, rollback or expiry of the same ones waits here and then
+    // finds them finished.
+    // NOTE: the project's usage rows are locked last, just before their update, because every
+    // reserve and commit of the project queues on them: this keeps that lock to one statement and
+    // the COMMIT. Commit, rollback and expiry all lock reservations, then usages; reserve locks
+    // usages only (the reservations it inserts are new rows), so no two of them deadlock.
+    const rows = await reservationsLockForFinish(trx, this.#h, reservations, countFinished);
+    if (!rows.length) return;
+    const now = isoNow();
+    const open = rows.filter((r) => !r.deleted).map((r) => r.id);
+    if (open.length) await reservationsFinish(trx, open, now);
+    const usageIds = [...new Set(rows.map((r) => r.usage_id))];
+    const usages = new Map((await quotaUsagesLockByIds(trx, this.#h, usageIds)).map((u) => [u.id, { ...u }]));
+    for (const r of rows) {
+      const u = usages.get(r.usage_id);
+      if (!u) continue;
+      if (r.deleted) {
+        // Finished earlier (expired): its `reserved` is already given back; count it as used.
+        u.in_use = Math.max(0, u.in_use + r.delta);
+        continue;
+      }
+      if (r.delta > 0) u.reserved = Math.max(0, u.reserved - r.delta);
+      if (commit) u.in_use = Math.max(0, u.in_use + r.delta);
+    }
+    await quotaUsagesUpdate(
+      trx,
+      new Map([...usages.values()].map((u) => [u.id, { reserved: u.reserved, in_use: u.in_use }])),
+      now,
     );
   }
 
   /** Rolls back reservations past their `expire` time, so a crashed request never leaks quota. */
   async expire(now: Date = new Date()): Promise<number> {
-    const rows = await this.#h.db
-      .selectFrom('reservations')
-      .select('uuid')
-      .where('deleted', '=', 0)
-      .where('expire', '<', formatTimestamp(now))
-      .execute();
-    await this.rollback(rows.map((r) => r.uuid));
-    return rows.length;
+    const uuids = await reservationsExpiredBefore(this.#h.db, formatTimestamp(now));
+    await this.rollback(uuids);
+    return uuids.length;
   }
 
   /**
@@ -446,11 +342,11 @@ export class QuotaEngine {
    */
   async releaseUsage(trx: Db, projectId: string, deltas: Record<string, number>): Promise<void> {
     const resources = Object.keys(deltas);
-    await sqliteWriteLock(trx, this.#h.dialect);
+    await sqliteWriteLock(trx, this.#h);
     // NOTE: lock the usage rows in id order, as reserve/commit do, so concurrent deletes and
     // reservations neither lose updates nor deadlock each other.
-    const rows = await this.#selectUsagesForUpdate(trx, projectId, resources);
-    await updateUsages(
+    const rows = await quotaUsagesLock(trx, this.#h, projectId, resources);
+    await quotaUsagesUpdate(
       trx,
       new Map(rows.map((r) => [r.id, { in_use: Math.max(0, r.in_use + (deltas[r.resource] ?? 0)) }])),
       isoNow(),

@@ -23,7 +23,8 @@ export interface Listener {
 }
 
 /**
- * The message bus contract every transport implements (in-process now, RabbitMQ later).
+ * The message bus contract every transport implements: the in-process bus (src/rpc/inproc/) and
+ * RabbitMQ (src/rpc/amqp/).
  * Messages are plain JSON: nothing but data crosses it, so services can live in other processes.
  */
 export interface Transport {
@@ -40,6 +41,11 @@ export interface Transport {
   /** Starts consuming `target` (and its fanout) with `endpoint`. */
   listen(target: Target, endpoint: Endpoint): Promise<Listener>;
   close(): Promise<void>;
+  /**
+   * Whether the bus can carry messages now: RabbitMQ's connection is up (it reconnects by itself);
+   * the in-process bus while it is open. Unset: assumed connected. Read by /healthcheck.
+   */
+  connected?(): boolean;
 }
 
 /** Raised when a `call` gets no reply in time (oslo `MessagingTimeout`). */

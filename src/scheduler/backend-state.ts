@@ -1,7 +1,7 @@
 /**
  * One volume backend (`host@backend`) as the scheduler knows it, with its pools (Cinder's
  * `BackendState`). A backend that reports `pools` gets one PoolState per entry; one that does not
- * gets a single pool named after `volume_backend_name`, or `_pool0` (volume-create.md §5.3).
+ * gets a single pool named after `volume_backend_name`, or `_pool0` (`BackendState.update_pools`).
  */
 import { DEFAULT_POOL_NAME } from '../common/host.js';
 import type { VolumeServiceInfo } from './types.js';

@@ -1,6 +1,8 @@
 /**
- * Capacity math shared by the CapacityFilter and the CapacityWeigher (Cinder's `sched_utils`,
- * volume-create.md §5.5), so the over-subscription formula lives in exactly one place.
+ * Capacity math shared by the CapacityFilter and the CapacityWeigher (Cinder's `utils.py`
+ * `calculate_capacity_factors`, `calculate_virtual_free_capacity`,
+ * `calculate_max_over_subscription_ratio`), so the over-subscription formula lives in exactly one
+ * place.
  */
 import type { VolumeTypeLike } from './types.js';
 import { pyFloat } from './python-values.js';

@@ -14,15 +14,7 @@ import { volumeGet } from '../db/api/volumes.js';
 import { Action, Resource } from '../message/message-field.js';
 import type { VolumeRPCAPI } from '../volume/rpcapi.js';
 import type { FilterScheduler } from './filter-scheduler.js';
-import type { RequestSpec } from './types.js';
-
-export interface CreateSnapshotArgs {
-  snapshot_id: string;
-  volume_id: string;
-  /** The volume's `service_topic_queue`: its cluster, else its host (`host@backend#pool`). */
-  backend: string;
-  request_spec: RequestSpec;
-}
+import type { CreateSnapshotArgs } from './rpcapi.js';
 
 export async function scheduleCreateSnapshot(
   deps: CoreDeps,

@@ -1,6 +1,6 @@
 /**
  * Matching of a volume type extra spec against a reported capability (Cinder's
- * `scheduler/filters/extra_specs_ops.match`, volume-create.md §5.6).
+ * `scheduler/filters/extra_specs_ops.match`).
  *
  * The requirement string starts with an operator word (`<is> True`, `>= 10`, `s== abc`,
  * `<or> a <or> b`); anything else is compared by plain equality.

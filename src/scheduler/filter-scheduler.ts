@@ -1,11 +1,12 @@
 /**
- * Cinder's FilterScheduler for volumes (volume-create.md §5.2): retry bookkeeping, filter
+ * Cinder's FilterScheduler for volumes (`scheduler/filter_scheduler.py`): retry bookkeeping, filter
  * properties, filtering and weighing through the HostManager, the `resource_backend`
  * restriction, and virtual consumption of the chosen pool.
  */
 import { InvalidParameterValue, NoValidBackend } from '../common/errors.js';
 import { extractHost } from '../common/host.js';
 import { isInfiniteOrUnknown, isThinRequest } from './capacity.js';
+import { logDecision, MAX_WEIGHTS, newDecision, type SchedulerDecision } from './decision.js';
 import type { HostManager } from './host-manager.js';
 import type { PoolState } from './pool-state.js';
 import type { FilterProperties, RequestSpec, RetryInfo, SchedulerLogger, VolumeTypeLike } from './types.js';
@@ -85,14 +86,44 @@ export class FilterScheduler {
    * Choose the pool for a new volume. `filterProperties` is updated in place (retry count and
    * tried backends, request spec, type, size…) so the caller can pass it on to the volume
    * service, as Cinder does. Throws NoValidBackend when attempts are exhausted or nothing fits.
+   * What was decided and why is filled into `decision` (a fresh one when none is given) and
+   * logged at INFO in one line, whatever the outcome.
    */
   async scheduleCreateVolume(
     requestSpec: RequestSpec,
     filterProperties: FilterProperties = {},
     claim?: CapacityClaim,
+    decision: SchedulerDecision = newDecision('create_volume', requestSpec),
   ): Promise<ScheduledBackend> {
-    const candidates = await this.#getWeightedCandidates(requestSpec, filterProperties);
+    try {
+      const chosen = await this.#scheduleCreateVolume(requestSpec, filterProperties, claim, decision);
+      decision.chosen = chosen.volumeHost;
+      return chosen;
+    } catch (e) {
+      decision.error = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      logDecision(this.#log, decision);
+    }
+  }
+
+  async #scheduleCreateVolume(
+    requestSpec: RequestSpec,
+    filterProperties: FilterProperties,
+    claim: CapacityClaim | undefined,
+    decision: SchedulerDecision,
+  ): Promise<ScheduledBackend> {
+    const candidates = await this.#getWeightedCandidates(requestSpec, filterProperties, decision);
     const restricted = restrictToResourceBackend(candidates, requestSpec.resource_backend);
+    if (restricted.length < candidates.length) {
+      const kept = new Set(restricted);
+      for (const c of candidates)
+        if (!kept.has(c))
+          decision.skipped.push({
+            pool: c.obj.backend_id,
+            reason: `not on the resource's backend ${String(requestSpec.resource_backend)}`,
+          });
+    }
     const size = requestSpec.volume_properties.size;
     let top: PoolState | undefined;
     for (const { obj } of restricted) {
@@ -102,17 +133,22 @@ export class FilterScheduler {
       }
       // NOTE: our cached view may be stale (other schedulers place volumes too); the database
       // has the last word. A pool that is full there is skipped and its cache corrected.
+      const limitGb = provisioningLimit(obj, requestSpec.volume_type);
       const result = await claim({
         volumeHost: obj.host,
         clusterName: obj.cluster_name,
         availabilityZone: obj.availability_zone ?? '',
-        limitGb: provisioningLimit(obj, requestSpec.volume_type),
+        limitGb,
         size,
       });
       if (result.claimed) {
         top = obj;
         break;
       }
+      decision.skipped.push({
+        pool: obj.backend_id,
+        reason: `full in the database: ${result.allocatedGb} GiB placed, ${size} GiB requested, limit ${String(limitGb)} GiB`,
+      });
       obj.allocated_capacity_gb = Math.max(obj.allocated_capacity_gb, result.allocatedGb);
       obj.provisioned_capacity_gb = Math.max(obj.provisioned_capacity_gb, result.allocatedGb);
       this.#log?.warn(
@@ -146,26 +182,37 @@ export class FilterScheduler {
   /**
    * The pool state for `backend` if it passes the filters for this request, else NoValidBackend
    * `Cannot place <resource> <id> on <backend>.` A `backend` without `#pool` matches any pool of
-   * it. Nothing is consumed.
+   * it. Nothing is consumed. The decision is logged at INFO as for creates.
    */
   async backendPassesFilters(
     backend: string,
     requestSpec: RequestSpec,
     filterProperties: FilterProperties = {},
+    decision: SchedulerDecision = newDecision('backend_passes_filters', requestSpec),
   ): Promise<PoolState> {
-    const candidates = await this.#getWeightedCandidates(requestSpec, filterProperties);
-    const ignorePool = !extractHost(backend, 'pool');
-    for (const { obj } of candidates) {
-      const id = ignorePool ? extractHost(obj.backend_id) : obj.backend_id;
-      if (id === backend) return obj;
+    try {
+      const candidates = await this.#getWeightedCandidates(requestSpec, filterProperties, decision);
+      const ignorePool = !extractHost(backend, 'pool');
+      for (const { obj } of candidates) {
+        const id = ignorePool ? extractHost(obj.backend_id) : obj.backend_id;
+        if (id === backend) {
+          decision.chosen = obj.host;
+          return obj;
+        }
+      }
+      const [resource, id] = describeResource(requestSpec);
+      throw new NoValidBackend(`Cannot place ${resource} ${id} on ${backend}.`);
+    } catch (e) {
+      decision.error = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      logDecision(this.#log, decision);
     }
-    const [resource, id] = describeResource(requestSpec);
-    throw new NoValidBackend(`Cannot place ${resource} ${id} on ${backend}.`);
   }
 
   /**
    * The pools that pass the filters for `requestSpec`, best first; nothing is consumed (a group's
-   * placement asks this for each of its volume types, src/group/scheduler.ts).
+   * placement asks this for each of its volume types, src/scheduler/create-group.ts).
    */
   async weighedCandidates(
     requestSpec: RequestSpec,
@@ -177,10 +224,11 @@ export class FilterScheduler {
   async #getWeightedCandidates(
     requestSpec: RequestSpec,
     filterProperties: FilterProperties,
+    decision?: SchedulerDecision,
   ): Promise<WeighedBackend[]> {
     // NOTE: no type (snapshots) becomes {} so filters can read it safely.
     const volumeType: VolumeTypeLike = requestSpec.volume_type ?? {};
-    this.#populateRetry(filterProperties, requestSpec);
+    this.#populateRetry(filterProperties, requestSpec, decision);
     const props = requestSpec.volume_properties;
     Object.assign(filterProperties, {
       request_spec: requestSpec,
@@ -199,13 +247,28 @@ export class FilterScheduler {
     if (lastTried) this.#hostManager.revertVolumeConsumedCapacity(lastTried, props.size);
 
     const states = await this.#hostManager.getAllBackendStates();
-    const filtered = this.#hostManager.getFilteredBackends(states, filterProperties);
+    if (decision) decision.pools = states.map((p) => p.backend_id);
+    const filtered = this.#hostManager.getFilteredBackends(
+      states,
+      filterProperties,
+      undefined,
+      decision?.filters,
+    );
     if (filtered.length === 0) return [];
-    return this.#hostManager.getWeighedBackends(filtered, filterProperties);
+    const weighed = this.#hostManager.getWeighedBackends(filtered, filterProperties);
+    if (decision)
+      decision.weights = weighed
+        .slice(0, MAX_WEIGHTS)
+        .map((w) => ({ pool: w.obj.backend_id, weight: w.weight }));
+    return weighed;
   }
 
   /** Set up or advance `retry`; throws once the attempts exceed `scheduler_max_attempts`. */
-  #populateRetry(filterProperties: FilterProperties, requestSpec: RequestSpec): void {
+  #populateRetry(
+    filterProperties: FilterProperties,
+    requestSpec: RequestSpec,
+    decision?: SchedulerDecision,
+  ): void {
     const previous = filterProperties.retry;
     delete filterProperties.retry;
     if (this.#maxAttempts === 1) return;
@@ -220,6 +283,10 @@ export class FilterScheduler {
           }
         : { num_attempts: 1, backends: [], hosts: [] };
     filterProperties.retry = retry;
+    if (decision) {
+      decision.attempt = retry.num_attempts;
+      decision.tried = [...retry.backends];
+    }
 
     const resourceId = requestSpec.volume_id ?? requestSpec.group_id ?? 'None';
     // NOTE: the previous attempt's failure is logged once, then dropped from the retry info.

@@ -5,6 +5,7 @@
  */
 import { appendHost } from '../common/host.js';
 import { BackendState } from './backend-state.js';
+import type { FilterReport } from './decision.js';
 import type { PoolState } from './pool-state.js';
 import type { CapabilityDict } from './state-base.js';
 import { capabilitiesToWire, equalAfterConvert, type PoolListing } from './pool-listing.js';
@@ -135,14 +136,18 @@ export class HostManager {
     return [...this.#backendStates.values()].flatMap((state) => [...state.pools.values()]);
   }
 
-  /** Pools passing the configured filters (or the named ones). */
+  /**
+   * Pools passing the configured filters (or the named ones); with `report`, each filter's pass
+   * (pools kept, pools removed and why) is appended to it.
+   */
   getFilteredBackends(
     states: readonly PoolState[],
     filterProperties: FilterProperties,
     filterNames?: readonly string[],
+    report?: FilterReport[],
   ): PoolState[] {
     const filters = filterNames ? chooseFilters(filterNames, this.#log) : this.#filters;
-    return getFilteredObjects(filters, states, filterProperties);
+    return getFilteredObjects(filters, states, filterProperties, 0, report);
   }
 
   /** Pools with their total weight, best first (configured weighers, or the named ones). */

@@ -1,6 +1,6 @@
 /**
  * One pool of a backend, the unit the scheduler filters, weighs and places volumes on
- * (Cinder's `PoolState`). Its name is `host@backend#pool` (volume-create.md §5.3).
+ * (Cinder's `PoolState`). Its name is `host@backend#pool` (Cinder's `volume_utils.append_host`).
  */
 import { appendHost } from '../common/host.js';
 import type { CapacityValue, VolumeServiceInfo } from './types.js';

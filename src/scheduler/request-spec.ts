@@ -1,5 +1,7 @@
 import type { Db } from '../db/api/common.js';
-import type { VolumeRecord } from '../db/api/volumes.js';
+import { snapshotVolumeIdGet } from '../db/api/snapshots.js';
+import { type VolumeRecord } from '../db/api/volumes.js';
+import { volumeBackendGet } from '../db/api/volume-service-queries.js';
 import { volumeTypeGet } from '../db/api/volume-types.js';
 import type { RequestSpec } from './types.js';
 
@@ -32,18 +34,9 @@ export async function requestSpecFromVolume(db: Db, v: VolumeRecord): Promise<Re
 async function sourceBackend(db: Db, v: VolumeRecord): Promise<string | null> {
   let sourceId = v.source_volid;
   if (!sourceId && v.snapshot_id) {
-    const snap = await db
-      .selectFrom('snapshots')
-      .select('volume_id')
-      .where('id', '=', v.snapshot_id)
-      .executeTakeFirst();
-    sourceId = snap?.volume_id ?? null;
+    sourceId = await snapshotVolumeIdGet(db, v.snapshot_id);
   }
   if (!sourceId) return null;
-  const src = await db
-    .selectFrom('volumes')
-    .select(['host', 'cluster_name'])
-    .where('id', '=', sourceId)
-    .executeTakeFirst();
+  const src = await volumeBackendGet(db, sourceId);
   return src ? src.cluster_name || src.host : null;
 }

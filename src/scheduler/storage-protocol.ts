@@ -1,6 +1,6 @@
 /**
  * Storage protocol spellings. The scheduler replaces a reported protocol that has variants with
- * the full list of its variants (volume-create.md §5.3), so an extra spec `storage_protocol=iscsi`
+ * the full list of its variants (Cinder's `common/constants.py` `*_VARIANTS`), so an extra spec `storage_protocol=iscsi`
  * matches a backend reporting `iSCSI`. The first entry is the preferred spelling, which the
  * get_pools view shows.
  */

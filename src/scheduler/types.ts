@@ -83,7 +83,7 @@ export interface FilterProperties {
   new_size?: number | null;
 }
 
-/** One pool entry in a backend's stats (backends.md §2). */
+/** One entry of the `pools` list in a backend's stats (the driver's `get_volume_stats`). */
 export interface PoolCapabilities {
   pool_name: string;
   total_capacity_gb?: CapacityValue;

@@ -11,6 +11,14 @@ import type { BackupManager } from '../backup/manager.js';
 import { backupOptions } from '../backup/options.js';
 import { startBackupService } from '../backup/service.js';
 import { createCore, type CoreOptions } from './core.js';
+import { serviceRecords } from './service-record.js';
+import {
+  databaseGauges,
+  metricsSource,
+  onApiPort,
+  poolGauges,
+  type MetricsSource,
+} from '../metrics/index.js';
 
 /** A running embedded Kindling: api + scheduler + one volume service per enabled backend. */
 export interface Embedded {
@@ -20,6 +28,8 @@ export interface Embedded {
   readonly volumeManagers: readonly VolumeManager[];
   /** The backup service (`cinder-backup`), unless `[DEFAULT] enable_backup = false`. */
   readonly backup: BackupManager | null;
+  /** What `/metrics` answers (on the API port, or `[metrics] port`); null when disabled. */
+  readonly metrics: MetricsSource | null;
   close(): Promise<void>;
 }
 
@@ -32,16 +42,24 @@ export interface EmbeddedOptions extends CoreOptions {
 export async function startEmbedded(config: Config, opts: EmbeddedOptions = {}): Promise<Embedded> {
   const core = await createCore(config, opts);
   const scheduler = new SchedulerManager(core);
-  await scheduler.start();
+  await scheduler.start(serviceRecords(core));
   const volumeManagers = await startVolumeServices(core, undefined, opts.driverFactory);
   const backupOpts = backupOptions(config);
   // NOTE: on by default, as an all-in-one deployment (DevStack's c-bak) has it: backups to
   // `<state_path>/backup`, nothing written until a backup is made.
-  const backup = backupOpts.enable_backup ? await startBackupService(core, backupOpts) : null;
+  const backup = backupOpts.enable_backup
+    ? await startBackupService(core, serviceRecords(core), backupOpts)
+    : null;
+  // The process's metrics, the database's gauges and the scheduler's pools, all in one place.
+  const metrics = metricsSource(config, [
+    databaseGauges(core.dbh.db),
+    poolGauges(() => scheduler.hostManager.getPools()),
+  ]);
   const app = await buildApi({
     core,
     volumes: new VolumeAPI(core),
     schedulerRpc: new SchedulerRPCAPI(core.transport),
+    metrics: onApiPort(config, metrics),
   });
   return {
     core,
@@ -49,6 +67,7 @@ export async function startEmbedded(config: Config, opts: EmbeddedOptions = {}):
     scheduler,
     volumeManagers,
     backup,
+    metrics,
     async close() {
       await app.close();
       await backup?.stop();

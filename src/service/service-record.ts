@@ -4,26 +4,24 @@ import {
   serviceHeartbeat,
   serviceMarkStopped,
   type ServiceRow,
+  type ServiceState,
+  type ServiceStateFactory,
+  type ServiceValues,
 } from '../db/api/services.js';
+import { clusterJoin } from '../db/api/clusters.js';
 
 /**
  * A service's row in `services` and its heartbeat (Cinder's `Service.report_state`): registered at
  * start, touched every `report_interval` seconds, and marked down at a clean stop so
  * `os-services` shows it `down` at once.
  */
-export class ServiceRecord {
+export class ServiceRecord implements ServiceState {
   #row: ServiceRow | null = null;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: CoreDeps,
-    private readonly values: {
-      host: string;
-      binary: string;
-      topic: string;
-      availability_zone: string;
-      cluster_name?: string | null;
-    },
+    private readonly values: ServiceValues,
   ) {}
 
   /** The row, once registered. */
@@ -33,6 +31,8 @@ export class ServiceRecord {
 
   async register(): Promise<ServiceRow> {
     this.#row = await serviceGetOrCreate(this.deps.dbh.db, this.values);
+    // NOTE: a clustered service makes its cluster's row (or joins it), as Cinder's start does.
+    await clusterJoin(this.deps.dbh.db, this.#row);
     const id = this.#row.id;
     this.#timer = setInterval(() => {
       serviceHeartbeat(this.deps.dbh.db, id).catch((e: unknown) =>
@@ -56,4 +56,9 @@ export class ServiceRecord {
         this.deps.config.DEFAULT.service_down_time,
       ).catch(() => {});
   }
+}
+
+/** What the service wrapper hands a manager's start: its service records, over `deps`. */
+export function serviceRecords(deps: CoreDeps): ServiceStateFactory {
+  return (values) => new ServiceRecord(deps, values);
 }

@@ -10,6 +10,7 @@ import { InvalidAuthKey, InvalidSnapshot, InvalidVolume, VolumeNotFound } from '
 import { newUuid } from '../common/uuid.js';
 import type { PageRequest } from '../db/api/common.js';
 import {
+  TRANSFER_COLUMNS,
   transferAccept,
   transferableSnapshots,
   transferCreate,
@@ -23,6 +24,9 @@ import { volumeGet, type VolumeRecord } from '../db/api/volumes.js';
 import { volumeUsagePayload } from '../notify/volume-usage.js';
 import { OverQuota, overQuotaToError } from '../quota/over-quota.js';
 import { authKeyMatches, newAuthKey } from './auth-key.js';
+
+// NOTE: re-exported as it is, so the API reads the columns a transfer list filters and sorts by here.
+export { TRANSFER_COLUMNS };
 
 /** What a create answers: the row plus the auth key, which is never shown again. */
 export interface CreatedTransfer extends TransferRecord {

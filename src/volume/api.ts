@@ -7,6 +7,7 @@ import { assertNotFrozen } from './backend-admin.js';
 import type { CoreDeps } from '../common/deps.js';
 import { authorize } from '../auth/policy.js';
 import {
+  BadRequest,
   InvalidGroup,
   InvalidInput,
   InvalidVolume,
@@ -16,6 +17,7 @@ import {
 } from '../common/errors.js';
 import { isIntLike } from '../common/strutils.js';
 import { Engine, DynamicLogListener } from '../flow/index.js';
+import { flowTraceListener } from '../flow-trace/store.js';
 import type { PageRequest } from '../db/api/common.js';
 import {
   snapshotConditionalUpdate,
@@ -31,6 +33,7 @@ import {
   volumeMetadataUpdate,
   volumeSummary,
   volumeUpdate,
+  MarkerNotFound,
   type VolumeFilters,
   type VolumeRecord,
 } from '../db/api/volumes.js';
@@ -44,6 +47,9 @@ import { VolumeRPCAPI } from './rpcapi.js';
 import { destroyVolumeReleasingQuota } from './volume-destroy.js';
 import { getDefaultVolumeType } from './volume-types.js';
 import { VolumeMetadataNotFound } from '../common/errors.js';
+import type { GlanceImageService } from '../image/index.js';
+import { imageServiceFromConfig } from '../image/image-service.js';
+import { evictImageCacheEntryOfVolume } from './image-cache-entries.js';
 
 /** Statuses a volume may be deleted from (without force). */
 const DELETABLE = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'] as const;
@@ -84,7 +90,11 @@ export class VolumeAPI {
   readonly #scheduler: SchedulerRPCAPI;
   readonly #volumeRpc: VolumeRPCAPI;
 
+  /** Glance, for volumes made from images (null: none configured). */
+  readonly images: GlanceImageService | null;
+
   constructor(private readonly deps: CoreDeps) {
+    this.images = imageServiceFromConfig(deps.config, { log: deps.log });
     this.azs = new AvailabilityZones(deps.dbh.db, deps.config.DEFAULT);
     this.#scheduler = new SchedulerRPCAPI(deps.transport);
     this.#volumeRpc = new VolumeRPCAPI(deps.transport);
@@ -109,12 +119,23 @@ export class VolumeAPI {
     await this.#checkSourceTypeCompatible(req);
     checkMetadataProperties(req.metadata);
 
-    // NOTE: the default type resolved here is handed to the flow so it is not looked up twice.
-    const engine = new Engine(
-      getFlow(this.deps, this.azs, this.#scheduler),
-      { ...req, volume_type: req.volume_type ?? type, context: ctx },
-      [new DynamicLogListener(this.deps.log.child({ request_id: ctx.requestId }))],
-    );
+    // NOTE: the default type resolved here is handed to the flow so it is not looked up twice —
+    // but not with an image, whose cinder_img_volume_type comes before the default: Cinder checks
+    // the size limits above against the default type and leaves the flow's type unset.
+    const flowType = req.volume_type ?? (req.image_id ? null : type);
+    const flow = getFlow(this.deps, this.azs, this.#scheduler, this.images);
+    // NOTE: the row (and so the trace's volume) exists once EntryCreateTask has run.
+    const made = () => engine.storage.get('volume') as VolumeRecord | undefined;
+    const trace = flowTraceListener(this.deps, flow, {
+      volumeId: () => made()?.id,
+      projectId: () => made()?.project_id,
+      requestId: ctx.requestId,
+      host: this.deps.config.DEFAULT.host,
+    });
+    const engine: Engine = new Engine(flow, { ...req, volume_type: flowType, context: ctx }, [
+      new DynamicLogListener(this.deps.log.child({ request_id: ctx.requestId })),
+      trace,
+    ]);
     await engine.run();
     return engine.fetch<VolumeRecord>('volume');
   }
@@ -182,9 +203,15 @@ export class VolumeAPI {
     return v;
   }
 
+  /** A page of volumes; a marker naming none is `BadRequest`. */
   async getAll(ctx: RequestContext, filters: VolumeFilters, page: PageRequest): Promise<VolumeRecord[]> {
     authorize(ctx, 'volume:get_all');
-    return volumeGetAll(this.deps.dbh.db, filters, page);
+    try {
+      return await volumeGetAll(this.deps.dbh.db, filters, page);
+    } catch (e) {
+      if (e instanceof MarkerNotFound) throw new BadRequest(`Marker ${e.marker} could not be found.`);
+      throw e;
+    }
   }
 
   async summary(
@@ -272,6 +299,8 @@ export class VolumeAPI {
       );
     }
     if (opts.cascade) await this.#markSnapshotsDeleting(v, opts.force);
+    // A volume of the image-volume cache leaves the cache (Cinder's `cache.evict`).
+    await evictImageCacheEntryOfVolume(this.deps, ctx, v.id);
     if (!v.host) {
       // Never reached a backend: nothing to remove on storage.
       await this.#finishLocalDelete(ctx, v);

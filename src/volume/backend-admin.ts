@@ -9,8 +9,20 @@ import { InvalidInput, InvalidParameterValue, CinderError } from '../common/erro
 import { extractHost } from '../common/host.js';
 import { pythonRepr } from '../common/strutils.js';
 import type { Db } from '../db/api/common.js';
-import { hostMatches, serviceGetAll, serviceIsUp, type ServiceRow } from '../db/api/services.js';
+import {
+  hostMatches,
+  serviceColumnConditionalUpdate,
+  serviceGetAll,
+  serviceIsUp,
+  type ServiceRow,
+} from '../db/api/services.js';
 import { VolumeRPCAPI } from './rpcapi.js';
+import {
+  clusterConditionalUpdate,
+  clusterGet,
+  clusterGetSummary,
+  clusterUpdate,
+} from '../db/api/clusters.js';
 
 const VOLUME_BINARY = 'cinder-volume';
 
@@ -68,20 +80,24 @@ async function changeServices(
   expectedText: string,
 ): Promise<ServiceRow[]> {
   const db = deps.dbh.db;
-  const { services } = await servicesForBackendAdmin(db, target.host, target.cluster);
+  const { cluster: clusterName, services } = await servicesForBackendAdmin(db, target.host, target.cluster);
   const changed: ServiceRow[] = [];
   const notChanged: ServiceRow[] = [];
   const downTime = deps.config.DEFAULT.service_down_time;
+  // NOTE: as Cinder's, a clustered backend's cluster row changes first (it is what the scheduler
+  // and the frozen check read), and is put back when no member could change.
+  const cluster = clusterName ? await clusterGetSummary(db, clusterName, VOLUME_BINARY, downTime) : null;
+  if (
+    cluster &&
+    ((checkUp && !cluster.is_up) || !(await clusterConditionalUpdate(db, cluster.id, column, expected, next)))
+  )
+    throw new InvalidInput(
+      `${column} in ${cluster.name} must be ${expectedText} ${checkUp ? 'and must be up ' : ''}to failover.`,
+    );
   for (const s of services) {
     let ok = !checkUp || serviceIsUp(s, downTime);
     if (ok) {
-      const r = await db
-        .updateTable('services')
-        .set({ [column]: next } as never)
-        .where('id', '=', s.id)
-        .where(column, 'in', expected as never[])
-        .executeTakeFirst();
-      ok = Number(r.numUpdatedRows) > 0;
+      ok = (await serviceColumnConditionalUpdate(db, s.id, column, expected, next)) > 0;
     }
     (ok ? changed : notChanged).push(s);
   }
@@ -89,7 +105,10 @@ async function changeServices(
     const msg =
       `${column} in ${pythonRepr(notChanged.map((s) => s.host))} must be ${expectedText} ` +
       `${checkUp ? 'and must be up ' : ''}to failover.`;
-    if (!changed.length) throw new InvalidInput(`No service could be changed: ${msg}`);
+    if (!changed.length) {
+      if (cluster) await clusterUpdate(db, cluster.id, { [column]: cluster[column] });
+      throw new InvalidInput(`No service could be changed: ${msg}`);
+    }
     deps.log.warn({ services: notChanged.map((s) => s.host) }, `Some services could not be changed: ${msg}`);
   }
   return services;
@@ -168,8 +187,14 @@ export async function assertNotFrozen(
 ): Promise<void> {
   if (!v.host && !v.cluster_name) return;
   const services = await serviceGetAll(db, { binary: VOLUME_BINARY });
-  const frozen = v.cluster_name
-    ? services.some((s) => s.cluster_name === extractHost(v.cluster_name, 'backend') && s.frozen)
+  const clusterName = v.cluster_name ? extractHost(v.cluster_name, 'backend') : null;
+  // NOTE: Cinder's `is_backend_frozen`: a clustered volume's cluster row decides (its members'
+  // rows before clusters existed).
+  const cluster = clusterName ? await clusterGet(db, clusterName, VOLUME_BINARY) : null;
+  const frozen = clusterName
+    ? cluster
+      ? cluster.frozen === 1
+      : services.some((s) => s.cluster_name === clusterName && s.frozen)
     : services.some((s) => s.host === extractHost(v.host, 'backend') && s.frozen);
   if (frozen) throw new InvalidInput('Modification operations are not allowed on frozen storage backends.');
 }

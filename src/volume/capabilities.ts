@@ -5,15 +5,10 @@
  */
 import type { RequestContext } from '../common/context.js';
 import { MessagingTimeout, volumeTarget, type Transport } from '../rpc/transport.js';
+import { rpcClient } from '../rpc/methods.js';
 import { RPCTimeout } from '../common/errors.js';
-import type { VolumeDriver, VolumeStats } from './driver.js';
-
-/** A property a volume type may set: title, description, JSON type (Cinder's `_set_property`). */
-export interface CapabilityProperty {
-  title: string;
-  description: string;
-  type: string;
-}
+import type { VolumeDriver } from './driver.js';
+import type { BackendCapabilities, CapabilityProperty, VolumeRpcMethods } from './rpcapi.js';
 
 /** Cinder's standard capabilities (`_init_standard_capabilities`), with its texts. */
 export const STANDARD_PROPERTIES: Readonly<Record<string, CapabilityProperty>> = {
@@ -22,9 +17,6 @@ export const STANDARD_PROPERTIES: Readonly<Record<string, CapabilityProperty>> =
   qos: { title: 'QoS', description: 'Enables QoS.', type: 'boolean' },
   replication_enabled: { title: 'Replication', description: 'Enables replication.', type: 'boolean' },
 };
-
-/** What a backend reports: its stats and `properties`. */
-export type BackendCapabilities = VolumeStats & { properties: Record<string, CapabilityProperty> };
 
 /** The backend's capabilities now (the driver's fresh stats). */
 export async function backendCapabilities(driver: VolumeDriver): Promise<BackendCapabilities> {
@@ -45,7 +37,7 @@ export async function getCapabilities(
   server: string,
 ): Promise<BackendCapabilities> {
   try {
-    return await transport.call(
+    return await rpcClient<VolumeRpcMethods>(transport).call(
       volumeTarget(server),
       'get_capabilities',
       { discover: false },

@@ -16,8 +16,21 @@ export interface DriverVolume {
   readonly size: number;
   readonly host: string | null;
   readonly provider_location: string | null;
+  /** `CHAP <user> <secret>` of an iSCSI export, or null. */
+  readonly provider_auth?: string | null;
+  /** Whether the volume has an encryption key (attach data says `encrypted`). */
+  readonly encrypted?: boolean;
   readonly volume_type_extra_specs?: Readonly<Record<string, string>>;
 }
+
+/** What `initialize_connection` answers (Cinder's connection info): how a consumer reaches the volume. */
+export interface ConnectionInfo {
+  driver_volume_type: string;
+  data: Record<string, unknown>;
+}
+
+/** The host about to connect (os-brick's connector properties: initiator, ip, host, multipath…). */
+export type Connector = Record<string, unknown>;
 
 /** Columns a driver may set on the volume row after an operation. */
 export interface ModelUpdate {
@@ -26,7 +39,13 @@ export interface ModelUpdate {
   provider_id?: string | null;
 }
 
-/** One pool's capabilities, as reported to the scheduler (backends.md §2). */
+/** Where Glance keeps an image's data, as `cloneImage` gets it (Glance's `direct_url`, `locations`). */
+export interface ImageLocationInfo {
+  readonly directUrl: string | null;
+  readonly locations: readonly { readonly url: string }[];
+}
+
+/** One pool's capabilities, as reported to the scheduler (an entry of `get_volume_stats`' `pools`). */
 export interface PoolStats {
   pool_name: string;
   total_capacity_gb: number | 'infinite' | 'unknown';
@@ -71,9 +90,42 @@ export type BackupDevice =
       readonly env?: Readonly<Record<string, string>>;
     };
 
+/** A driver-specific reference to a storage object (`{"source-name": …}`, `{"source-id": …}`). */
+export type ExistingRef = Readonly<Record<string, unknown>>;
+
+/** One entry of `get_manageable_volumes` (Cinder's shape; `reference` is what manage accepts). */
+export interface ManageableVolume {
+  reference: Record<string, unknown>;
+  /** GiB, rounded up. */
+  size: number | null;
+  safe_to_manage: boolean;
+  reason_not_safe: string | null;
+  /** The Kindling volume that already is this object, if any. */
+  cinder_id: string | null;
+  extra_info: Record<string, unknown> | null;
+}
+
+/** One entry of `get_manageable_snapshots`: also where it comes from (`source_reference`). */
+export interface ManageableSnapshot extends ManageableVolume {
+  source_reference: Record<string, unknown> | null;
+}
+
+/** What `get_manageable_*` are told of the service's own resources. */
+export interface ManagedResource {
+  readonly id: string;
+  /** `volume-<id>` / `snapshot-<id>`. */
+  readonly name: string;
+  /** For snapshots: the volume's id. */
+  readonly volume_id?: string;
+  /** GiB. */
+  readonly size: number;
+}
+
 export interface VolumeDriver {
   /** Prepares the backend (directories, connections). Called once at service start. */
   doSetup(): Promise<void>;
+  /** Releases what the driver started (a target daemon…) when its service stops. */
+  stop?(): Promise<void>;
   /** Throws if the backend is unusable; the service then reports the driver uninitialized. */
   checkForSetupError(): Promise<void>;
   /** Creates an empty volume of `volume.size` GiB. */
@@ -95,15 +147,91 @@ export interface VolumeDriver {
   ): Promise<ModelUpdate | null>;
   createClonedVolume?(volume: DriverVolume, source: DriverVolume): Promise<ModelUpdate | null>;
   revertToSnapshot?(volume: DriverVolume, snapshot: { id: string; name: string }): Promise<void>;
-  initializeConnection?(
+  // ---- images (src/image/image-utils.ts fetches and checks; the driver writes) ----
+  /**
+   * Cinder's `clone_image`: makes the new volume from the image's data where the backend can reach
+   * it (RBD: a copy-on-write clone of the image in the same cluster) instead of a download, grown
+   * to `volume.size`. `cloned: false` (nothing made) when it cannot; the volume is then made by
+   * download. Never called for an encrypted volume.
+   */
+  cloneImage?(
     volume: DriverVolume,
-    connector: Record<string, unknown>,
-  ): Promise<{ driver_volume_type: string; data: Record<string, unknown> }>;
+    location: ImageLocationInfo,
+    meta: Readonly<Record<string, unknown>>,
+  ): Promise<{ update: ModelUpdate | null; cloned: boolean }>;
+  /**
+   * Cinder's `copy_image_to_volume`: writes a downloaded, checked image file (`format` as qemu-img
+   * names it) into the new, empty volume as raw bytes.
+   */
+  copyImageToVolume?(volume: DriverVolume, image: { path: string; format: string }): Promise<void>;
+  /**
+   * Makes the whole volume read as zeros, keeping its size, its snapshots and any export (reimage:
+   * the old content must be gone before copyImageToVolume writes the new image's data).
+   */
+  zeroVolume?(volume: DriverVolume): Promise<void>;
+  // ---- attach (Cinder's export and connection calls; a driver without them cannot attach) ----
+  /** Throws `InvalidConnector` when the connector lacks what the driver's protocol needs. */
+  validateConnector?(connector: Connector): void;
+  /** Makes the volume reachable (an iSCSI target…); may set provider_location/provider_auth. */
+  createExport?(volume: DriverVolume, connector: Connector | null): Promise<ModelUpdate | null>;
+  /** Puts an export back after a restart (service or target daemon); the volume is in use. */
+  ensureExport?(volume: DriverVolume): Promise<void>;
+  /** Removes the export; one that is not there is success. */
+  removeExport?(volume: DriverVolume): Promise<void>;
+  /**
+   * Registers a callback for when exports were lost (the target daemon restarted): the volume
+   * service then ensures the export of every attached volume again.
+   */
+  onExportsLost?(listener: () => void): void;
+  /** Connection data for `connector` (the export exists). */
+  initializeConnection?(volume: DriverVolume, connector: Connector): Promise<ConnectionInfo>;
   /** The backend is frozen by an admin (replication drivers stop management operations). */
   freezeBackend?(): Promise<void>;
   /** The freeze is lifted. */
   thawBackend?(): Promise<void>;
-  terminateConnection?(volume: DriverVolume, connector: Record<string, unknown> | null): Promise<void>;
+  /**
+   * Ends `connector`'s connection; true when other attachments share the export (so it must stay),
+   * false or nothing when the export may go.
+   */
+  terminateConnection?(
+    volume: DriverVolume,
+    connector: Connector | null,
+    opts: { force: boolean; otherAttachments: number },
+  ): Promise<boolean | void>;
+  // ---- manage / unmanage (Cinder's manage_existing family; src/volume/manage-*.ts) ----
+  // Manage adopts a storage object the service did not make: its size is read (GiB, rounded up),
+  // then it is renamed to the volume's (snapshot's) own name. Bytes are never touched. A driver
+  // without these answers `error_managing` / an empty manageable list.
+  /** Size in GiB (rounded up) of the object `ref` names; `ManageExistingInvalidReference` if none. */
+  manageExistingGetSize?(volume: DriverVolume, ref: ExistingRef): Promise<number>;
+  /** Makes the object `ref` names the volume's backing object (renamed `volume-<id>`). */
+  manageExisting?(volume: DriverVolume, ref: ExistingRef): Promise<ModelUpdate | null>;
+  /** Kindling: undoes `manageExisting` after a later step failed (the object gets its name back). */
+  revertManageExisting?(volume: DriverVolume, ref: ExistingRef): Promise<void>;
+  /** Every object of the backend; `volumes`/`snapshots` are the service's own (not safe to manage). */
+  getManageableVolumes?(
+    volumes: readonly ManagedResource[],
+    snapshots: readonly ManagedResource[],
+  ): Promise<ManageableVolume[]>;
+  /** Lets go of the volume: its backing object stays where and as it is. */
+  unmanage?(volume: DriverVolume): Promise<void>;
+  manageExistingSnapshotGetSize?(
+    snapshot: { id: string; name: string; volume: DriverVolume },
+    ref: ExistingRef,
+  ): Promise<number>;
+  manageExistingSnapshot?(
+    snapshot: { id: string; name: string; volume: DriverVolume },
+    ref: ExistingRef,
+  ): Promise<ModelUpdate | null>;
+  revertManageExistingSnapshot?(
+    snapshot: { id: string; name: string; volume: DriverVolume },
+    ref: ExistingRef,
+  ): Promise<void>;
+  getManageableSnapshots?(
+    snapshots: readonly ManagedResource[],
+    volumes: readonly ManagedResource[],
+  ): Promise<ManageableSnapshot[]>;
+  unmanageSnapshot?(snapshot: { id: string; name: string; volume: DriverVolume }): Promise<void>;
   // ---- backups (optional; the volume service hands these out over RPC, src/backup/) ----
   // A driver without them cannot have its volumes backed up or restored: the backup ends in
   // `error` with the driver's name in `fail_reason`.

@@ -4,19 +4,45 @@
  * associating with volume types.
  */
 import { InvalidInput, InvalidQoSSpecs, InvalidVolumeType, VolumeTypeNotFound } from '../common/errors.js';
-import type { Db } from '../db/api/common.js';
+import type { Db, PageRequest } from '../db/api/common.js';
 import {
+  QOS_SPECS_COLUMNS,
   qosSpecsAssociate,
   qosSpecsAssociations,
   qosSpecsCreate,
   qosSpecsDelete,
+  qosSpecsDeleteKeys,
   qosSpecsDisassociate,
   qosSpecsDisassociateAll,
   qosSpecsGet,
+  qosSpecsGetOrFail,
+  qosSpecsList,
   qosSpecsUpdateKeys,
   type QosSpecsRecord,
 } from '../db/api/qos-specs.js';
 import { volumeTypeGet } from '../db/api/volume-types.js';
+
+/** What a list of specs may be filtered or sorted by: the columns of its table. */
+export { QOS_SPECS_COLUMNS };
+
+/** One live spec by id, or `QoSSpecsNotFound` (Cinder's `get_qos_specs`). */
+export function getQosSpecs(db: Db, id: string): Promise<QosSpecsRecord> {
+  return qosSpecsGetOrFail(db, id);
+}
+
+/** A page of specs matching the column filters (Cinder's `get_all_specs`). */
+export function listQosSpecs(
+  db: Db,
+  columns: Partial<Record<(typeof QOS_SPECS_COLUMNS)[number], string>>,
+  page: PageRequest,
+): Promise<QosSpecsRecord[]> {
+  return qosSpecsList(db, columns, page);
+}
+
+/** The types a spec is associated with (Cinder's `get_associations`). */
+export function qosSpecsAssociatedTypes(db: Db, id: string): Promise<{ id: string; name: string }[]> {
+  return qosSpecsAssociations(db, id);
+}
 
 /** Where a spec is enforced: by the hypervisor, the backend, or both. */
 export const QOS_CONSUMERS = ['back-end', 'front-end', 'both'] as const;
@@ -99,6 +125,11 @@ export async function deleteQosSpecs(db: Db, spec: QosSpecsRecord, force: boolea
   await qosSpecsDelete(db, spec.id);
 }
 
+/** Deletes keys of a spec (Cinder's `delete_keys`): a key it does not have is `QoSSpecsKeyNotFound`. */
+export function deleteQosSpecsKeys(db: Db, spec: QosSpecsRecord, keys: readonly string[]): Promise<void> {
+  return qosSpecsDeleteKeys(db, spec, keys);
+}
+
 /**
  * Associates a spec with a type (Cinder's `associate_qos_with_type`): a type already associated
  * with another spec is `InvalidVolumeType`; with this one, nothing changes.
@@ -122,4 +153,9 @@ export async function associateQosSpecs(db: Db, spec: QosSpecsRecord, typeId: st
 export async function disassociateQosSpecs(db: Db, spec: QosSpecsRecord, typeId: string): Promise<void> {
   if (!(await volumeTypeGet(db, typeId))) throw new VolumeTypeNotFound(typeId);
   await qosSpecsDisassociate(db, spec.id, typeId);
+}
+
+/** Removes a spec from every type that has it (Cinder's `disassociate_all`). */
+export function disassociateAllQosSpecs(db: Db, specId: string): Promise<void> {
+  return qosSpecsDisassociateAll(db, specId);
 }

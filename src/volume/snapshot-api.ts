@@ -30,9 +30,10 @@ import {
   type SnapshotRecord,
 } from '../db/api/snapshots.js';
 import { volumeTypeGet } from '../db/api/volume-types.js';
-import { volumeGet, type VolumeRecord } from '../db/api/volumes.js';
+import { MarkerNotFound, volumeGet, type VolumeRecord } from '../db/api/volumes.js';
+import { volumeAvailabilityZoneGet } from '../db/api/volume-service-queries.js';
 import { workerFinish } from '../db/api/workers.js';
-import { isoNow } from '../db/time.js';
+import { isoNow } from '../common/time.js';
 import { OverQuota, overQuotaToError } from '../quota/over-quota.js';
 import { assertNotFrozen } from './backend-admin.js';
 import { VolumeRPCAPI } from './rpcapi.js';
@@ -123,9 +124,15 @@ export class SnapshotAPI {
     return s;
   }
 
+  /** A page of snapshots; a marker naming none is `SnapshotNotFound`. */
   async getAll(ctx: RequestContext, filters: SnapshotFilters, page: PageRequest): Promise<SnapshotRecord[]> {
     authorize(ctx, 'volume:get_all_snapshots');
-    return snapshotGetAll(this.#db, filters, page);
+    try {
+      return await snapshotGetAll(this.#db, filters, page);
+    } catch (e) {
+      if (e instanceof MarkerNotFound) throw new SnapshotNotFound(e.marker);
+      throw e;
+    }
   }
 
   async count(ctx: RequestContext, filters: SnapshotFilters): Promise<number> {
@@ -144,6 +151,36 @@ export class SnapshotAPI {
     req: CreateSnapshotRequest,
   ): Promise<SnapshotRecord> {
     await assertNotFrozen(this.#db, volume);
+    const snapshot = await this.createInDb(ctx, volume, req);
+    try {
+      // NOTE: through the scheduler, as Cinder: the volume's backend must still have room.
+      await this.#schedulerRpc.createSnapshot(ctx, {
+        snapshot_id: snapshot.id,
+        volume_id: volume.id,
+        backend: volume.cluster_name || volume.host!,
+        request_spec: {
+          volume_id: '',
+          snapshot_id: snapshot.id,
+          volume_properties: { size: volume.size },
+        },
+      });
+    } catch (e) {
+      // NOTE: the quota stays committed: deleting the `error` snapshot gives it back.
+      await snapshotUpdate(this.#db, snapshot.id, { status: 'error' });
+      throw e;
+    }
+    return snapshot;
+  }
+
+  /**
+   * `create_snapshot_in_db` (with `commit_quota`): checks the volume, reserves the quota, writes the
+   * row in `creating`, re-checks the volume and commits. Nothing is cast (a manage casts its own).
+   */
+  async createInDb(
+    ctx: RequestContext,
+    volume: VolumeRecord,
+    req: CreateSnapshotRequest,
+  ): Promise<SnapshotRecord> {
     this.#validateVolumeForSnapshot(ctx, volume);
     checkSnapshotMetadata(req.metadata);
     const valid = req.force || req.allowInUse ? ['available', 'in-use'] : ['available'];
@@ -192,23 +229,6 @@ export class SnapshotAPI {
       } finally {
         await this.deps.quotas.rollback(reservations);
       }
-      throw e;
-    }
-    try {
-      // NOTE: through the scheduler, as Cinder: the volume's backend must still have room.
-      await this.#schedulerRpc.createSnapshot(ctx, {
-        snapshot_id: snapshot.id,
-        volume_id: volume.id,
-        backend: volume.cluster_name || volume.host!,
-        request_spec: {
-          volume_id: '',
-          snapshot_id: snapshot.id,
-          volume_properties: { size: volume.size },
-        },
-      });
-    } catch (e) {
-      // NOTE: the quota stays committed: deleting the `error` snapshot gives it back.
-      await snapshotUpdate(this.#db, snapshot.id, { status: 'error' });
       throw e;
     }
     return snapshot;
@@ -355,11 +375,7 @@ export class SnapshotAPI {
   }
 
   async #notify(s: SnapshotRecord, event: string): Promise<void> {
-    const volume = await this.#db
-      .selectFrom('volumes')
-      .select('availability_zone')
-      .where('id', '=', s.volume_id)
-      .executeTakeFirst();
+    const volume = await volumeAvailabilityZoneGet(this.#db, s.volume_id);
     await this.deps.notifier.notify(
       `snapshot.${this.deps.config.DEFAULT.host}`,
       `snapshot.${event}`,

@@ -13,20 +13,25 @@
 import type { RequestContext } from '../common/context.js';
 import { adminContext } from '../common/context.js';
 import type { CoreDeps } from '../common/deps.js';
-import { DriverNotInitialized } from '../common/errors.js';
+import { DriverNotInitialized, SnapshotIsBusy } from '../common/errors.js';
 import { operationLockName } from '../coordination/index.js';
 import {
   snapshotConditionalUpdate,
   snapshotGet,
   snapshotsForVolume,
+  snapshotsInProgressOnHost,
   type SnapshotRecord,
 } from '../db/api/snapshots.js';
 import { volumeGet, type VolumeRecord } from '../db/api/volumes.js';
+import {
+  volumeGlanceMetadataCopyToSnapshot,
+  volumeGlanceMetadataDeleteBySnapshot,
+} from '../db/api/glance-metadata.js';
 import { workerFinish, workerStart } from '../db/api/workers.js';
-import { formatTimestamp } from '../db/time.js';
+import { formatTimestamp } from '../common/time.js';
 import { Action, Detail, Resource } from '../message/message-field.js';
 import type { VolumeDriver } from './driver.js';
-import { toDriverVolume } from './flows/manager/create-volume.js';
+import { toDriverVolume } from './driver-volume.js';
 import { destroySnapshotReleasingQuota } from './snapshot-destroy.js';
 import { snapshotDeleteLock, toDriverSnapshot } from './snapshot-driver.js';
 import { snapshotUsagePayload } from './snapshot-usage.js';
@@ -93,6 +98,8 @@ export class SnapshotManager {
           if (!volume) throw new Error(`volume ${s.volume_id} of snapshot ${s.id} is gone`);
           if (!this.c.driver.createSnapshot) throw new Error('the driver cannot create snapshots');
           update = await this.c.driver.createSnapshot(toDriverSnapshot(s, toDriverVolume(volume)));
+          // Cinder: a bootable volume's image metadata goes with its snapshot.
+          if (volume.bootable) await volumeGlanceMetadataCopyToSnapshot(this.#db, s.id, volume.id);
         } catch (e) {
           this.c.deps.log.error({ snapshot_id: s.id, err: e }, 'create_snapshot failed');
           await snapshotConditionalUpdate(this.#db, s.id, { status: 'error' }, { status: ['creating'] });
@@ -122,28 +129,34 @@ export class SnapshotManager {
    * driver remove it, then gives its quota back and soft-deletes the row. A driver failure leaves
    * it `error_deleting` (a busy one `available`) with a user message. Returns whether it is gone.
    */
-  async deleteSnapshot(ctx: RequestContext, snapshotId: string): Promise<boolean> {
+  async deleteSnapshot(ctx: RequestContext, snapshotId: string, unmanageOnly = false): Promise<boolean> {
+    // NOTE: unmanage (Cinder's delete_snapshot(unmanage_only=True)): the driver lets go of the
+    // snapshot instead of removing it; the rest (quota, row, `delete.*` notifications) is a delete's.
+    const expected = unmanageOnly ? 'unmanaging' : 'deleting';
     return this.c.deps.coordinator.withLock(snapshotDeleteLock(snapshotId), () =>
       this.c.deps.coordinator.withLock(operationLockName(snapshotId, 'snapshot_op'), async () => {
         const s = await snapshotGet(this.#db, snapshotId);
         if (!s) return true;
-        if (s.status !== 'deleting') return false;
+        if (s.status !== expected) return false;
         const volume = await volumeGet(this.#db, s.volume_id);
         let gone = false;
-        await this.#withWorker(s, 'deleting', async () => {
+        await this.#withWorker(s, expected, async () => {
           await this.#notify(s, volume, 'delete.start');
           try {
             this.#requireDriver();
-            if (volume && this.c.driver.deleteSnapshot)
+            if (unmanageOnly) {
+              if (volume && this.c.driver.unmanageSnapshot)
+                await this.c.driver.unmanageSnapshot(toDriverSnapshot(s, toDriverVolume(volume)));
+            } else if (volume && this.c.driver.deleteSnapshot)
               await this.c.driver.deleteSnapshot(toDriverSnapshot(s, toDriverVolume(volume)));
           } catch (e) {
-            const busy = e instanceof Error && e.name === 'SnapshotIsBusy';
+            const busy = e instanceof SnapshotIsBusy;
             this.c.deps.log.error({ snapshot_id: s.id, err: e }, 'delete_snapshot failed');
             await snapshotConditionalUpdate(
               this.#db,
               s.id,
               { status: busy ? 'available' : 'error_deleting' },
-              { status: ['deleting'] },
+              { status: [expected] },
             );
             await this.c.deps.messages.create(ctx, Action.SNAPSHOT_DELETE, {
               resourceType: Resource.VOLUME_SNAPSHOT,
@@ -155,6 +168,7 @@ export class SnapshotManager {
             return;
           }
           await destroySnapshotReleasingQuota(this.c.deps, s);
+          await volumeGlanceMetadataDeleteBySnapshot(this.#db, s.id);
           await this.#notify({ ...s, status: 'deleted', deleted: 1 }, volume, 'delete.end');
           gone = true;
         });
@@ -184,25 +198,12 @@ export class SnapshotManager {
    * `deleting` are finished. With `olderThanSeconds`, only those untouched that long.
    */
   async cleanup(olderThanSeconds = 0): Promise<{ snapshotId: string; action: 'create' | 'delete' }[]> {
-    let q = this.#db
-      .selectFrom('snapshots')
-      .innerJoin('volumes', 'volumes.id', 'snapshots.volume_id')
-      .select(['snapshots.id as id', 'snapshots.status as status'])
-      .where('snapshots.deleted', '=', 0)
-      .where('snapshots.status', 'in', ['creating', 'deleting'])
-      .where('volumes.host', 'like', `${this.c.host}#%`);
-    if (olderThanSeconds > 0) {
-      const cutoff = formatTimestamp(new Date(Date.now() - olderThanSeconds * 1000));
-      q = q.where((eb) =>
-        eb.or([
-          eb('snapshots.updated_at', '<', cutoff),
-          eb.and([eb('snapshots.updated_at', 'is', null), eb('snapshots.created_at', '<', cutoff)]),
-        ]),
-      );
-    }
+    const cutoff =
+      olderThanSeconds > 0 ? formatTimestamp(new Date(Date.now() - olderThanSeconds * 1000)) : null;
+    const rows = await snapshotsInProgressOnHost(this.#db, this.c.host, cutoff);
     const out: { snapshotId: string; action: 'create' | 'delete' }[] = [];
     const ctx = adminContext();
-    for (const r of await q.execute()) {
+    for (const r of rows) {
       if (r.status === 'creating') await this.createSnapshot(ctx, r.id);
       else await this.deleteSnapshot(ctx, r.id);
       out.push({ snapshotId: r.id, action: r.status === 'creating' ? 'create' : 'delete' });

@@ -1,17 +1,28 @@
 import type { RequestContext } from '../common/context.js';
 import {
+  BadRequest,
   Invalid,
   VolumeTypeDefaultMisconfiguredError,
+  VolumeTypeExists,
   VolumeTypeNotFound,
   VolumeTypeNotFoundByName,
 } from '../common/errors.js';
-import { isUuidLike } from '../common/uuid.js';
-import type { Db } from '../db/api/common.js';
+import { isUuidLike, newUuid } from '../common/uuid.js';
+import type { Db, PageRequest } from '../db/api/common.js';
 import {
   projectDefaultVolumeTypeId,
+  volumeTypeCount,
+  volumeTypeCreate,
+  volumeTypeDefaultForProjects,
+  volumeTypeDestroy,
   volumeTypeGet,
   volumeTypeGetByName,
+  volumeTypeInUse,
+  volumeTypeList,
   volumeTypeProjects,
+  volumeTypeQuotaResourcesRename,
+  volumeTypeUpdate,
+  type VolumeTypeListFilters,
   type VolumeTypeRecord,
 } from '../db/api/volume-types.js';
 import { qosSpecsGet } from '../db/api/qos-specs.js';
@@ -78,8 +89,16 @@ export async function getDefaultVolumeType(
  */
 export async function volumeTypeQosSpecs(db: Db, typeId: string): Promise<Record<string, string | null>> {
   const t = await volumeTypeGet(db, typeId, true);
-  if (!t?.qos_specs_id) return {};
-  return (await qosSpecsGet(db, t.qos_specs_id))?.specs ?? {};
+  return t ? qosSpecsOfType(db, t) : {};
+}
+
+/** The QoS specs of a type record already read (one query, none without an association). */
+export async function qosSpecsOfType(
+  db: Db,
+  type: Pick<VolumeTypeRecord, 'qos_specs_id'>,
+): Promise<Record<string, string | null>> {
+  if (!type.qos_specs_id) return {};
+  return (await qosSpecsGet(db, type.qos_specs_id))?.specs ?? {};
 }
 
 /**
@@ -93,4 +112,85 @@ export async function createEncryptionKey(db: Db, typeId: string): Promise<strin
   if (!enc) return null;
   if (!enc.cipher) throw new Invalid('Invalid encryption spec');
   throw new Invalid('Key manager error');
+}
+
+/** Whether any live volume has the type (its specs and encryption are fixed while one does). */
+export function isVolumeTypeInUse(db: Db, typeId: string): Promise<boolean> {
+  return volumeTypeInUse(db, typeId);
+}
+
+/** A page of the types the filters select (Cinder's `get_all_types`). */
+export function listVolumeTypes(
+  db: Db,
+  filters: VolumeTypeListFilters,
+  page: PageRequest,
+): Promise<VolumeTypeRecord[]> {
+  return volumeTypeList(db, filters, page);
+}
+
+/**
+ * Creates a type (Cinder's `volume_types.create`): `VolumeTypeExists` when a live type has the
+ * name. Answers the new type as it was stored.
+ */
+export async function createVolumeType(
+  db: Db,
+  values: {
+    name: string;
+    description: string | null;
+    isPublic: boolean;
+    extraSpecs: Record<string, string>;
+  },
+): Promise<VolumeTypeRecord> {
+  if (await volumeTypeGetByName(db, values.name)) throw new VolumeTypeExists(values.name);
+  await volumeTypeCreate(db, {
+    id: newUuid(),
+    name: values.name,
+    description: values.description,
+    is_public: values.isPublic,
+    extra_specs: values.extraSpecs,
+  });
+  return (await volumeTypeGetByName(db, values.name))!;
+}
+
+/**
+ * Updates a type's name, description or visibility (Cinder's `volume_types.update`; null leaves a
+ * field as it is). A new name taken by another type is `VolumeTypeExists`; a rename carries the
+ * type's per-type quota resources along, in the same transaction.
+ */
+export async function updateVolumeType(
+  db: Db,
+  old: VolumeTypeRecord,
+  values: { name: string | null; description: string | null; isPublic: boolean | null },
+): Promise<void> {
+  const { name, description, isPublic } = values;
+  if (name !== null) {
+    const clash = await volumeTypeGetByName(db, name);
+    if (clash && clash.id !== old.id) throw new VolumeTypeExists(name);
+  }
+  await db.transaction().execute(async (trx) => {
+    await volumeTypeUpdate(trx, old.id, {
+      ...(name !== null ? { name } : {}),
+      ...(description !== null ? { description } : {}),
+      ...(isPublic !== null ? { is_public: isPublic } : {}),
+    });
+    if (name && name !== old.name) await volumeTypeQuotaResourcesRename(trx, old.name, name);
+  });
+}
+
+/**
+ * Deletes a type (Cinder's `volume_types.destroy`): not a project's or the configured default,
+ * not the last type, not one volumes use; then the soft delete.
+ */
+export async function destroyVolumeType(db: Db, defaultName: string, t: VolumeTypeRecord): Promise<void> {
+  const isDefault = `The volume type ${t.id} is a default volume type and cannot be deleted.`;
+  if ((await volumeTypeDefaultForProjects(db, t.id)).length > 0) throw new BadRequest(isDefault);
+  const conf = await volumeTypeGetByName(db, defaultName);
+  if (!conf) throw new VolumeTypeDefaultMisconfiguredError(defaultName);
+  if (conf.id === t.id) throw new BadRequest(isDefault);
+  if ((await volumeTypeCount(db)) <= 1)
+    throw new BadRequest(
+      `The volume type ${t.id} is the only currently defined volume type and cannot be deleted.`,
+    );
+  if (await volumeTypeInUse(db, t.id)) throw new BadRequest('Target volume type is still in use.');
+  await volumeTypeDestroy(db, t.id);
 }

@@ -4,10 +4,12 @@
  * without a backup service.
  */
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { isAllowed } from '../../src/auth/policy.js';
 import type { RequestContext } from '../../src/common/context.js';
 import { backupFiltersFromQuery } from '../../src/api/v3/backups-filters.js';
+import { ResourceFiltersFile } from '../../src/api/resource-filters.js';
 import { APIVersion } from '../../src/api/microversion.js';
 import { mv, onlyIn, startTestKindling, waitFor, waitForVolumeStatus } from '../support/kindling.js';
 import { availableVolume, token } from '../support/snapshots.js';
@@ -50,19 +52,24 @@ test('policy: members work on their own backups; export, import, reset and force
     assert.equal(isAllowed(member, rule, 'p1'), false, rule);
 });
 
+/** The resource filters file Kindling ships (Cinder's defaults). */
+const filtersFile = new ResourceFiltersFile(
+  fileURLToPath(new URL('../../etc/resource_filters.json', import.meta.url)),
+);
+
 test('list filters: a member may filter on name, status and volume_id only (3.31+); all_tenants is dropped', () => {
   const v = APIVersion.parse('3.70');
   assert.throws(
-    () => backupFiltersFromQuery({ host: 'x', name: 'a' }, member, v),
+    () => backupFiltersFromQuery({ host: 'x', name: 'a' }, member, v, filtersFile),
     (e: Error) => e.message === 'Invalid filters host are found in query options.',
   );
-  assert.deepEqual(backupFiltersFromQuery({ name: 'a', all_tenants: '1' }, member, v), {
+  assert.deepEqual(backupFiltersFromQuery({ name: 'a', all_tenants: '1' }, member, v, filtersFile), {
     columns: { display_name: 'a' },
     like: {},
     project_id: 'p1',
   });
   // Before 3.31 unknown filters are dropped for members.
-  assert.deepEqual(backupFiltersFromQuery({ host: 'x' }, member, APIVersion.parse('3.30')), {
+  assert.deepEqual(backupFiltersFromQuery({ host: 'x' }, member, APIVersion.parse('3.30'), filtersFile), {
     columns: {},
     like: {},
     project_id: 'p1',

@@ -50,13 +50,17 @@ test('create, show, update, list and delete a group type', async (t) => {
   const shown = await k.req('GET', `/v3/admin/group_types/${created.id}`, undefined, V);
   assert.deepEqual(shown.body.group_type, { ...created, name: 'gt1-renamed', description: 'changed' });
 
+  // Cinder's seeded `default_cgsnapshot_type` (consistency groups) is listed too, oldest last.
   assert.deepEqual(
-    (await k.req('GET', '/v3/admin/group_types', undefined, V)).body.group_types.map((g: any) => g.id),
-    [created.id],
+    (await k.req('GET', '/v3/admin/group_types', undefined, V)).body.group_types.map((g: any) => g.name),
+    ['gt1-renamed', 'default_cgsnapshot_type'],
   );
   const del = await k.req('DELETE', `/v3/admin/group_types/${created.id}`, undefined, V);
   assert.equal(del.status, 202);
-  assert.deepEqual((await k.req('GET', '/v3/admin/group_types', undefined, V)).body.group_types, []);
+  assert.deepEqual(
+    (await k.req('GET', '/v3/admin/group_types', undefined, V)).body.group_types.map((g: any) => g.name),
+    ['default_cgsnapshot_type'],
+  );
   assert.deepEqual((await k.req('GET', `/v3/admin/group_types/${created.id}`, undefined, V)).body, {
     itemNotFound: { code: 404, message: `Group type ${created.id} could not be found.` },
   });
@@ -68,12 +72,14 @@ test('lists sort by name and filter on is_public (admin)', async (t) => {
   await createType(k, { name: 'b_type', is_public: false });
   const names = async (q: string) =>
     (await k.req('GET', `/v3/admin/group_types?${q}`, undefined, V)).body.group_types.map((g: any) => g.name);
-  assert.deepEqual(await names('sort=name:asc&is_public=None'), ['a_type', 'b_type']);
-  assert.deepEqual(await names('sort=name:desc&is_public=None'), ['b_type', 'a_type']);
+  // With Cinder's seeded (public) `default_cgsnapshot_type`.
+  const cg = 'default_cgsnapshot_type';
+  assert.deepEqual(await names('sort=name:asc&is_public=None'), ['a_type', 'b_type', cg]);
+  assert.deepEqual(await names('sort=name:desc&is_public=None'), [cg, 'b_type', 'a_type']);
   assert.deepEqual(await names('is_public=False'), ['b_type']);
-  assert.deepEqual(await names('is_public=True'), ['a_type']);
+  assert.deepEqual(await names('is_public=True'), ['a_type', cg]);
   // No filter: public ones only, as Cinder.
-  assert.deepEqual(await names(''), ['a_type']);
+  assert.deepEqual(await names(''), ['a_type', cg]);
 });
 
 test('group specs: create, update, show, list and delete one by one', async (t) => {

@@ -48,7 +48,13 @@ test('a volume no backend satisfies leaves a scheduling-failure message', async 
   assert.equal(list.body.messages.length, 1);
   const m = list.body.messages[0];
   assert.equal(m.event_id, 'VOLUME_VOLUME_001_003');
-  assert.equal(m.user_message, 'schedule allocate volume:Could not find any available weighted backend.');
+  // Cinder's text, then Kindling's reasons (the NoValidBackend message and Cinder's filter results).
+  assert.ok(
+    m.user_message.startsWith(
+      'schedule allocate volume:Could not find any available weighted backend. No valid backend was found. No weighed backends available. Filter results: ',
+    ),
+    m.user_message,
+  );
   assert.equal(m.message_level, 'ERROR');
   assert.equal(m.resource_type, 'VOLUME');
   assert.equal(m.resource_uuid, volumeId);

@@ -116,10 +116,26 @@ test('disable with a reason, then enable; the zone follows the volume service', 
     binary: '',
     status: 'enabled',
   });
+  // As Cinder Zed's os-services: enable sets `disabled` only and leaves `disabled_reason` as it
+  // was (only disable-log-reason writes it); checked against cinder/api/contrib/services.py 21.3.1
+  // run on a real database. (Nova's os-services clears it; Cinder's does not.)
+  const enabled = (await k.req('GET', '/v3/os-services?binary=cinder-volume')).body.services[0];
+  assert.equal(enabled.status, 'enabled');
+  assert.equal(enabled.disabled_reason, 'maintenance');
+  // A plain disable keeps it too; a new disable-log-reason replaces it.
+  await k.req('PUT', '/v3/os-services/disable', { host: 'testhost@file', binary: 'cinder-volume' });
   assert.equal(
-    (await k.req('GET', '/v3/os-services?binary=cinder-volume')).body.services[0].status,
-    'enabled',
+    (await k.req('GET', '/v3/os-services?binary=cinder-volume')).body.services[0].disabled_reason,
+    'maintenance',
   );
+  await k.req('PUT', '/v3/os-services/disable-log-reason', {
+    host: 'testhost@file',
+    binary: 'cinder-volume',
+    disabled_reason: 'disk swap',
+  });
+  await k.req('PUT', '/v3/os-services/enable', { host: 'testhost@file', binary: 'cinder-volume' });
+  const again = (await k.req('GET', '/v3/os-services?binary=cinder-volume')).body.services[0];
+  assert.deepEqual([again.status, again.disabled_reason], ['enabled', 'disk swap']);
 
   const sched = await k.req('PUT', '/v3/os-services/disable', {
     host: 'testhost',

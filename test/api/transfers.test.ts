@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { newUuid } from '../../src/common/uuid.js';
 import { QuotaEngine } from '../../src/quota/quota-engine.js';
 import { quotaDefaults } from '../../src/service/core.js';
-import { isoNow } from '../../src/db/time.js';
+import { isoNow } from '../../src/common/time.js';
 import { mv, waitForVolumeStatus, type TestKindling, type TestResponse } from '../support/kindling.js';
 import { startForTest } from '../support/start-for-test.js';
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm, stat } from 'node:fs/promises';
-import { startTestKindling, waitFor, waitForVolumeStatus } from '../support/kindling.js';
+import { mv, startTestKindling, waitFor, waitForVolumeStatus } from '../support/kindling.js';
 import {
   act,
   availableVolume,
@@ -144,16 +144,20 @@ test('no room on the pool: the volume stays available, quota rolled back, messag
   assert.equal(note.priority, 'ERROR');
 });
 
-test('in-use: below 3.42 refused as not available; at 3.42 the backend refuses an attached extend', async (t) => {
+test('in-use: below 3.42 refused as not available; at 3.42 an attached volume grows and stays in-use', async (t) => {
   const k = await startTestKindling();
   t.after(() => k.close());
   const v = await availableVolume(k, { size: 1 });
-  // NOTE: no API makes a volume in-use yet (attachments come later): set it as an attach would.
-  await k.db
-    .updateTable('volumes')
-    .set({ status: 'in-use', attach_status: 'attached' })
-    .where('id', '=', v.id)
-    .execute();
+  // Attached through the attachments API (reserve + complete; the bytes path is in test/e2e).
+  const a = await k.req('POST', '/v3/admin/attachments', { attachment: { volume_uuid: v.id } }, mv('3.27'));
+  assert.equal(a.status, 200, a.text);
+  const done = await k.req(
+    'POST',
+    `/v3/admin/attachments/${a.body.attachment.id}/action`,
+    { 'os-complete': null },
+    mv('3.44'),
+  );
+  assert.equal(done.status, 204);
   assert.deepEqual(
     (await act(k, v.id, { 'os-extend': { new_size: 2 } })).body,
     fault(
@@ -163,9 +167,11 @@ test('in-use: below 3.42 refused as not available; at 3.42 the backend refuses a
   );
   const r = await act(k, v.id, { 'os-extend': { new_size: 2 } }, '3.42');
   assert.equal(r.status, 202, r.text);
-  // The file backend reports online_extend_support false: nowhere to extend an attached volume.
-  assert.deepEqual(await messageEvents(k, v.id), ['VOLUME_VOLUME_007_003']);
-  const after = await waitForVolumeStatus(k, v.id, ['in-use']);
-  assert.equal(after.size, 1);
-  assert.equal((await usage(k)).gigabytes.reserved, 0);
+  const after = await waitFor(async () => {
+    const got = (await k.req('GET', `/v3/volumes/${v.id}`)).body.volume;
+    return got.size === 2 && got;
+  });
+  assert.equal(after.status, 'in-use');
+  assert.equal(after.attachments.length, 1);
+  assert.deepEqual([(await usage(k)).gigabytes.in_use, (await usage(k)).gigabytes.reserved], [2, 0]);
 });

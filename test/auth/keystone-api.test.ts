@@ -164,6 +164,71 @@ test('another project’s snapshot is 404 to a member: show, update, delete, lis
   assert.equal(own.status, 200);
 });
 
+test("attachments: a member attaches their own volume; another project's attachment is 404 to them", async (t) => {
+  const r = await rig(t);
+  const volumeId = await createVolume(r, r.a, 'pa');
+  const v327 = (token: string) => ({ ...as(token), 'openstack-api-version': 'volume 3.44' });
+  const made = await r.k.req(
+    'POST',
+    '/v3/pa/attachments',
+    { attachment: { volume_uuid: volumeId } },
+    v327(r.a),
+  );
+  assert.equal(made.status, 200, made.text);
+  const id = made.body.attachment.id as string;
+  const notFound = {
+    itemNotFound: {
+      code: 404,
+      message: `Volume attachment could not be found with filter: attachment_id = ${id}.`,
+    },
+  };
+  // NOTE: Real Cinder shows any attachment to anyone who knows its id; Kindling keeps projects apart.
+  for (const [method, url, body] of [
+    ['GET', `/v3/pb/attachments/${id}`, undefined],
+    ['PUT', `/v3/pb/attachments/${id}`, { attachment: { connector: { initiator: 'iqn.x:y', host: 'h' } } }],
+    ['POST', `/v3/pb/attachments/${id}/action`, { 'os-complete': null }],
+    ['DELETE', `/v3/pb/attachments/${id}`, undefined],
+  ] as const) {
+    const res = await r.k.req(method, url, body, v327(r.b));
+    assert.equal(res.status, 404, `${method} ${url} ${res.text}`);
+    assert.deepEqual(res.body, notFound);
+  }
+  // Nor can they attach another project's volume.
+  const theirs = await r.k.req(
+    'POST',
+    '/v3/pb/attachments',
+    { attachment: { volume_uuid: volumeId } },
+    v327(r.b),
+  );
+  assert.equal(theirs.status, 404);
+  const listB = await r.k.req('GET', '/v3/pb/attachments?all_tenants=1', undefined, v327(r.b));
+  assert.deepEqual(listB.body, { attachments: [] });
+  const listAdmin = await r.k.req('GET', '/v3/padm/attachments?all_tenants=1', undefined, v327(r.admin));
+  assert.deepEqual(
+    listAdmin.body.attachments.map((a: { id: string }) => a.id),
+    [id],
+  );
+  // The owner completes and deletes it; os-force_detach is for admins only.
+  const forced = await r.k.req(
+    'POST',
+    `/v3/pa/volumes/${volumeId}/action`,
+    { 'os-force_detach': {} },
+    as(r.a),
+  );
+  assert.equal(forced.status, 403);
+  assert.deepEqual(forced.body, {
+    forbidden: {
+      code: 403,
+      message: "Policy doesn't allow volume_extension:volume_admin_actions:force_detach to be performed.",
+    },
+  });
+  assert.equal(
+    (await r.k.req('POST', `/v3/pa/attachments/${id}/action`, { 'os-complete': null }, v327(r.a))).status,
+    204,
+  );
+  assert.equal((await r.k.req('DELETE', `/v3/pa/attachments/${id}`, undefined, v327(r.a))).status, 200);
+});
+
 test('members get 403 from admin APIs; an admin sees every project with all_tenants', async (t) => {
   const r = await rig(t);
   const id = await createVolume(r, r.a, 'pa');

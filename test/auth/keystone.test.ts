@@ -132,6 +132,32 @@ test('requests that arrive together with one new token share one validation', as
   assert.equal(r.ks.authentications, 1);
 });
 
+test('new tokens are validated concurrently, at most maxConcurrentValidations at once; cached ones ask nobody', async (t) => {
+  const target: { client?: KeystoneClient } = {};
+  let inFlight = 0;
+  let most = 0;
+  const counting = {
+    async validate(...args: Parameters<KeystoneClient['validate']>) {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return await target.client!.validate(...args);
+      } finally {
+        inFlight--;
+      }
+    },
+  } as unknown as KeystoneClient;
+  const r = await rig(t, { client: counting, maxConcurrentValidations: 4 });
+  target.client = new KeystoneClient({ authUrl: `${r.ks.url}/v3/`, timeoutMs: 5000, maxRetries: 0 });
+  const tokens = Array.from({ length: 20 }, (_, i) => r.ks.issue({ userId: `u${i}`, projectId: 'p1' }));
+  const results = await Promise.all(tokens.map((tok) => r.req({ 'x-auth-token': tok })));
+  assert.ok(results.every((x) => x.ok));
+  assert.equal(most, 4, 'validations ran concurrently, never more than the bound');
+  assert.equal(r.ks.validations, 20);
+  for (const tok of tokens) assert.ok((await r.req({ 'x-auth-token': tok })).ok);
+  assert.equal(r.ks.validations, 20, 'a cached token costs no round trip');
+});
+
 test('a revoked token keeps working until its cached validation expires, then is a 401', async (t) => {
   const r = await rig(t, { tokenCacheTime: 10 });
   const token = r.ks.issue({ userId: 'u1', projectId: 'p1' });

@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, readlink, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
-import { openDeviceReader, openDeviceWriter } from '../../src/backup/device-io.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { openDeviceReader, openDeviceWriter, type DeviceWriter } from '../../src/volume/device-io.js';
 import { PosixBackupDriver } from '../../src/backup/drivers/posix.js';
 import type { DriverBackup } from '../../src/backup/driver.js';
 import type { BackupOptions } from '../../src/backup/options.js';
@@ -29,6 +29,9 @@ function options(dir: string, extra: Partial<BackupOptions> = {}): BackupOptions
     backup_compression_name: 'zlib',
     backup_container: null,
     backup_use_same_host: false,
+    backup_object_number_per_notification: 10,
+    backup_timer_interval: 120,
+    backup_enable_progress_timer: true,
     ...extra,
   };
 }
@@ -200,4 +203,114 @@ test('an incremental on a different hash block size is refused; a restore from a
   );
   await driver.restore([full], failing, { targetBytes: SIZE, isCanceled: async () => false });
   await assert.rejects(failing.close(), /sh exited with status 28: no space left/);
+});
+
+/** Paths of this process's open descriptors under `dir` (a deleted file shows as `<path> (deleted)`). */
+async function openFilesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const fd of await readdir('/proc/self/fd')) {
+    try {
+      const target = await readlink(join('/proc/self/fd', fd));
+      if (target.startsWith(dir)) out.push(target);
+    } catch {
+      // closed between readdir and readlink
+    }
+  }
+  return out;
+}
+
+/** Waits up to a second for every descriptor under `dir` to be closed; returns those still open. */
+async function stillOpenUnder(dir: string): Promise<string[]> {
+  for (let i = 0; i < 50; i++) {
+    const open = await openFilesUnder(dir);
+    if (!open.length) return open;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return openFilesUnder(dir);
+}
+
+/** A restore target whose writes fail, as a full disk would. */
+function failingWriter(): DeviceWriter & { writes: number } {
+  const w = {
+    writes: 0,
+    async write() {
+      w.writes++;
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    },
+    async zero() {},
+    async close() {},
+    async abort() {},
+  };
+  return w;
+}
+
+for (const compression of ['zlib', 'none'] as const) {
+  test(`a restore whose write fails closes the object it was reading (${compression}); deleting the backup frees it`, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'kindling-posix-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const vol = join(dir, 'vol');
+    await writeFile(vol, '');
+    await truncate(vol, SIZE);
+    // Incompressible data, several read buffers long: the object is still being read when the
+    // first write fails.
+    await writeAt(vol, 0, randomBytes(1024 * KiB));
+    const driver = new PosixBackupDriver(
+      options(dir, {
+        backup_file_size: 1024 * KiB,
+        backup_compression_algorithm: compression,
+        backup_compression_name: compression,
+      }),
+    );
+    const b = await run(driver, backupRow('ffee0000-0000-4000-8000-000000000006'), vol);
+    const store = join(dir, 'store');
+    assert.deepEqual(await openFilesUnder(store), [], 'nothing open before the restore');
+
+    const writer = failingWriter();
+    await assert.rejects(
+      driver.restore([b], writer, { targetBytes: SIZE, isCanceled: async () => false }),
+      /ENOSPC/,
+    );
+    assert.equal(writer.writes, 1);
+    assert.deepEqual(await stillOpenUnder(store), [], 'the object file was closed');
+
+    await driver.deleteBackup(b);
+    assert.deepEqual(await readdir(store), []);
+    assert.deepEqual(await stillOpenUnder(store), [], 'no deleted object is held open');
+  });
+}
+
+test('an object with an unknown compression is refused without being opened', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'kindling-posix-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const vol = join(dir, 'vol');
+  await writeFile(vol, '');
+  await truncate(vol, SIZE);
+  await writeAt(vol, 0, randomBytes(300 * KiB));
+  const driver = new PosixBackupDriver(options(dir));
+  const b = await run(driver, backupRow('ffee0000-0000-4000-8000-000000000007'), vol);
+  const metaPath = join(dir, 'store', b.container, `${b.service_metadata}_metadata`);
+  const meta = JSON.parse(await readFile(metaPath, 'utf8'));
+  for (const o of meta.objects)
+    for (const e of Object.values(o)) (e as { compression: string }).compression = 'lzma';
+  await writeFile(metaPath, JSON.stringify(meta));
+  const out = join(dir, 'out');
+  await writeFile(out, '');
+  await truncate(out, SIZE);
+  const writer = await openDeviceWriter({ type: 'path', path: out }, SIZE, join(dir, 'tmp'));
+  await assert.rejects(
+    driver.restore([b], writer, { targetBytes: SIZE, isCanceled: async () => false }),
+    /unsupported compression algorithm: lzma/,
+  );
+  await writer.abort();
+  assert.deepEqual(await stillOpenUnder(join(dir, 'store')), []);
+});
+
+test('a restore image that cannot be prepared is closed and removed', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'kindling-posix-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const tmp = join(dir, 'tmp');
+  // A size the image cannot be truncated to (past 2^53 bytes) fails after the image was opened.
+  await assert.rejects(openDeviceWriter({ type: 'command', argv: ['true'] }, 2 ** 53, tmp));
+  assert.deepEqual(await readdir(tmp), [], 'no temporary image left behind');
+  assert.deepEqual(await stillOpenUnder(tmp), []);
 });

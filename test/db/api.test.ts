@@ -4,8 +4,15 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { volumeRow } from '../support/volume-row.js';
 import { randomUUID } from 'node:crypto';
-import { DIALECTS, TEST_SEED, openFreshDatabase, unavailable, type OpenTestDatabase } from './dialects.js';
+import {
+  DIALECTS,
+  TEST_SEED,
+  openFreshDatabase,
+  unavailable,
+  type OpenTestDatabase,
+} from '../support/dialects.js';
 import type { Db } from '../../src/db/api/common.js';
 import { currentVersion, migrateToLatest, migrationNames } from '../../src/db/migrator.js';
 import {
@@ -53,49 +60,20 @@ import {
 } from '../../src/db/api/services.js';
 import { claimVolumeHost } from '../../src/db/api/capacity-claims.js';
 import { VolumeTypeNotFound, MessageNotFound } from '../../src/common/errors.js';
-import { formatTimestamp } from '../../src/db/time.js';
+import { formatTimestamp } from '../../src/common/time.js';
 
 const DEFAULT_TYPE = TEST_SEED.defaultVolumeTypeId;
 
 /** A volume row with sensible defaults; `ts` makes created_at deterministic for sorting. */
 function vol(over: Partial<VolumeCreateValues> & { id?: string; ts?: number } = {}): VolumeCreateValues {
   const { ts, ...rest } = over;
-  return {
-    id: randomUUID(),
+  return volumeRow({
     user_id: 'u1',
     project_id: 'p1',
-    host: null,
-    cluster_name: null,
-    size: 1,
-    availability_zone: 'nova',
-    status: 'available',
-    attach_status: 'detached',
-    migration_status: null,
-    previous_status: null,
-    scheduled_at: null,
-    launched_at: null,
-    terminated_at: null,
-    display_name: null,
-    display_description: null,
-    provider_location: null,
-    provider_auth: null,
-    provider_id: null,
-    snapshot_id: null,
-    source_volid: null,
-    backup_id: null,
     volume_type_id: DEFAULT_TYPE,
-    encryption_key_id: null,
-    consistencygroup_id: null,
-    group_id: null,
-    bootable: 0,
-    multiattach: 0,
-    replication_status: null,
-    service_uuid: null,
-    shared_targets: null,
-    use_quota: 1,
     ...(ts !== undefined ? { created_at: formatTimestamp(new Date(Date.UTC(2024, 0, 1) + ts * 1000)) } : {}),
     ...rest,
-  };
+  });
 }
 
 for (const dialect of DIALECTS) {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { DIALECTS, unavailable, withDatabase } from './dialects.js';
+import { DIALECTS, unavailable, withDatabase } from '../support/dialects.js';
 import { parseConnectionUrl } from '../../src/db/connection.js';
 import { mysqlSettingsFromUrl, resolveMaxPoolSize } from '../../src/db/server-dialects.js';
 import { databaseOptionsFromConfig } from '../../src/db/database-options.js';

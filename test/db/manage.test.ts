@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { DIALECTS, openFreshDatabase, unavailable, type OpenTestDatabase } from './dialects.js';
+import { DIALECTS, openFreshDatabase, unavailable, type OpenTestDatabase } from '../support/dialects.js';
 import { runManage } from '../../src/cmd/manage.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { migrateToLatest, migrationNames } from '../../src/db/migrator.js';
@@ -18,8 +18,9 @@ import {
 } from '../../src/db/api/services.js';
 import { volumeCreate, volumeGet, type VolumeCreateValues } from '../../src/db/api/volumes.js';
 import { volumeTypeCreate } from '../../src/db/api/volume-types.js';
-import { formatTimestamp } from '../../src/db/time.js';
+import { formatTimestamp } from '../../src/common/time.js';
 import type { DatabaseHandle } from '../../src/db/connection.js';
+import { volumeRow } from '../support/volume-row.js';
 
 function configFor(url: string): Config {
   return loadConfig({ env: { KINDLING__database__connection: url } });
@@ -36,43 +37,7 @@ async function manage(
   return { code, out, err };
 }
 
-function vol(over: Partial<VolumeCreateValues>): VolumeCreateValues {
-  return {
-    id: randomUUID(),
-    user_id: 'u',
-    project_id: 'p',
-    host: null,
-    cluster_name: null,
-    size: 1,
-    availability_zone: 'nova',
-    status: 'available',
-    attach_status: 'detached',
-    migration_status: null,
-    previous_status: null,
-    scheduled_at: null,
-    launched_at: null,
-    terminated_at: null,
-    display_name: null,
-    display_description: null,
-    provider_location: null,
-    provider_auth: null,
-    provider_id: null,
-    snapshot_id: null,
-    source_volid: null,
-    backup_id: null,
-    volume_type_id: randomUUID(),
-    encryption_key_id: null,
-    consistencygroup_id: null,
-    group_id: null,
-    bootable: 0,
-    multiattach: 0,
-    replication_status: null,
-    service_uuid: null,
-    shared_targets: null,
-    use_quota: 1,
-    ...over,
-  };
-}
+const vol = (over: Partial<VolumeCreateValues>): VolumeCreateValues => volumeRow(over);
 
 async function usage(h: DatabaseHandle, project: string): Promise<Record<string, [number, number]>> {
   const rows = await h.db
@@ -225,6 +190,116 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await manage(config, 'quota', 'check', '--project-id', 'nobody')).out, [
         'Project nobody has no quota usage rows; nothing to check.',
       ]);
+    });
+
+    test('quota check/sync count backups, backup GiB and groups (Cinder’s _sync_backups/_sync_groups)', async () => {
+      await migrateToLatest(t.handle, { defaultVolumeTypeId: randomUUID(), quotaClassDefaults: {} });
+      const db = t.handle.db;
+      const now = formatTimestamp(new Date());
+      const backup = (size: number | null, deleted: 0 | 1 = 0, status = 'available') => ({
+        id: randomUUID(),
+        volume_id: randomUUID(),
+        user_id: 'u',
+        project_id: 'pb',
+        host: null,
+        availability_zone: null,
+        display_name: null,
+        display_description: null,
+        container: null,
+        status,
+        fail_reason: null,
+        service_metadata: null,
+        service: null,
+        size,
+        object_count: null,
+        parent_id: null,
+        temp_volume_id: null,
+        temp_snapshot_id: null,
+        num_dependent_backups: 0,
+        snapshot_id: null,
+        data_timestamp: null,
+        restore_volume_id: null,
+        encryption_key_id: null,
+        created_at: now,
+        updated_at: null,
+        deleted_at: deleted ? now : null,
+        deleted,
+      });
+      // Three live backups of 1 + 2 + 3 GiB (one in error: it still counts, as in Cinder), one deleted.
+      await db
+        .insertInto('backups')
+        .values([backup(1), backup(2, 0, 'error'), backup(3), backup(40, 1)])
+        .execute();
+      const groupType = randomUUID();
+      const group = (deleted: 0 | 1) => ({
+        id: randomUUID(),
+        user_id: 'u',
+        project_id: 'pb',
+        host: null,
+        cluster_name: null,
+        availability_zone: 'nova',
+        name: null,
+        description: null,
+        group_type_id: groupType,
+        status: 'available',
+        group_snapshot_id: null,
+        source_group_id: null,
+        replication_status: 'disabled',
+        created_at: now,
+        updated_at: null,
+        deleted_at: deleted ? now : null,
+        deleted,
+      });
+      await db
+        .insertInto('groups')
+        .values([group(0), group(1)])
+        .execute();
+      const row = (resource: string, in_use: number) => ({
+        project_id: 'pb',
+        resource,
+        in_use,
+        reserved: 0,
+        until_refresh: null,
+        created_at: now,
+        deleted: 0,
+      });
+      await db
+        .insertInto('quota_usages')
+        .values([row('backups', 3), row('backup_gigabytes', 6), row('groups', 1), row('volumes', 0)])
+        .execute();
+
+      const check = await manage(config, 'quota', 'check', '--project-id', 'pb');
+      assert.deepEqual(check.out, [
+        'Checking quota usage of project pb',
+        'Checked 1 project(s): 0 difference(s) found.',
+      ]);
+      assert.equal(check.code, 0);
+      const sync = await manage(config, 'quota', 'sync', '--project-id', 'pb');
+      assert.equal(sync.out.at(-1), 'Checked 1 project(s): 0 difference(s) fixed.');
+      assert.deepEqual(await usage(t.handle, 'pb'), {
+        backups: [3, 0],
+        backup_gigabytes: [6, 0],
+        groups: [1, 0],
+        volumes: [0, 0],
+      });
+
+      // Drifted numbers are recounted from the tables.
+      await db.updateTable('quota_usages').set({ in_use: 9 }).where('project_id', '=', 'pb').execute();
+      const fixed = await manage(config, 'quota', 'sync', '--project-id', 'pb');
+      assert.deepEqual(fixed.out, [
+        'Checking quota usage of project pb',
+        '  backups: in_use is 9, should be 3 (fixed)',
+        '  backup_gigabytes: in_use is 9, should be 6 (fixed)',
+        '  groups: in_use is 9, should be 1 (fixed)',
+        '  volumes: in_use is 9, should be 0 (fixed)',
+        'Checked 1 project(s): 4 difference(s) fixed.',
+      ]);
+      assert.deepEqual(await usage(t.handle, 'pb'), {
+        backups: [3, 0],
+        backup_gigabytes: [6, 0],
+        groups: [1, 0],
+        volumes: [0, 0],
+      });
     });
   });
 }

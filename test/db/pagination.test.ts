@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DIALECTS, openFreshDatabase, unavailable, type OpenTestDatabase } from './dialects.js';
+import { DIALECTS, openFreshDatabase, unavailable, type OpenTestDatabase } from '../support/dialects.js';
 import { withTieBreakers, type Db, type PageRequest } from '../../src/db/api/common.js';
 import { volumeTypeCreate, volumeTypeList } from '../../src/db/api/volume-types.js';
 

@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DIALECTS, openFreshDatabase, unavailable, type OpenTestDatabase } from './dialects.js';
+import { DIALECTS, openFreshDatabase, unavailable, type OpenTestDatabase } from '../support/dialects.js';
 import type { Db } from '../../src/db/api/common.js';
 import {
   projectDefaultVolumeTypeId,

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freshDatabaseUrl, unavailable } from '../db/dialects.js';
-import { startCluster, RABBIT_URL, type Cluster } from './cluster.js';
+import { freshDatabaseUrl, unavailable } from '../support/dialects.js';
+import { startCluster, RABBIT_URL, type Cluster } from '../support/cluster.js';
 import { call, waitPools } from './cluster-client.js';
-import { REPO_ROOT, baseServerEnv, waitForExit } from './harness.js';
+import { REPO_ROOT, baseServerEnv, waitForExit } from '../support/server-process.js';
 import { parseTransportUrl } from '../../src/rpc/amqp/transport-url.js';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {

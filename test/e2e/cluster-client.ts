@@ -1,5 +1,5 @@
 /** Requests to a distributed test cluster's API as the admin, and waits on what it reports. */
-import type { Cluster } from './cluster.js';
+import type { Cluster } from '../support/cluster.js';
 
 // 3.70 (cinderclient's): messages need 3.3 or later.
 const ADMIN_HEADERS = {

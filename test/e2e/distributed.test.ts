@@ -6,8 +6,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freshDatabaseUrl, unavailable } from '../db/dialects.js';
-import { E2E_TUNING, startCluster, type Cluster } from './cluster.js';
+import { freshDatabaseUrl, unavailable } from '../support/dialects.js';
+import { E2E_TUNING, startCluster, type Cluster } from '../support/cluster.js';
 import { call, waitPools } from './cluster-client.js';
 
 async function waitStatus(c: Cluster, id: string, statuses: string[], ms = 30_000): Promise<any> {

@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, startKindling, type KindlingProcess } from './harness.js';
+import { startKindling, type KindlingProcess } from './harness.js';
+import { REPO_ROOT } from '../support/server-process.js';
 
 export const KS_PORT = Number(process.env.KINDLING_KS_PORT ?? 5001);
 export const KS_DIR = process.env.KINDLING_KS_DIR ?? '/tmp/kindling-keystone';

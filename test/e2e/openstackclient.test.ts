@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CLI_PATHS,
-  REPO_ROOT,
   clientSkipReason,
   clientsAvailable,
   describeRun,
@@ -21,6 +20,7 @@ import {
   runClient,
   waitFor,
 } from './harness.js';
+import { REPO_ROOT } from '../support/server-process.js';
 
 /** The fields of `openstack volume show -f json` the tests look at. */
 interface OscVolume {

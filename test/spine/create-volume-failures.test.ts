@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mv, startTestKindling, waitFor, waitForVolumeStatus } from '../support/kindling.js';
-import type { DriverFaultSpec } from '../../src/volume/drivers/test-faults.js';
+import type { DriverFaultSpec } from '../support/driver-faults.js';
 
 const TWO_BACKENDS = {
   KINDLING__DEFAULT__enabled_backends: 'alpha,beta',
@@ -40,9 +40,10 @@ test('a type whose extra spec no backend satisfies → volume error + a user mes
   assert.equal(msgs.status, 200);
   assert.equal(msgs.body.messages.length, 1);
   assert.equal(msgs.body.messages[0].event_id, 'VOLUME_VOLUME_001_003');
-  assert.equal(
+  // Cinder's text, then Kindling's: the NoValidBackend reason and the filter that removed all.
+  assert.match(
     msgs.body.messages[0].user_message,
-    'schedule allocate volume:Could not find any available weighted backend.',
+    /^schedule allocate volume:Could not find any available weighted backend\. No valid backend was found\. No weighed backends available\. Filter results: .*CapabilitiesFilter: \(start: 1, end: 0\).*\. Removed all backends: CapabilitiesFilter\.$/,
   );
   const errNote = await kt.notifications.waitFor((n) => n.event_type === 'scheduler.create_volume');
   assert.equal(errNote.priority, 'ERROR');

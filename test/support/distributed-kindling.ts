@@ -1,6 +1,6 @@
 /**
  * The distributed test Kindling: `kindling api`, `scheduler` and one `volume` process per enabled
- * backend as separate OS processes (test/e2e/cluster.ts) on a fresh PostgreSQL database and a
+ * backend as separate OS processes (cluster.ts) on a fresh PostgreSQL database and a
  * private RabbitMQ exchange, driven over HTTP. The test's `KINDLING_*` overrides go to every
  * process's environment, where they win over the generated cinder.conf, as they would embedded.
  *
@@ -20,9 +20,9 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import type { CoreDeps } from '../../src/common/deps.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connection.js';
 import { parseTransportUrl } from '../../src/rpc/amqp/transport-url.js';
-import { DRIVER_FAULTS_ENV } from '../../src/volume/drivers/test-faults.js';
-import { freshDatabaseUrl, unavailable, type FreshDatabase } from '../db/dialects.js';
-import { RABBIT_URL, startCluster, type Cluster } from '../e2e/cluster.js';
+import { DRIVER_FAULTS_ENV } from './driver-faults.js';
+import { freshDatabaseUrl, unavailable, type FreshDatabase } from './dialects.js';
+import { RABBIT_URL, startCluster, type Cluster } from './cluster.js';
 import {
   busyRows,
   matchesSnapshot,

@@ -9,8 +9,9 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { SchedulerManager } from '../../src/scheduler/manager.js';
 import { startEmbedded } from '../../src/service/embedded.js';
+import { serviceRecords } from '../../src/service/service-record.js';
 import { createDriver, type BackendSectionOptions } from '../../src/volume/drivers/index.js';
-import { faultsFor, withDriverFaults } from '../../src/volume/drivers/test-faults.js';
+import { faultsFor, withDriverFaults } from './driver-faults.js';
 import { injectRequest } from './http-request.js';
 import { NotificationLog } from './notification-log.js';
 import type { StartOptions, TestKindling } from './types.js';
@@ -42,7 +43,7 @@ export async function startEmbeddedKindling(
   try {
     for (let i = 2; i <= (opts.schedulers ?? 1); i++) {
       const s = new SchedulerManager(embedded.core);
-      await s.start();
+      await s.start(serviceRecords(embedded.core));
       extraSchedulers.push(s);
     }
   } catch (e) {

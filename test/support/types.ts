@@ -7,8 +7,8 @@ import type { CoreDeps } from '../../src/common/deps.js';
 import type { Database } from '../../src/db/schema.js';
 import type { Embedded } from '../../src/service/embedded.js';
 import type { DriverFactory } from '../../src/service/volume-services.js';
-import type { DriverFaultSpec } from '../../src/volume/drivers/test-faults.js';
-import type { Cluster } from '../e2e/cluster.js';
+import type { DriverFaultSpec } from './driver-faults.js';
+import type { Cluster } from './cluster.js';
 import type { NotificationLog } from './notification-log.js';
 
 /** `KINDLING_TEST_MODE`: one process (SQLite, in-process bus) or separate OS processes (PostgreSQL, RabbitMQ). */
@@ -59,7 +59,7 @@ export interface TestKindling {
 export interface StartOptions {
   /** Wait until the scheduler lists the backends' pools (default true when a backend is enabled). */
   waitForPools?: boolean;
-  /** Faults for backends' drivers, by backend name or `*` (both modes; see src/volume/drivers/test-faults.ts). */
+  /** Faults for backends' drivers, by backend name or `*` (both modes; see driver-faults.ts). */
   driverFaults?: DriverFaultSpec;
   /** Replaces backends' drivers; embedded only (use `driverFaults` to run in both modes). */
   driverFactory?: DriverFactory;

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveRbdOptions } from '../../src/config/rbd-options.js';
-import { openDeviceReader, openDeviceWriter } from '../../src/backup/device-io.js';
+import { openDeviceReader, openDeviceWriter } from '../../src/volume/device-io.js';
 import {
   CephUnreachable,
   RbdImageNotFound,

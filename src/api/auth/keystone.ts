@@ -28,6 +28,11 @@ export interface KeystoneAuthOptions {
   /** Cinder's `check_is_admin` (the `context_is_admin` policy rule). */
   readonly isAdmin: (creds: PolicyCredentials) => boolean;
   readonly now?: () => number;
+  /**
+   * Validations of new tokens sent to Keystone at once (default 16); more wait their turn. A
+   * cached token never waits: it costs no round trip at all.
+   */
+  readonly maxConcurrentValidations?: number;
   /** Hears why a request was refused or Keystone could not be asked. */
   readonly log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
@@ -42,9 +47,14 @@ export class KeystoneAuthenticator {
   readonly #cache: TtlCache<TokenInfo>;
   readonly #inflight = new Map<string, Promise<TokenInfo | null>>();
   readonly #now: () => number;
+  readonly #maxValidations: number;
+  #validating = 0;
+  /** Validations waiting for one of the `#maxValidations` slots, first come first served. */
+  readonly #waiting: (() => void)[] = [];
 
   constructor(private readonly opts: KeystoneAuthOptions) {
     this.#now = opts.now ?? Date.now;
+    this.#maxValidations = Math.max(1, opts.maxConcurrentValidations ?? 16);
     this.#cache = new TtlCache(opts.tokenCacheTime * 1000, 10_000, this.#now);
   }
 
@@ -98,12 +108,28 @@ export class KeystoneAuthenticator {
     const flightKey = `${key}:${allowExpired}`;
     let flight = this.#inflight.get(flightKey);
     if (!flight) {
-      flight = this.#validate(token, allowExpired).finally(() => this.#inflight.delete(flightKey));
+      flight = this.#bounded(() => this.#validate(token, allowExpired)).finally(() =>
+        this.#inflight.delete(flightKey),
+      );
       this.#inflight.set(flightKey, flight);
     }
     const info = await flight;
     if (info) this.#cache.set(key, info);
     return info;
+  }
+
+  /** Runs `fn` in one of the validation slots, waiting for a free one. */
+  async #bounded<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#validating < this.#maxValidations) this.#validating++;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      // NOTE: the slot passes straight to the next waiter, so the count stays as it is.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#validating--;
+    }
   }
 
   async #validate(token: string, allowExpired: boolean): Promise<TokenInfo | null> {

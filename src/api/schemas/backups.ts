@@ -7,6 +7,7 @@
  * (src/api/v3/backups.ts), as the snapshot status format is.
  */
 import * as types from './parameter-types.js';
+import type { BooleanLike } from './parameter-types.js';
 
 /** `container`: string or null, ≤255. */
 const container = { type: ['string', 'null'], minLength: 0, maxLength: 255 } as const;
@@ -50,6 +51,24 @@ export const createV351 = createWith({
   availability_zone: types.nullableString,
 });
 
+/**
+ * A `POST /backups` body, any microversion: `metadata` is in the schema from 3.43 on and
+ * `availability_zone` from 3.51 on (before, either is an unknown key, refused).
+ */
+export interface CreateBackupBody {
+  backup: {
+    volume_id: string;
+    container?: string | null;
+    description?: string | null;
+    incremental?: BooleanLike;
+    force?: BooleanLike;
+    name?: string | null;
+    snapshot_id?: string | null;
+    metadata?: Record<string, string> | null;
+    availability_zone?: string | null;
+  };
+}
+
 function updateWith(fields: Record<string, unknown>) {
   return {
     type: 'object',
@@ -70,6 +89,15 @@ export const updateV343 = updateWith({
   metadata: types.extraSpecs,
 });
 
+/** A `PUT /backups/{id}` body, any microversion: `metadata` is in the schema from 3.43 on. */
+export interface UpdateBackupBody {
+  backup: {
+    name?: string | null;
+    description?: string | null;
+    metadata?: Record<string, string>;
+  } | null;
+}
+
 /** `POST /backups/{id}/restore`. */
 export const restore = {
   type: 'object',
@@ -83,6 +111,11 @@ export const restore = {
   required: ['restore'],
   additionalProperties: false,
 } as const;
+
+/** A `POST /backups/{id}/restore` body. */
+export interface RestoreBackupBody {
+  restore: { name?: string | null; volume_id?: string | null } | null;
+}
 
 /** `POST /backups/import_record`. */
 export const importRecord = {
@@ -101,3 +134,8 @@ export const importRecord = {
   required: ['backup-record'],
   additionalProperties: false,
 } as const;
+
+/** A `POST /backups/import_record` body. */
+export interface ImportRecordBody {
+  'backup-record': { backup_service: string; backup_url: string };
+}

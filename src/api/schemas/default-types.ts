@@ -17,3 +17,8 @@ export const createOrUpdate = {
   },
   required: ['default_type'],
 } as const;
+
+/** A {@link createOrUpdate} body (other top-level keys pass, as in Cinder). */
+export interface CreateOrUpdateDefaultTypeBody {
+  default_type: { volume_type: string };
+}

@@ -2,10 +2,11 @@
  * Generic volume group bodies, after Cinder Zed's `cinder/api/schemas/group_types.py`,
  * `group_specs.py`, `groups.py` and `group_snapshots.py` (their bogus `type` properties left out).
  * Cinder's `group_type`, `group_status` and `group_snapshot_status` formats are checked by the
- * controllers (src/group/validation.ts), with Cinder's texts.
+ * controllers (src/api/v3/groups.ts, src/api/v3/group-snapshots.ts), with Cinder's texts.
  */
 import { compileSchema } from '../validation/validator.js';
 import * as types from './parameter-types.js';
+import type { BooleanLike } from './parameter-types.js';
 
 /** Group specs: keys without spaces, values may be null (`group_specs_with_no_spaces_key_and_value_null`). */
 const groupSpecs = types.extraSpecsWithNoSpacesKey;
@@ -29,6 +30,16 @@ export const createGroupType = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createGroupType} body. */
+export interface CreateGroupTypeBody {
+  group_type: {
+    name: string;
+    description?: string | null;
+    is_public?: BooleanLike;
+    group_specs?: Record<string, string> | null;
+  };
+}
+
 export const updateGroupType = {
   type: 'object',
   properties: {
@@ -46,6 +57,15 @@ export const updateGroupType = {
   additionalProperties: false,
 } as const;
 
+/** An {@link updateGroupType} body. */
+export interface UpdateGroupTypeBody {
+  group_type: {
+    name?: string | null;
+    description?: string | null;
+    is_public?: BooleanLike;
+  };
+}
+
 export const createGroupSpecs = {
   type: 'object',
   properties: { group_specs: groupSpecs },
@@ -53,7 +73,15 @@ export const createGroupSpecs = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createGroupSpecs} body; a spec value may be null. */
+export interface CreateGroupSpecsBody {
+  group_specs: Record<string, string | null>;
+}
+
 export const updateGroupSpec = { ...groupSpecs, minProperties: 1, maxProperties: 1 } as const;
+
+/** An {@link updateGroupSpec} body: one `key: value`, the value a string or null. */
+export type UpdateGroupSpecBody = Record<string, string | null>;
 
 export const createGroup = {
   type: 'object',
@@ -80,6 +108,17 @@ export const createGroup = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createGroup} body (`group_type` a name or an id). */
+export interface CreateGroupBody {
+  group: {
+    description?: string | null;
+    group_type: string;
+    name?: string | null;
+    volume_types: string[];
+    availability_zone?: string | null;
+  };
+}
+
 export const createGroupFromSource = {
   type: 'object',
   properties: {
@@ -99,6 +138,16 @@ export const createGroupFromSource = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createGroupFromSource} body: one of the two sources. */
+export interface CreateGroupFromSourceBody {
+  'create-from-src': {
+    description?: string | null;
+    name?: string | null;
+    source_group_id?: string;
+    group_snapshot_id?: string;
+  };
+}
+
 export const deleteGroup = {
   type: 'object',
   properties: {
@@ -111,6 +160,11 @@ export const deleteGroup = {
   required: ['delete'],
   additionalProperties: false,
 } as const;
+
+/** A {@link deleteGroup} body. */
+export interface DeleteGroupBody {
+  delete: { 'delete-volumes'?: BooleanLike };
+}
 
 export const resetGroupStatus = {
   type: 'object',
@@ -125,6 +179,11 @@ export const resetGroupStatus = {
   required: ['reset_status'],
   additionalProperties: false,
 } as const;
+
+/** A {@link resetGroupStatus} (and {@link resetGroupSnapshotStatus}) body. */
+export interface ResetGroupStatusBody {
+  reset_status: { status: string };
+}
 
 export const updateGroup = {
   type: 'object',
@@ -149,6 +208,16 @@ export const updateGroup = {
   required: ['group'],
   additionalProperties: false,
 } as const;
+
+/** An {@link updateGroup} body (at least one field given); the volume lists are comma-separated ids. */
+export interface UpdateGroupBody {
+  group: {
+    description?: string | null;
+    name?: string | null;
+    add_volumes?: string | null;
+    remove_volumes?: string | null;
+  };
+}
 
 /** `failover_replication`, `list_replication_targets`, `enable_replication`, `disable_replication`. */
 export const failoverReplication = {
@@ -193,20 +262,25 @@ export const createGroupSnapshot = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createGroupSnapshot} body. */
+export interface CreateGroupSnapshotBody {
+  group_snapshot: { group_id: string; name?: string | null; description?: string | null };
+}
+
 export const resetGroupSnapshotStatus = resetGroupStatus;
 
-export const validateCreateGroupType = compileSchema(createGroupType);
-export const validateUpdateGroupType = compileSchema(updateGroupType);
-export const validateCreateGroupSpecs = compileSchema(createGroupSpecs);
-export const validateUpdateGroupSpec = compileSchema(updateGroupSpec);
-export const validateCreateGroup = compileSchema(createGroup);
-export const validateCreateGroupFromSource = compileSchema(createGroupFromSource);
-export const validateDeleteGroup = compileSchema(deleteGroup);
-export const validateResetGroupStatus = compileSchema(resetGroupStatus);
-export const validateUpdateGroup = compileSchema(updateGroup);
+export const validateCreateGroupType = compileSchema<CreateGroupTypeBody>(createGroupType);
+export const validateUpdateGroupType = compileSchema<UpdateGroupTypeBody>(updateGroupType);
+export const validateCreateGroupSpecs = compileSchema<CreateGroupSpecsBody>(createGroupSpecs);
+export const validateUpdateGroupSpec = compileSchema<UpdateGroupSpecBody>(updateGroupSpec);
+export const validateCreateGroup = compileSchema<CreateGroupBody>(createGroup);
+export const validateCreateGroupFromSource = compileSchema<CreateGroupFromSourceBody>(createGroupFromSource);
+export const validateDeleteGroup = compileSchema<DeleteGroupBody>(deleteGroup);
+export const validateResetGroupStatus = compileSchema<ResetGroupStatusBody>(resetGroupStatus);
+export const validateUpdateGroup = compileSchema<UpdateGroupBody>(updateGroup);
 export const validateFailoverReplication = compileSchema(failoverReplication);
 export const validateEnableReplication = compileSchema(objectAction('enable_replication'));
 export const validateDisableReplication = compileSchema(objectAction('disable_replication'));
 export const validateListReplicationTargets = compileSchema(objectAction('list_replication_targets'));
-export const validateCreateGroupSnapshot = compileSchema(createGroupSnapshot);
-export const validateResetGroupSnapshotStatus = compileSchema(resetGroupSnapshotStatus);
+export const validateCreateGroupSnapshot = compileSchema<CreateGroupSnapshotBody>(createGroupSnapshot);
+export const validateResetGroupSnapshotStatus = compileSchema<ResetGroupStatusBody>(resetGroupSnapshotStatus);

@@ -55,6 +55,9 @@ export const boolean = {
   ],
 } as const;
 
+/** What {@link boolean} accepts: `true`/`false` or one of its spellings (read with `boolFromString`). */
+export type BooleanLike = boolean | string;
+
 /** A UUID string (oslo `is_uuid_like`). */
 export const uuid = { type: 'string', format: 'uuid' } as const;
 
@@ -124,3 +127,8 @@ export const resetStatusAction = {
   required: ['os-reset_status'],
   additionalProperties: false,
 } as const;
+
+/** A {@link resetStatusAction} body. */
+export interface ResetStatusActionBody {
+  'os-reset_status': { status: string };
+}

@@ -21,6 +21,11 @@ export const create = {
   additionalProperties: false,
 } as const;
 
+/** A {@link create} body: the name and the spec keys, whatever their values. */
+export interface CreateQosSpecsBody {
+  qos_specs: { name: string; [key: string]: unknown };
+}
+
 /** `PUT /qos-specs/{id}`: keys to set; a value may be null. */
 export const set = {
   type: 'object',
@@ -28,6 +33,11 @@ export const set = {
   required: ['qos_specs'],
   additionalProperties: false,
 } as const;
+
+/** A {@link set} body. */
+export interface SetQosSpecsBody {
+  qos_specs: Record<string, string | null>;
+}
 
 /** `PUT /qos-specs/{id}/delete_keys`. */
 export const unset = {
@@ -42,3 +52,8 @@ export const unset = {
   required: ['keys'],
   additionalProperties: false,
 } as const;
+
+/** An {@link unset} body. */
+export interface UnsetQosSpecsBody {
+  keys: string[];
+}

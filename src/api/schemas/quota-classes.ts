@@ -27,3 +27,8 @@ export const updateQuotaClass = {
   required: ['quota_class_set'],
   additionalProperties: false,
 } as const;
+
+/** An {@link updateQuotaClass} body: each limit an integer or a digit string. */
+export interface UpdateQuotaClassBody {
+  quota_class_set: Record<string, number | string>;
+}

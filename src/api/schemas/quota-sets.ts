@@ -14,3 +14,11 @@ export const updateQuotaSet = {
   required: ['quota_set'],
   additionalProperties: false,
 } as const;
+
+/**
+ * An {@link updateQuotaSet} body. The `quota_set` format lets a resource's limit be an integer
+ * or an integer string, and leaves the values of `tenant_id` and `id` unchecked.
+ */
+export interface UpdateQuotaSetBody {
+  quota_set: Record<string, unknown>;
+}

@@ -12,6 +12,7 @@ import { isObject, pyTruthy } from '../validation/python-values.js';
 import { compileSchema } from '../validation/validator.js';
 import type { BodyValidator } from '../validation/types.js';
 import * as types from './parameter-types.js';
+import type { BooleanLike } from './parameter-types.js';
 
 /** `{"<action>": {…properties}}` with `required` keys and no others, inside and out. */
 function actionBody(action: string, properties: Record<string, unknown>, required: string[]) {
@@ -28,6 +29,11 @@ function actionBody(action: string, properties: Record<string, unknown>, require
 
 export const extend = actionBody('os-extend', { new_size: types.volumeSize }, ['new_size']);
 
+/** An {@link extend} body; `new_size` is an integer or a digit string. */
+export interface ExtendBody {
+  'os-extend': { new_size: number | string };
+}
+
 export const retype = actionBody(
   'os-retype',
   {
@@ -37,11 +43,26 @@ export const retype = actionBody(
   ['new_type'],
 );
 
+/** A {@link retype} body (null is not in the policy's enum, so it is refused). */
+export interface RetypeBody {
+  'os-retype': { new_type: string; migration_policy?: 'on-demand' | 'never' };
+}
+
 export const setBootable = actionBody('os-set_bootable', { bootable: types.boolean }, ['bootable']);
+
+/** A {@link setBootable} body. */
+export interface SetBootableBody {
+  'os-set_bootable': { bootable: BooleanLike };
+}
 
 export const updateReadonlyFlag = actionBody('os-update_readonly_flag', { readonly: types.boolean }, [
   'readonly',
 ]);
+
+/** An {@link updateReadonlyFlag} body. */
+export interface UpdateReadonlyFlagBody {
+  'os-update_readonly_flag': { readonly: BooleanLike };
+}
 
 const statusOrNull = { type: ['string', 'null'] } as const;
 
@@ -51,6 +72,15 @@ export const resetStatus = actionBody(
   { status: statusOrNull, attach_status: statusOrNull, migration_status: statusOrNull },
   [],
 );
+
+/** A {@link resetStatus} body, its statuses checked by {@link validateResetStatus}. */
+export interface ResetStatusBody {
+  'os-reset_status': {
+    status?: string | null;
+    attach_status?: string | null;
+    migration_status?: string | null;
+  };
+}
 
 export const migrateVolume = actionBody(
   'os-migrate_volume',
@@ -74,20 +104,187 @@ export const migrateVolumeV316 = actionBody(
   [],
 );
 
+/**
+ * A {@link migrateVolumeV316} body. A {@link migrateVolume} body (before 3.16: a string `host`,
+ * no `cluster`) is one too.
+ */
+export interface MigrateVolumeBody {
+  'os-migrate_volume': {
+    host?: string | null;
+    force_host_copy?: BooleanLike;
+    lock_volume?: BooleanLike;
+    cluster?: string | null;
+  };
+}
+
 export const migrateVolumeCompletion = actionBody(
   'os-migrate_volume_completion',
   { new_volume: types.uuid, error: { type: ['string', 'null', 'boolean'] } },
   ['new_volume'],
 );
 
-export const validateExtend: BodyValidator = compileSchema(extend);
-export const validateRetype: BodyValidator = compileSchema(retype);
-export const validateSetBootable: BodyValidator = compileSchema(setBootable);
-export const validateUpdateReadonlyFlag: BodyValidator = compileSchema(updateReadonlyFlag);
-export const validateMigrateVolume: BodyValidator = compileSchema(migrateVolume);
-export const validateMigrateVolumeV316: BodyValidator = compileSchema(migrateVolumeV316);
-export const validateMigrateVolumeCompletion: BodyValidator = compileSchema(migrateVolumeCompletion);
-const validateResetStatusSchema: BodyValidator = compileSchema(resetStatus);
+/** A {@link migrateVolumeCompletion} body. */
+export interface MigrateVolumeCompletionBody {
+  'os-migrate_volume_completion': { new_volume: string; error?: string | null | boolean };
+}
+
+/** `os-attach`: a mountpoint, and an instance or a host. */
+export const attach = {
+  type: 'object',
+  properties: {
+    'os-attach': {
+      type: 'object',
+      properties: {
+        instance_uuid: types.uuid,
+        mountpoint: { type: 'string', minLength: 1, maxLength: 255 },
+        host_name: { type: 'string', maxLength: 255 },
+        mode: { type: 'string', enum: ['rw', 'ro'] },
+      },
+      required: ['mountpoint'],
+      anyOf: [{ required: ['instance_uuid'] }, { required: ['host_name'] }],
+      additionalProperties: false,
+    },
+  },
+  required: ['os-attach'],
+  additionalProperties: false,
+} as const;
+
+/** An {@link attach} body (with `instance_uuid` or `host_name`). */
+export interface AttachBody {
+  'os-attach': {
+    instance_uuid?: string;
+    mountpoint: string;
+    host_name?: string;
+    mode?: 'rw' | 'ro';
+  };
+}
+
+/** `os-detach`: null, or an optional `attachment_id`. */
+export const detach = {
+  type: 'object',
+  properties: {
+    'os-detach': {
+      type: ['object', 'null'],
+      properties: { attachment_id: types.optionalUuid },
+      additionalProperties: false,
+    },
+  },
+  required: ['os-detach'],
+  additionalProperties: false,
+} as const;
+
+/** A {@link detach} body. */
+export interface DetachBody {
+  'os-detach': { attachment_id?: string | null } | null;
+}
+
+/**
+ * A connector as the connection actions take it: any object (os-brick's connector properties;
+ * Cinder's schemas say nothing about its keys) or, as the schemas let through, a string.
+ */
+export type ConnectorLike = Record<string, unknown> | string;
+
+export const initializeConnection = actionBody(
+  'os-initialize_connection',
+  { connector: { type: ['object', 'string'] } },
+  ['connector'],
+);
+
+/** An {@link initializeConnection} body. */
+export interface InitializeConnectionBody {
+  'os-initialize_connection': { connector: ConnectorLike };
+}
+
+export const terminateConnection = actionBody(
+  'os-terminate_connection',
+  { connector: { type: ['string', 'object', 'null'] } },
+  ['connector'],
+);
+
+/** A {@link terminateConnection} body. */
+export interface TerminateConnectionBody {
+  'os-terminate_connection': { connector: ConnectorLike | null };
+}
+
+export const forceDetach = actionBody(
+  'os-force_detach',
+  { connector: { type: ['string', 'object', 'null'] }, attachment_id: { type: ['string', 'null'] } },
+  [],
+);
+
+/** A {@link forceDetach} body. */
+export interface ForceDetachBody {
+  'os-force_detach': { connector?: ConnectorLike | null; attachment_id?: string | null };
+}
+
+/** `os-volume_upload_image` (before 3.1): a name, and the formats and `force`. */
+const uploadImageProperties = {
+  image_name: { type: 'string', minLength: 1, maxLength: 255 },
+  force: types.boolean,
+  disk_format: { type: 'string', enum: ['raw', 'vmdk', 'vdi', 'qcow2', 'vhd', 'vhdx', 'ploop'] },
+  container_format: types.description,
+} as const;
+
+export const volumeUploadImage = actionBody('os-volume_upload_image', uploadImageProperties, ['image_name']);
+
+/** 3.1+: `visibility` and `protected` as well. */
+export const volumeUploadImageV31 = actionBody(
+  'os-volume_upload_image',
+  {
+    ...uploadImageProperties,
+    visibility: { type: 'string', enum: ['community', 'public', 'private', 'shared'] },
+    protected: types.boolean,
+  },
+  ['image_name'],
+);
+
+/**
+ * A {@link volumeUploadImageV31} body. A {@link volumeUploadImage} body (before 3.1: no
+ * `visibility`, no `protected`) is one too.
+ */
+export interface VolumeUploadImageBody {
+  'os-volume_upload_image': {
+    image_name: string;
+    force?: BooleanLike;
+    disk_format?: 'raw' | 'vmdk' | 'vdi' | 'qcow2' | 'vhd' | 'vhdx' | 'ploop';
+    container_format?: string | null;
+    visibility?: 'community' | 'public' | 'private' | 'shared';
+    protected?: BooleanLike;
+  };
+}
+
+/** `os-reimage` (3.68). */
+export const reimage = actionBody('os-reimage', { image_id: types.uuid, reimage_reserved: types.boolean }, [
+  'image_id',
+]);
+
+/** A {@link reimage} body. */
+export interface ReimageBody {
+  'os-reimage': { image_id: string; reimage_reserved?: BooleanLike };
+}
+
+export const validateExtend: BodyValidator<ExtendBody> = compileSchema(extend);
+export const validateAttach: BodyValidator<AttachBody> = compileSchema(attach);
+export const validateDetach: BodyValidator<DetachBody> = compileSchema(detach);
+export const validateInitializeConnection: BodyValidator<InitializeConnectionBody> =
+  compileSchema(initializeConnection);
+export const validateTerminateConnection: BodyValidator<TerminateConnectionBody> =
+  compileSchema(terminateConnection);
+export const validateForceDetach: BodyValidator<ForceDetachBody> = compileSchema(forceDetach);
+export const validateRetype: BodyValidator<RetypeBody> = compileSchema(retype);
+export const validateSetBootable: BodyValidator<SetBootableBody> = compileSchema(setBootable);
+export const validateUpdateReadonlyFlag: BodyValidator<UpdateReadonlyFlagBody> =
+  compileSchema(updateReadonlyFlag);
+export const validateMigrateVolume: BodyValidator<MigrateVolumeBody> = compileSchema(migrateVolume);
+export const validateMigrateVolumeV316: BodyValidator<MigrateVolumeBody> = compileSchema(migrateVolumeV316);
+export const validateMigrateVolumeCompletion: BodyValidator<MigrateVolumeCompletionBody> =
+  compileSchema(migrateVolumeCompletion);
+export const validateVolumeUploadImage: BodyValidator<VolumeUploadImageBody> =
+  compileSchema(volumeUploadImage);
+export const validateVolumeUploadImageV31: BodyValidator<VolumeUploadImageBody> =
+  compileSchema(volumeUploadImageV31);
+export const validateReimage: BodyValidator<ReimageBody> = compileSchema(reimage);
+const validateResetStatusSchema: BodyValidator<ResetStatusBody> = compileSchema(resetStatus);
 
 /** Cinder's `VolumeStatus.ALL`, in its order. */
 export const VOLUME_STATUSES = [
@@ -141,7 +338,7 @@ const RESET_FORMATS: readonly [string, readonly string[], string, string][] = [
  * an empty update or an unknown status, else the schema's `ValidationError`. `body` is already a
  * dict holding only `os-reset_status`.
  */
-export function validateResetStatus(body: unknown): void {
+export function validateResetStatus(body: unknown): ResetStatusBody {
   const inner = isObject(body) ? body['os-reset_status'] : undefined;
   if (isObject(inner)) {
     // NOTE: python-jsonschema runs the object's `format` before its `properties`, and each
@@ -158,5 +355,5 @@ export function validateResetStatus(body: unknown): void {
         throw new InvalidParameterValue(`${what}: ${value} is invalid, valid statuses are: ${shown}.`);
     }
   }
-  validateResetStatusSchema(body);
+  return validateResetStatusSchema(body);
 }

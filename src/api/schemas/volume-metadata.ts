@@ -14,6 +14,11 @@ export const createMetadata = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createMetadata} body. */
+export interface CreateMetadataBody {
+  metadata: Record<string, string>;
+}
+
 /** `PUT /volumes/{id}/metadata/{key}`: `{meta: {k: v}}` with exactly one key. */
 export const updateMetadataItem = {
   type: 'object',
@@ -21,3 +26,8 @@ export const updateMetadataItem = {
   required: ['meta'],
   additionalProperties: false,
 } as const;
+
+/** An {@link updateMetadataItem} body: `meta` holds one `key: value`. */
+export interface UpdateMetadataItemBody {
+  meta: Record<string, string>;
+}

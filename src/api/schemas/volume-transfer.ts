@@ -2,7 +2,7 @@
  * Volume transfer bodies, after Cinder Zed's `cinder/api/schemas/volume_transfer.py`: create
  * (`no_snapshots` only from 3.55) and accept.
  */
-import { boolean, uuid } from './parameter-types.js';
+import { boolean, uuid, type BooleanLike } from './parameter-types.js';
 
 const transferName = {
   oneOf: [{ type: 'string', format: 'name_skip_leading_trailing_spaces' }, { type: 'null' }],
@@ -23,6 +23,11 @@ export const createTransfer = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createTransfer} body. */
+export interface CreateTransferBody {
+  transfer: { volume_id: string; name?: string | null };
+}
+
 /** `POST /volume-transfers`, 3.55+: may say `no_snapshots`. */
 export const createTransferV355 = {
   type: 'object',
@@ -38,6 +43,11 @@ export const createTransferV355 = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createTransferV355} body. */
+export interface CreateTransferV355Body {
+  transfer: CreateTransferBody['transfer'] & { no_snapshots?: BooleanLike };
+}
+
 /** `POST …/{id}/accept`: `{accept: {auth_key}}`, the key a string or an integer. */
 export const acceptTransfer = {
   type: 'object',
@@ -52,3 +62,8 @@ export const acceptTransfer = {
   required: ['accept'],
   additionalProperties: false,
 } as const;
+
+/** An {@link acceptTransfer} body. */
+export interface AcceptTransferBody {
+  accept: { auth_key: string | number };
+}

@@ -25,3 +25,13 @@ export const addProjectAccess = projectAccess('addProjectAccess');
 
 /** `{"removeProjectAccess": {"project": <uuid>}}`. */
 export const removeProjectAccess = projectAccess('removeProjectAccess');
+
+/** An {@link addProjectAccess} body. */
+export interface AddProjectAccessBody {
+  addProjectAccess: { project: string };
+}
+
+/** A {@link removeProjectAccess} body. */
+export interface RemoveProjectAccessBody {
+  removeProjectAccess: { project: string };
+}

@@ -12,6 +12,18 @@ const encryptionProperties = {
   cipher: { type: ['string', 'null'], minLength: 0, maxLength: 255 },
 } as const;
 
+/**
+ * The `encryption` object of an {@link update} body: the known fields, each optional, and any
+ * other key (accepted, then ignored by the controller).
+ */
+export interface EncryptionSpecsBody {
+  key_size?: string | number | null;
+  provider?: string;
+  control_location?: 'front-end' | 'back-end';
+  cipher?: string | null;
+  [key: string]: unknown;
+}
+
 /** `POST /types/{id}/encryption`. */
 export const create = {
   type: 'object',
@@ -27,6 +39,11 @@ export const create = {
   additionalProperties: false,
 } as const;
 
+/** A {@link create} body: `provider` and `control_location` are required. */
+export interface CreateEncryptionBody {
+  encryption: EncryptionSpecsBody & Required<Pick<EncryptionSpecsBody, 'provider' | 'control_location'>>;
+}
+
 /** `PUT /types/{id}/encryption/{id}`: the same, nothing required. */
 export const update = {
   type: 'object',
@@ -40,3 +57,8 @@ export const update = {
   required: ['encryption'],
   additionalProperties: false,
 } as const;
+
+/** An {@link update} body. */
+export interface UpdateEncryptionBody {
+  encryption: EncryptionSpecsBody;
+}

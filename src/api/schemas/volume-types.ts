@@ -5,6 +5,7 @@
  * controller, not in the schema.
  */
 import * as types from './parameter-types.js';
+import type { BooleanLike } from './parameter-types.js';
 
 /** `POST /types`. */
 export const createVolumeType = {
@@ -26,6 +27,19 @@ export const createVolumeType = {
   additionalProperties: false,
 } as const;
 
+/**
+ * A {@link createVolumeType} body. `extra_specs` values are strings: the schema lets a null
+ * through, which `validateCreateVolumeType` then refuses (`withoutNullSpecs` in `index.ts`).
+ */
+export interface CreateVolumeTypeBody {
+  volume_type: {
+    name: string;
+    description?: string | null;
+    extra_specs?: Record<string, string>;
+    'os-volume-type-access:is_public'?: BooleanLike;
+  };
+}
+
 /** `PUT /types/{id}`. */
 export const updateVolumeType = {
   type: 'object',
@@ -44,6 +58,15 @@ export const updateVolumeType = {
   additionalProperties: false,
 } as const;
 
+/** An {@link updateVolumeType} body. */
+export interface UpdateVolumeTypeBody {
+  volume_type: {
+    name?: string | null;
+    description?: string | null;
+    is_public?: BooleanLike;
+  };
+}
+
 /** `POST /types/{id}/extra_specs`: `{extra_specs: {k: v}}`. */
 export const createExtraSpecs = {
   type: 'object',
@@ -52,9 +75,17 @@ export const createExtraSpecs = {
   additionalProperties: false,
 } as const;
 
+/** A {@link createExtraSpecs} body; values are strings, as for {@link CreateVolumeTypeBody}. */
+export interface CreateExtraSpecsBody {
+  extra_specs: Record<string, string>;
+}
+
 /** `PUT /types/{id}/extra_specs/{key}`: `{k: v}`, exactly one key. */
 export const updateExtraSpec = {
   ...types.extraSpecsWithNoSpacesKey,
   minProperties: 1,
   maxProperties: 1,
 } as const;
+
+/** An {@link updateExtraSpec} body: one `key: value`, a string, as for {@link CreateVolumeTypeBody}. */
+export type UpdateExtraSpecBody = Record<string, string>;

@@ -4,6 +4,7 @@
  * keys inside `volume`. Update: 3.53 also wants at least one known key.
  */
 import * as types from './parameter-types.js';
+import type { BooleanLike } from './parameter-types.js';
 
 /** `name`/`display_name`: string or null, ≤255 once trimmed (`Invalid input received: …`). */
 const trimmedName = { type: ['string', 'null'], format: 'name_non_mandatory_remove_white_spaces' } as const;
@@ -56,6 +57,36 @@ export const createVolumeV347 = createBody(createFieldsV347, true);
 /** `POST /volumes`, 3.53+ (unknown keys inside `volume` → 400). */
 export const createVolumeV353 = createBody(createFieldsV347, false);
 
+/**
+ * A `POST /volumes` body, any microversion. `group_id` is in the schema from 3.13 on and
+ * `backup_id` from 3.47 on; before, they are unknown keys like any other, let through unchecked
+ * (and, before 3.53, so is any other key: the index signature), so the controller reads them only
+ * from those versions on. `size` is an integer or a digit string.
+ */
+export interface CreateVolumeBody {
+  volume: {
+    name?: string | null;
+    description?: string | null;
+    display_name?: string | null;
+    display_description?: string | null;
+    volume_type?: string | null;
+    metadata?: Record<string, string> | null;
+    snapshot_id?: string | null;
+    source_volid?: string | null;
+    consistencygroup_id?: string | null;
+    size?: number | string | null;
+    availability_zone?: string | null;
+    multiattach?: BooleanLike | null;
+    image_id?: string | null;
+    imageRef?: string | null;
+    group_id?: string | null;
+    backup_id?: string | null;
+    [key: string]: unknown;
+  };
+  /** Any object: Cinder's schema says nothing about its keys. */
+  'OS-SCH-HNT:scheduler_hints'?: Record<string, unknown> | null;
+}
+
 const updateFields = {
   name: trimmedName,
   description: trimmedDescription,
@@ -73,6 +104,17 @@ export const updateVolume = {
   required: ['volume'],
   additionalProperties: false,
 } as const;
+
+/** A `PUT /volumes/{id}` body, any microversion. */
+export interface UpdateVolumeBody {
+  volume: {
+    name?: string | null;
+    description?: string | null;
+    display_name?: string | null;
+    display_description?: string | null;
+    metadata?: Record<string, string>;
+  };
+}
 
 /** `PUT /volumes/{id}`, 3.53+: at least one of the known keys. */
 export const updateVolumeV353 = {

@@ -5,9 +5,10 @@
 import { BadRequest } from '../../common/errors.js';
 import type { RequestContext } from '../../common/context.js';
 import { compileSchema } from '../validation/validator.js';
-import { resetStatusAction } from '../schemas/parameter-types.js';
+import { resetStatusAction, type ResetStatusActionBody } from '../schemas/parameter-types.js';
+import { isObject } from '../validation/python-values.js';
 
-const validateResetStatus = compileSchema(resetStatusAction);
+const validateResetStatus = compileSchema<ResetStatusActionBody>(resetStatusAction);
 
 /**
  * The action a body names: exactly one key, else `Malformed request body`. With no body at all
@@ -31,8 +32,8 @@ export function noSuchAction(name: string): BadRequest {
 
 /** The inner object of an action body (`body[action]`), when it is one. */
 export function actionArgs(body: unknown, action: string): Record<string, unknown> | null {
-  const v = (body as Record<string, unknown> | null)?.[action];
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  const v = isObject(body) ? body[action] : undefined;
+  return isObject(v) ? v : null;
 }
 
 /** Runs the handler of the action `body` names; `noSuchAction` when there is none. */
@@ -65,8 +66,8 @@ export function adminActionHandlers(
   return {
     'os-reset_status': async (body) => {
       checkStatus(body);
-      validateResetStatus(body);
-      await api.resetStatus(ctx, id, (actionArgs(body, 'os-reset_status')!.status as string).toLowerCase());
+      const { status } = validateResetStatus(body)['os-reset_status'];
+      await api.resetStatus(ctx, id, status.toLowerCase());
     },
     'os-force_delete': async () => {
       await api.forceDelete(ctx, id);

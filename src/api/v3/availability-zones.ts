@@ -3,7 +3,7 @@
  * Cinder's controller, it reads the services afresh instead of the zone cache.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { availabilityZonesView } from '../views/availability-zones.js';
 
 /** Route group for `/os-availability-zone`. */

@@ -11,7 +11,7 @@ import type { BackupsTable } from '../../db/schema.js';
 import type { APIVersion } from '../microversion.js';
 import type { SortKeyMap } from '../common/pagination.js';
 import { columnSortKeys } from './list-params.js';
-import { rejectInvalidFilters } from './query-params.js';
+import { rejectInvalidFilters, type ResourceFiltersFile } from '../resource-filters.js';
 
 /** Columns of Cinder's Backup model (all stored by Kindling). */
 const COLUMNS = [
@@ -46,8 +46,9 @@ const COLUMNS = [
 
 const NUMERIC = new Set(['size', 'object_count', 'num_dependent_backups', 'deleted']);
 
-/** Filters a non-admin may use (`resource_filters.json` `backup`, and the pre-3.31 list). */
-const USER_FILTERS = ['name', 'status', 'volume_id'];
+/** Filters a non-admin may use before 3.31 (Cinder's `_get_backup_filter_options`); from 3.31 the
+ * resource filters file's `backup` entry decides. */
+const LEGACY_USER_FILTERS = ['name', 'status', 'volume_id'];
 
 const BOOL_WORDS = new Set(['1', 't', 'true', 'on', 'y', 'yes', '0', 'f', 'false', 'off', 'n', 'no']);
 
@@ -66,10 +67,11 @@ export function backupFiltersFromQuery(
   query: Record<string, string>,
   ctx: RequestContext,
   version: APIVersion,
+  file: ResourceFiltersFile,
 ): BackupFilters | null {
   const q = { ...query };
   if (version.gte('3.31')) {
-    rejectInvalidFilters(q, USER_FILTERS, !ctx.isAdmin);
+    rejectInvalidFilters(ctx, q, 'backup', version.gte('3.34'), file);
     // NOTE: cinderclient always sends all_tenants; a non-admin's is dropped, not refused.
     if (!ctx.isAdmin) delete q.all_tenants;
     for (const [from, to] of [
@@ -82,7 +84,7 @@ export function backupFiltersFromQuery(
       }
     }
   } else if (!ctx.isAdmin) {
-    for (const k of Object.keys(q)) if (!USER_FILTERS.includes(k)) delete q[k];
+    for (const k of Object.keys(q)) if (!LEGACY_USER_FILTERS.includes(k)) delete q[k];
   }
   if ('name' in q) {
     q.display_name = q.name!;

@@ -3,15 +3,19 @@
  * the backup half of `admin_actions.py`): list, detail, show, create, update (3.9), delete,
  * restore, export_record, import_record, and the `os-reset_status` / `os-force_delete` actions.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { queryOf, state } from '../request.js';
 import { isAllowed } from '../../auth/policy.js';
-import { BackupNotFound, InvalidParameterValue, ItemNotFound, ValidationError } from '../../common/errors.js';
+import {
+  BackupServiceNotFound,
+  HTTPServiceUnavailable,
+  InvalidParameterValue,
+  ItemNotFound,
+  ValidationError,
+} from '../../common/errors.js';
 import { boolFromString, pythonRepr, pythonStr } from '../../common/strutils.js';
-import { MarkerNotFound } from '../../db/api/volumes.js';
 import { BackupAPI } from '../../backup/api.js';
-import { BackupServiceNotFound, ServiceUnavailable } from '../../backup/errors.js';
 import { collectionLinks } from '../common/pagination.js';
 import { compileSchema } from '../validation/validator.js';
 import * as schemas from '../schemas/backups.js';
@@ -20,32 +24,40 @@ import { takeModelListParams } from './list-params.js';
 import { getBoolParam } from './query-params.js';
 import { actionArgs, adminActionHandlers, dispatchAction } from './actions.js';
 import { backupFiltersFromQuery, backupSortKeys } from './backups-filters.js';
+import { resourceFilters } from '../resource-filters.js';
 
-const validateCreate = compileSchema(schemas.create);
-const validateCreateV343 = compileSchema(schemas.createV343);
-const validateCreateV351 = compileSchema(schemas.createV351);
-const validateUpdate = compileSchema(schemas.update);
-const validateUpdateV343 = compileSchema(schemas.updateV343);
-const validateRestore = compileSchema(schemas.restore);
-const validateImport = compileSchema(schemas.importRecord);
+const validateCreate = compileSchema<schemas.CreateBackupBody>(schemas.create);
+const validateCreateV343 = compileSchema<schemas.CreateBackupBody>(schemas.createV343);
+const validateCreateV351 = compileSchema<schemas.CreateBackupBody>(schemas.createV351);
+const validateUpdate = compileSchema<schemas.UpdateBackupBody>(schemas.update);
+const validateUpdateV343 = compileSchema<schemas.UpdateBackupBody>(schemas.updateV343);
+const validateRestore = compileSchema<schemas.RestoreBackupBody>(schemas.restore);
+const validateImport = compileSchema<schemas.ImportRecordBody>(schemas.importRecord);
 
 type Body = Record<string, unknown>;
+
+/** The name and description fields a backup body may carry. */
+interface NameFields {
+  name?: string | null;
+  description?: string | null;
+}
 
 /** Statuses `os-reset_status` may set on a backup (Cinder's `backup_status` format). */
 const RESETTABLE = ['available', 'error'];
 
 /** `validate_name_and_description(check_length=False)`: strings are trimmed, nothing else. */
-function stripNames(b: Body): void {
-  for (const k of ['name', 'description']) if (typeof b[k] === 'string') b[k] = b[k].trim();
+function stripNames(b: NameFields): void {
+  for (const k of ['name', 'description'] as const) {
+    const value = b[k];
+    if (typeof value === 'string') b[k] = value.trim();
+  }
 }
 
 /**
  * Cinder's `base64` format (oslo `base64.decode_as_bytes`, which skips characters outside the
  * alphabet and wants whole 4-character groups): checked after the schema, with its error text.
  */
-function checkBase64(body: unknown): void {
-  const url = actionArgs(body, 'backup-record')?.backup_url;
-  if (typeof url !== 'string') return;
+function checkBase64(url: string): void {
   const data = url.replace(/[^A-Za-z0-9+/=]/g, '');
   const cut = data.indexOf('=');
   const chars = cut < 0 ? data.length : cut;
@@ -67,9 +79,13 @@ function checkBackupStatusFormat(body: unknown): void {
     );
 }
 
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
+
 export function backupRoutes(deps: ApiDeps) {
   const api = new BackupAPI(deps.core, deps.volumes);
   const maxLimit = deps.core.config.DEFAULT.osapi_max_limit;
+  const filtersFile = resourceFilters(deps.core.config, deps.core.log);
 
   const detailOpts = (req: FastifyRequest) => {
     const s = state(req);
@@ -89,20 +105,15 @@ export function backupRoutes(deps: ApiDeps) {
       withCount = getBoolParam('with_count', query);
       delete query.with_count;
     }
-    const filters = backupFiltersFromQuery(query, s.ctx, s.version);
+    const filters = backupFiltersFromQuery(query, s.ctx, s.version, filtersFile);
     let rows: Awaited<ReturnType<typeof api.getAll>> = [];
     if (filters) {
-      try {
-        rows = await api.getAll(s.ctx, filters, {
-          marker: params.marker,
-          limit: params.limit,
-          offset: params.offset,
-          sort: params.sort,
-        });
-      } catch (e) {
-        if (e instanceof MarkerNotFound) throw new BackupNotFound(e.marker);
-        throw e;
-      }
+      rows = await api.getAll(s.ctx, filters, {
+        marker: params.marker,
+        limit: params.limit,
+        offset: params.offset,
+        sort: params.sort,
+      });
     }
     const o = detailOpts(req);
     const body: Body = {
@@ -116,100 +127,99 @@ export function backupRoutes(deps: ApiDeps) {
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/backups', (req) => list(req, false));
-    app.get('/backups/detail', (req) => list(req, true));
-
-    app.get('/backups/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       const s = state(req);
-      const b = await api.get(s.ctx, (req.params as { id: string }).id);
+      const b = await api.get(s.ctx, req.params.id);
       return { backup: backupDetailView(b, detailOpts(req)) };
-    });
+    }
 
-    app.post('/backups', async (req, reply) => {
+    async function create(req: FastifyRequest, reply: FastifyReply) {
       const s = state(req);
-      const body = (req.body ?? null) as Body | null;
-      if (s.version.gte('3.51')) validateCreateV351(body);
-      else if (s.version.gte('3.43')) validateCreateV343(body);
-      else validateCreate(body);
-      const b = { ...(body!.backup as Body) };
+      const raw = req.body ?? null;
+      const body = s.version.gte('3.51')
+        ? validateCreateV351(raw)
+        : s.version.gte('3.43')
+          ? validateCreateV343(raw)
+          : validateCreate(raw);
+      const b = { ...body.backup };
       stripNames(b);
       const created = await api.create(s.ctx, {
-        name: (b.name ?? null) as string | null,
-        description: (b.description ?? null) as string | null,
-        volume_id: b.volume_id as string,
-        container: (b.container ?? null) as string | null,
+        name: b.name ?? null,
+        description: b.description ?? null,
+        volume_id: b.volume_id,
+        container: b.container ?? null,
         incremental: boolFromString(b.incremental ?? false, true),
         force: boolFromString(b.force ?? false, true),
-        snapshot_id: (b.snapshot_id ?? null) as string | null,
-        metadata: s.version.gte('3.43') ? ((b.metadata ?? null) as Record<string, string> | null) : null,
-        availability_zone: s.version.gte('3.51') ? ((b.availability_zone ?? null) as string | null) : null,
+        snapshot_id: b.snapshot_id ?? null,
+        metadata: s.version.gte('3.43') ? (b.metadata ?? null) : null,
+        availability_zone: s.version.gte('3.51') ? (b.availability_zone ?? null) : null,
       });
       return reply.code(202).send({ backup: backupSummaryView(created, s.links) });
-    });
+    }
 
-    app.put('/backups/:id', async (req) => {
+    async function update(req: FastifyRequest<ById>) {
       const s = state(req);
       if (!s.version.gte('3.9')) throw new ItemNotFound();
-      const body = (req.body ?? null) as Body | null;
-      if (s.version.gte('3.43')) validateUpdateV343(body);
-      else validateUpdate(body);
-      const upd = { ...((body!.backup ?? {}) as Body) };
+      const raw = req.body ?? null;
+      const body = s.version.gte('3.43') ? validateUpdateV343(raw) : validateUpdate(raw);
+      const upd = { ...(body.backup ?? {}) };
       stripNames(upd);
       const fields: Parameters<typeof api.update>[2] = {};
-      if ('name' in upd) fields.display_name = upd.name as string | null;
-      if ('description' in upd) fields.display_description = upd.description as string | null;
-      if (s.version.gte('3.43') && 'metadata' in upd)
-        fields.metadata = upd.metadata as Record<string, string>;
-      const updated = await api.update(s.ctx, (req.params as { id: string }).id, fields);
+      if ('name' in upd) fields.display_name = upd.name;
+      if ('description' in upd) fields.display_description = upd.description;
+      if (s.version.gte('3.43') && 'metadata' in upd) fields.metadata = upd.metadata;
+      const updated = await api.update(s.ctx, req.params.id, fields);
       return { backup: backupSummaryView(updated, s.links) };
-    });
+    }
 
-    app.delete('/backups/:id', async (req, reply) => {
+    async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
       const s = state(req);
-      const b = await api.get(s.ctx, (req.params as { id: string }).id);
+      const b = await api.get(s.ctx, req.params.id);
       await api.delete(s.ctx, b);
       return reply.code(202).send();
-    });
+    }
 
-    app.post('/backups/:id/restore', async (req, reply) => {
+    async function restore(req: FastifyRequest<ById>, reply: FastifyReply) {
       const s = state(req);
-      const body = (req.body ?? null) as Body | null;
-      validateRestore(body);
-      const r = (body!.restore ?? {}) as Body;
-      const result = await api.restore(
-        s.ctx,
-        (req.params as { id: string }).id,
-        (r.volume_id ?? null) as string | null,
-        (r.name ?? null) as string | null,
-      );
+      const r = validateRestore(req.body ?? null).restore ?? {};
+      const result = await api.restore(s.ctx, req.params.id, r.volume_id ?? null, r.name ?? null);
       return reply.code(202).send(restoreView(result));
-    });
+    }
 
-    app.get('/backups/:id/export_record', async (req) => {
+    async function exportRecord(req: FastifyRequest<ById>) {
       const s = state(req);
-      return exportView(await api.exportRecord(s.ctx, (req.params as { id: string }).id));
-    });
+      return exportView(await api.exportRecord(s.ctx, req.params.id));
+    }
 
-    app.post('/backups/import_record', async (req, reply) => {
+    async function importRecord(req: FastifyRequest, reply: FastifyReply) {
       const s = state(req);
-      const body = (req.body ?? null) as Body | null;
-      validateImport(body);
-      checkBase64(body);
-      const rec = body!['backup-record'] as Body;
+      const rec = validateImport(req.body ?? null)['backup-record'];
+      checkBase64(rec.backup_url);
       try {
-        const b = await api.importRecord(s.ctx, rec.backup_service as string, rec.backup_url as string);
+        const b = await api.importRecord(s.ctx, rec.backup_service, rec.backup_url);
         return reply.code(201).send({ backup: backupSummaryView(b, s.links) });
       } catch (e) {
-        if (e instanceof BackupServiceNotFound) throw new ServiceUnavailable(e.message);
+        if (e instanceof BackupServiceNotFound) throw new HTTPServiceUnavailable(e.message);
         throw e;
       }
-    });
+    }
 
-    app.post('/backups/:id/action', async (req, reply) => {
+    async function action(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
-      const id = (req.params as { id: string }).id;
+      const id = req.params.id;
       await dispatchAction(req.body, adminActionHandlers(ctx, id, api, checkBackupStatusFormat));
       return reply.code(202).send();
-    });
+    }
+
+    app.get('/backups', (req) => list(req, false));
+    app.get('/backups/detail', (req) => list(req, true));
+    app.get<ById>('/backups/:id', show);
+    app.post('/backups', create);
+    app.put<ById>('/backups/:id', update);
+    app.delete<ById>('/backups/:id', destroy);
+    app.post<ById>('/backups/:id/restore', restore);
+    app.get<ById>('/backups/:id/export_record', exportRecord);
+    app.post('/backups/import_record', importRecord);
+    app.post<ById>('/backups/:id/action', action);
   };
 }

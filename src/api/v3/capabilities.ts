@@ -3,23 +3,26 @@
  * backend can do, asked of its volume service. `host` names the service's host or its cluster
  * (`host@backend`; a client may send the pool too, which URL rules turn into a fragment).
  */
-import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { state } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import { NotFound } from '../../common/errors.js';
-import { hostMatches, serviceFind } from '../../db/api/services.js';
+import { findServices, hostMatches } from '../../volume/service-rows.js';
 import { getCapabilities } from '../../volume/capabilities.js';
+
+/** Route generics: the URL parameters of a route. */
+type ByHost = { Params: { host: string } };
 
 /** Route group for `/capabilities`. */
 export function capabilitiesRoutes(deps: ApiDeps) {
   return async (app: FastifyInstance) => {
-    app.get('/capabilities/:host', async (req) => {
+    async function show(req: FastifyRequest<ByHost>) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:capabilities');
-      const id = (req.params as { host: string }).host;
+      const id = req.params.host;
       // Cinder's `host_or_cluster` service filter.
-      const services = (await serviceFind(deps.core.dbh.db, { binary: 'cinder-volume' })).filter(
+      const services = (await findServices(deps.core.dbh.db, { binary: 'cinder-volume' })).filter(
         (s) => hostMatches(id, s.host) || (!!s.cluster_name && hostMatches(id, s.cluster_name)),
       );
       const service = services[0];
@@ -43,6 +46,8 @@ export function capabilitiesRoutes(deps: ApiDeps) {
         replication_targets: c.replication_targets ?? [],
         properties: c.properties ?? null,
       };
-    });
+    }
+
+    app.get<ByHost>('/capabilities/:host', show);
   };
 }

@@ -7,35 +7,32 @@
  * in noauth there is no Keystone, so any project id is taken as it is.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { state } from '../request.js';
 import { isAllowed } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
+import { BadRequest, ItemNotFound, NotAuthorized, NotFound } from '../../common/errors.js';
 import {
-  BadRequest,
-  ItemNotFound,
-  NotAuthorized,
-  NotFound,
-  VolumeTypeProjectDefaultNotFound,
-} from '../../common/errors.js';
-import {
-  projectDefaultVolumeTypeId,
-  projectDefaultVolumeTypeList,
-  projectDefaultVolumeTypeSet,
-  projectDefaultVolumeTypeUnset,
-} from '../../db/api/volume-types.js';
+  getProjectDefaultType,
+  listProjectDefaultTypes,
+  setProjectDefaultType,
+  unsetProjectDefaultType,
+} from '../../volume/default-types.js';
 import { getVolumeTypeByNameOrId } from '../../volume/volume-types.js';
 import { compileSchema } from '../validation/validator.js';
 import * as schemas from '../schemas/default-types.js';
 import { defaultTypeEntry } from '../views/default-types.js';
 
-const validateSet = compileSchema(schemas.createOrUpdate);
+const validateSet = compileSchema<schemas.CreateOrUpdateDefaultTypeBody>(schemas.createOrUpdate);
 
 /** Cinder's `validate_project_and_authorize`: a policy refusal is this 403 text. */
 function authorizeFor(ctx: RequestContext, action: string, projectId?: string): void {
   if (!isAllowed(ctx, action, projectId))
     throw new NotAuthorized('You are not authorized to perform this operation.');
 }
+
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
 
 /** Route group for `/default-types`. */
 export function defaultTypeRoutes(deps: ApiDeps) {
@@ -47,15 +44,13 @@ export function defaultTypeRoutes(deps: ApiDeps) {
     if (!s.version.gte('3.62') || s.links.urlProject !== null) throw new ItemNotFound();
     return s.ctx;
   }
-  const projectOf = (req: FastifyRequest) => (req.params as { id: string }).id;
 
   return async (app: FastifyInstance) => {
-    app.put('/default-types/:id', async (req) => {
+    async function createUpdate(req: FastifyRequest<ById>) {
       const ctx = available(req);
-      validateSet(req.body);
-      const projectId = projectOf(req);
+      const ref = validateSet(req.body).default_type.volume_type;
+      const projectId = req.params.id;
       authorizeFor(ctx, 'volume_extension:default_set_or_update', projectId);
-      const ref = (req.body as { default_type: { volume_type: string } }).default_type.volume_type;
       let typeId: string;
       try {
         typeId = (await getVolumeTypeByNameOrId(db, ctx, ref)).id;
@@ -63,30 +58,33 @@ export function defaultTypeRoutes(deps: ApiDeps) {
         if (e instanceof NotFound) throw new BadRequest(e.message);
         throw e;
       }
-      return { default_type: defaultTypeEntry(await projectDefaultVolumeTypeSet(db, projectId, typeId)) };
-    });
+      return { default_type: defaultTypeEntry(await setProjectDefaultType(db, projectId, typeId)) };
+    }
 
-    app.get('/default-types/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       const ctx = available(req);
-      const projectId = projectOf(req);
+      const projectId = req.params.id;
       authorizeFor(ctx, 'volume_extension:default_get', projectId);
-      const typeId = await projectDefaultVolumeTypeId(db, projectId);
-      if (!typeId) throw new VolumeTypeProjectDefaultNotFound(projectId);
-      return { default_type: defaultTypeEntry({ project_id: projectId, volume_type_id: typeId }) };
-    });
+      return { default_type: defaultTypeEntry(await getProjectDefaultType(db, projectId)) };
+    }
 
-    app.get('/default-types', async (req) => {
+    async function index(req: FastifyRequest) {
       const ctx = available(req);
       authorizeFor(ctx, 'volume_extension:default_get_all');
-      return { default_types: (await projectDefaultVolumeTypeList(db)).map(defaultTypeEntry) };
-    });
+      return { default_types: (await listProjectDefaultTypes(db)).map(defaultTypeEntry) };
+    }
 
-    app.delete('/default-types/:id', async (req, reply: FastifyReply) => {
+    async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
       const ctx = available(req);
-      const projectId = projectOf(req);
+      const projectId = req.params.id;
       authorizeFor(ctx, 'volume_extension:default_unset', projectId);
-      await projectDefaultVolumeTypeUnset(db, projectId);
+      await unsetProjectDefaultType(db, projectId);
       return reply.code(204).send();
-    });
+    }
+
+    app.put<ById>('/default-types/:id', createUpdate);
+    app.get<ById>('/default-types/:id', show);
+    app.get('/default-types', index);
+    app.delete<ById>('/default-types/:id', destroy);
   };
 }

@@ -3,7 +3,7 @@
  * served. Only those Kindling really serves are listed, with Cinder's names, aliases, texts and
  * dates (a client deciding what it may call by alias must not be misled), in Cinder's order.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ItemNotFound } from '../../common/errors.js';
 
 interface Extension {
@@ -15,6 +15,13 @@ interface Extension {
 
 /** Each entry: what in Kindling serves it. */
 const EXTENSIONS: readonly Extension[] = [
+  // POST /volumes/{id}/action os-unmanage (src/volume/manage-api.ts)
+  {
+    name: 'VolumeUnmanage',
+    alias: 'os-volume-unmanage',
+    description: 'Enable volume unmanage operation.',
+    updated: '2012-05-31T00:00:00+00:00',
+  },
   // GET /limits with the used values (limits_extension:used_limits)
   {
     name: 'UsedLimits',
@@ -35,6 +42,13 @@ const EXTENSIONS: readonly Extension[] = [
     alias: 'os-types-extra-specs',
     description: 'Type extra specs support.',
     updated: '2011-08-24T00:00:00+00:00',
+  },
+  // POST /snapshots/{id}/action os-unmanage
+  {
+    name: 'SnapshotUnmanage',
+    alias: 'os-snapshot-unmanage',
+    description: 'Enable volume unmanage operation.',
+    updated: '2014-12-31T00:00:00+00:00',
   },
   // /types/{id}/encryption
   {
@@ -120,6 +134,13 @@ const EXTENSIONS: readonly Extension[] = [
     description: 'Extended SnapshotAttributes support.',
     updated: '2012-06-19T00:00:00+00:00',
   },
+  // /os-snapshot-manage (and 3.8 /manageable_snapshots)
+  {
+    name: 'SnapshotManage',
+    alias: 'os-snapshot-manage',
+    description: "Allows existing backend storage to be 'managed' by Cinder.",
+    updated: '2014-12-31T00:00:00+00:00',
+  },
   // /qos-specs
   {
     name: 'Qos_specs_manage',
@@ -140,6 +161,13 @@ const EXTENSIONS: readonly Extension[] = [
     alias: 'scheduler-stats',
     description: 'Scheduler stats support.',
     updated: '2014-09-07T00:00:00+00:00',
+  },
+  // /os-volume-manage (and 3.8 /manageable_volumes)
+  {
+    name: 'VolumeManage',
+    alias: 'os-volume-manage',
+    description: "Allows existing backend storage to be 'managed' by Cinder.",
+    updated: '2014-02-10T00:00:00+00:00',
   },
   // os-vol-mig-status-attr:* in volume views (admins)
   {
@@ -183,19 +211,40 @@ const EXTENSIONS: readonly Extension[] = [
     description: 'Capabilities support.',
     updated: '2015-08-31T00:00:00+00:00',
   },
+  // NOTE: where these two sit in Cinder's list depends on the order its contrib directory's files
+  // come in on disk; last here.
+  // /consistencygroups (src/api/v3/consistencygroups.ts)
+  {
+    name: 'Consistencygroups',
+    alias: 'consistencygroups',
+    description: 'consistency groups support.',
+    updated: '2014-08-18T00:00:00+00:00',
+  },
+  // /cgsnapshots (src/api/v3/consistencygroups.ts)
+  {
+    name: 'Cgsnapshots',
+    alias: 'cgsnapshots',
+    description: 'cgsnapshots support.',
+    updated: '2014-08-18T00:00:00+00:00',
+  },
 ];
 
 const view = (e: Extension) => ({ ...e, links: [] });
 
+/** Route generics: the URL parameters of a route. */
+type ByAlias = { Params: { alias: string } };
+
 /** Route group for `/extensions` and `/extensions/{alias}` (no policy, as in Cinder). */
 export function extensionRoutes() {
   return async (app: FastifyInstance) => {
-    app.get('/extensions', async () => ({ extensions: EXTENSIONS.map(view) }));
-    app.get('/extensions/:alias', async (req) => {
-      const alias = (req.params as { alias: string }).alias;
+    async function show(req: FastifyRequest<ByAlias>) {
+      const alias = req.params.alias;
       const found = EXTENSIONS.find((e) => e.alias === alias);
       if (!found) throw new ItemNotFound();
       return { extension: view(found) };
-    });
+    }
+
+    app.get('/extensions', async () => ({ extensions: EXTENSIONS.map(view) }));
+    app.get<ByAlias>('/extensions/:alias', show);
   };
 }

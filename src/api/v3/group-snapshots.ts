@@ -3,25 +3,22 @@
  * a group at once — list (paginated and filtered from 3.29), show, create, delete, and the
  * `reset_status` action (3.19+, admin).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { queryOf, state } from '../request.js';
-import { GroupSnapshotNotFound, InvalidGroupSnapshotStatus, ItemNotFound } from '../../common/errors.js';
+import { BadRequest, InvalidGroupSnapshotStatus, ItemNotFound } from '../../common/errors.js';
 import { boolFromString, pythonRepr } from '../../common/strutils.js';
-import {
-  GROUP_SNAPSHOT_COLUMNS,
-  GroupMarkerNotFound,
-  type GroupSnapshotRecord,
-} from '../../db/api/groups.js';
+import type { GroupSnapshotRecord } from '../../db/api/groups.js';
 import { GroupAPI } from '../../group/api.js';
+import { GROUP_SNAPSHOT_COLUMNS, GroupSnapshotAPI } from '../../group/snapshot-api.js';
+import { getDefaultCgsnapshotType, isDefaultCgsnapshotType } from '../../volume/cgsnapshot-type.js';
+import type { Db } from '../../db/api/common.js';
 import { validateCreateGroupSnapshot, validateResetGroupSnapshotStatus } from '../schemas/groups.js';
 import { collectionLinks, type ListParams } from '../common/pagination.js';
 import { groupSnapshotDetailView, groupSnapshotSummaryView } from '../views/groups.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
-import { rejectInvalidFilters } from './query-params.js';
+import { rejectInvalidFilters, resourceFilters } from '../resource-filters.js';
 import { noSuchAction } from './actions.js';
-
-type Body = Record<string, unknown>;
 
 /** `fields.GroupSnapshotStatus.ALL`, in Cinder's order. */
 const GROUP_SNAPSHOT_STATUSES = [
@@ -43,13 +40,24 @@ function checkStatus(status: string): void {
     );
 }
 
-/** Filters a non-admin may use from 3.31 (`resource_filters.json`, `group_snapshot`). */
-const USER_FILTERS = ['name', 'status', 'group_id'];
+/** Cinder's `GroupSnapshotsController._check_default_cgsnapshot_type`. */
+async function checkNotCg(db: Db, groupTypeId: string | null): Promise<void> {
+  if (await isDefaultCgsnapshotType(db, groupTypeId))
+    throw new BadRequest(
+      `Group_type ${groupTypeId} is reserved for migrating CGs to groups. Migrated group snapshots can only be operated by CG snapshot APIs.`,
+    );
+}
+
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
 
 /** Route group for `/group_snapshots`. */
 export function groupSnapshotRoutes(deps: ApiDeps) {
   const cfg = deps.core.config.DEFAULT;
   const api = new GroupAPI(deps.core, deps.volumes);
+  const snapshots = new GroupSnapshotAPI(deps.core);
+  const db = deps.core.dbh.db;
+  const filtersFile = resourceFilters(deps.core.config, deps.core.log);
 
   const gate = (req: FastifyRequest, since = '3.14') => {
     const s = state(req);
@@ -67,7 +75,8 @@ export function groupSnapshotRoutes(deps: ApiDeps) {
       params = takeModelListParams(query, cfg.osapi_max_limit, columnSortKeys(GROUP_SNAPSHOT_COLUMNS));
       filters = query;
     }
-    if (version.gte('3.31')) rejectInvalidFilters(filters, USER_FILTERS, !ctx.isAdmin);
+    if (version.gte('3.31'))
+      rejectInvalidFilters(ctx, filters, 'group_snapshot', version.gte('3.34'), filtersFile);
     const allTenants = 'all_tenants' in filters && boolFromString(filters.all_tenants);
     delete filters.all_tenants;
     const unknown = Object.keys(filters).some(
@@ -75,13 +84,11 @@ export function groupSnapshotRoutes(deps: ApiDeps) {
     );
     let items: GroupSnapshotRecord[] = [];
     if (!unknown) {
-      try {
-        items = await api.getAllGroupSnapshots(ctx, { allTenants, columns: filters }, params ?? {});
-      } catch (e) {
-        if (e instanceof GroupMarkerNotFound) throw new GroupSnapshotNotFound(e.marker);
-        throw e;
-      }
+      items = await snapshots.getAllGroupSnapshots(ctx, { allTenants, columns: filters }, params ?? {});
     }
+    // Only group snapshots not of the consistency group type (Cinder skips those after the query).
+    const cg = await getDefaultCgsnapshotType(db);
+    items = items.filter((gs) => gs.group_type_id !== cg?.id);
     const body: Record<string, unknown> = {
       group_snapshots: items.map((s) => {
         if (isDetail) return groupSnapshotDetailView(ctx, version, s);
@@ -95,48 +102,56 @@ export function groupSnapshotRoutes(deps: ApiDeps) {
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/group_snapshots', (req) => list(req, false));
-    app.get('/group_snapshots/detail', (req) => list(req, true));
-
-    app.get('/group_snapshots/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       const { ctx, version } = gate(req);
-      const gs = await api.getGroupSnapshot(ctx, (req.params as { id: string }).id);
+      const gs = await snapshots.getGroupSnapshot(ctx, req.params.id);
+      await checkNotCg(db, gs.group_type_id);
       return { group_snapshot: groupSnapshotDetailView(ctx, version, gs) };
-    });
+    }
 
-    app.post('/group_snapshots', async (req, reply) => {
+    async function create(req: FastifyRequest, reply: FastifyReply) {
       const { ctx } = gate(req);
-      validateCreateGroupSnapshot(req.body);
-      const gs = (req.body as Body).group_snapshot as Body;
-      const group = await api.get(ctx, gs.group_id as string);
-      const created = await api.createGroupSnapshot(
+      const gs = validateCreateGroupSnapshot(req.body).group_snapshot;
+      const group = await api.get(ctx, gs.group_id);
+      await checkNotCg(db, group.group_type_id);
+      const created = await snapshots.createGroupSnapshot(
         ctx,
         group,
-        (gs.name ?? null) as string | null,
-        (gs.description ?? null) as string | null,
+        gs.name ?? null,
+        gs.description ?? null,
       );
       return reply.code(202).send({ group_snapshot: groupSnapshotSummaryView(created) });
-    });
+    }
 
-    app.delete('/group_snapshots/:id', async (req, reply) => {
+    async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = gate(req);
-      const gs = await api.getGroupSnapshot(ctx, (req.params as { id: string }).id);
-      await api.deleteGroupSnapshot(ctx, gs);
+      const id = req.params.id;
+      const gs = await snapshots.getGroupSnapshot(ctx, id);
+      // NOTE: Cinder's delete turns its own refusal into its catch-all text.
+      if (await isDefaultCgsnapshotType(db, gs.group_type_id))
+        throw new BadRequest(`Error occurred when deleting group snapshot ${id}.`);
+      await snapshots.deleteGroupSnapshot(ctx, gs);
       return reply.code(202).send();
-    });
+    }
 
-    app.post('/group_snapshots/:id/action', async (req, reply) => {
+    async function action(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = gate(req);
-      const body = req.body as Body;
+      const body: unknown = req.body;
       const name = body && typeof body === 'object' ? Object.keys(body)[0] : undefined;
       if (name !== 'reset_status') throw noSuchAction(name ?? 'None');
       gate(req, '3.19');
-      validateResetGroupSnapshotStatus(body);
-      const status = (body.reset_status as { status: string }).status;
+      const { status } = validateResetGroupSnapshotStatus(body).reset_status;
       checkStatus(status);
-      const gs = await api.getGroupSnapshot(ctx, (req.params as { id: string }).id);
-      await api.resetGroupSnapshotStatus(ctx, gs, status.toLowerCase());
+      const gs = await snapshots.getGroupSnapshot(ctx, req.params.id);
+      await snapshots.resetGroupSnapshotStatus(ctx, gs, status.toLowerCase());
       return reply.code(202).send();
-    });
+    }
+
+    app.get('/group_snapshots', (req) => list(req, false));
+    app.get('/group_snapshots/detail', (req) => list(req, true));
+    app.get<ById>('/group_snapshots/:id', show);
+    app.post('/group_snapshots', create);
+    app.delete<ById>('/group_snapshots/:id', destroy);
+    app.post<ById>('/group_snapshots/:id/action', action);
   };
 }

@@ -4,13 +4,16 @@
  * description, volumes), and the actions `delete`, `reset_status` (3.20+) and the replication ones
  * (3.38+; no Kindling backend replicates).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { queryOf, state } from '../request.js';
-import { BadRequest, GroupNotFound, InvalidGroupStatus, ItemNotFound } from '../../common/errors.js';
+import { BadRequest, InvalidGroupStatus, ItemNotFound } from '../../common/errors.js';
 import { boolFromString, pythonRepr } from '../../common/strutils.js';
-import { GROUP_COLUMNS, GroupMarkerNotFound, type GroupRecord } from '../../db/api/groups.js';
-import { GroupAPI } from '../../group/api.js';
+import type { GroupRecord } from '../../db/api/groups.js';
+import { GROUP_COLUMNS, GroupAPI } from '../../group/api.js';
+import { GroupSnapshotAPI } from '../../group/snapshot-api.js';
+import { getDefaultCgsnapshotType, isDefaultCgsnapshotType } from '../../volume/cgsnapshot-type.js';
+import type { Db } from '../../db/api/common.js';
 import {
   validateCreateGroup,
   validateCreateGroupFromSource,
@@ -25,10 +28,9 @@ import {
 import { collectionLinks } from '../common/pagination.js';
 import { groupDetailView, groupSummaryView } from '../views/groups.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
-import { getBoolParam, rejectInvalidFilters } from './query-params.js';
+import { getBoolParam } from './query-params.js';
+import { rejectInvalidFilters, resourceFilters } from '../resource-filters.js';
 import { noSuchAction } from './actions.js';
-
-type Body = Record<string, unknown>;
 
 /** Every group status (`fields.GroupStatus.ALL`), in Cinder's order. */
 const GROUP_STATUSES = [
@@ -61,13 +63,27 @@ function checkGroupStatus(status: string): void {
     );
 }
 
+/** Cinder's `GroupsController._check_default_cgsnapshot_type`. */
+async function checkNotCg(db: Db, groupTypeId: string | null): Promise<void> {
+  if (await isDefaultCgsnapshotType(db, groupTypeId))
+    throw new BadRequest(
+      `Group_type ${groupTypeId} is reserved for migrating CGs to groups. Migrated group can only be operated by CG APIs.`,
+    );
+}
+
 /** `name`/`description` as Cinder keeps them: stripped when given. */
-const stripped = (v: unknown) => (typeof v === 'string' && v ? v.trim() : ((v ?? null) as string | null));
+const stripped = (v: string | null | undefined) => (v ? v.trim() : (v ?? null));
+
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
 
 /** Route group for `/groups`. */
 export function groupRoutes(deps: ApiDeps) {
   const cfg = deps.core.config.DEFAULT;
   const api = new GroupAPI(deps.core, deps.volumes);
+  const snapshots = new GroupSnapshotAPI(deps.core);
+  const db = deps.core.dbh.db;
+  const filtersFile = resourceFilters(deps.core.config, deps.core.log);
 
   const gate = (req: FastifyRequest, since = '3.13') => {
     const s = state(req);
@@ -87,20 +103,18 @@ export function groupRoutes(deps: ApiDeps) {
     const query = queryOf(req);
     const params = takeModelListParams(query, cfg.osapi_max_limit, columnSortKeys(GROUP_COLUMNS));
     delete query.list_volume;
-    if (version.gte('3.31')) rejectInvalidFilters(query, ['name'], !ctx.isAdmin);
+    if (version.gte('3.31')) rejectInvalidFilters(ctx, query, 'group', version.gte('3.34'), filtersFile);
     const allTenants = 'all_tenants' in query && boolFromString(query.all_tenants);
     delete query.all_tenants;
     // NOTE: as Cinder's db layer, a filter naming no column of the model matches nothing.
     const unknown = Object.keys(query).some((k) => !(GROUP_COLUMNS as readonly string[]).includes(k));
     let groups: GroupRecord[] = [];
     if (!unknown) {
-      try {
-        groups = await api.getAll(ctx, { allTenants, columns: query }, params);
-      } catch (e) {
-        if (e instanceof GroupMarkerNotFound) throw new GroupNotFound(e.marker);
-        throw e;
-      }
+      groups = await api.getAll(ctx, { allTenants, columns: query }, params);
     }
+    // Only groups not of the consistency group type (Cinder skips those after the query).
+    const cg = await getDefaultCgsnapshotType(db);
+    groups = groups.filter((g) => g.group_type_id !== cg?.id);
     const items = isDetail
       ? await Promise.all(groups.map((g) => detail(req, g)))
       : groups.map(groupSummaryView);
@@ -110,7 +124,7 @@ export function groupRoutes(deps: ApiDeps) {
     return body;
   }
 
-  type Action = { since: string; run(req: FastifyRequest, id: string, body: Body): Promise<void> };
+  type Action = { since: string; run(req: FastifyRequest, id: string, body: unknown): Promise<void> };
   /** The 3.38 replication actions: validated, then refused or done by the group API. */
   const replicationAction = (
     name: Parameters<GroupAPI['replication']>[2],
@@ -127,19 +141,18 @@ export function groupRoutes(deps: ApiDeps) {
     delete: {
       since: '3.13',
       async run(req, id, body) {
-        validateDeleteGroup(body);
+        const args = validateDeleteGroup(body).delete;
         const { ctx } = state(req);
-        const args = body.delete as Body;
         const group = await api.get(ctx, id);
+        await checkNotCg(db, group.group_type_id);
         await api.delete(ctx, group, boolFromString(args['delete-volumes'] ?? false));
       },
     },
     reset_status: {
       since: '3.20',
       async run(req, id, body) {
-        validateResetGroupStatus(body);
+        const { status } = validateResetGroupStatus(body).reset_status;
         const { ctx } = state(req);
-        const status = (body.reset_status as { status: string }).status;
         checkGroupStatus(status);
         const group = await api.get(ctx, id);
         await api.resetStatus(ctx, group, status.toLowerCase());
@@ -152,68 +165,80 @@ export function groupRoutes(deps: ApiDeps) {
   };
 
   return async (app: FastifyInstance) => {
-    app.get('/groups', (req) => list(req, false));
-    app.get('/groups/detail', (req) => list(req, true));
-
-    app.get('/groups/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       const { ctx } = gate(req);
-      return { group: await detail(req, await api.get(ctx, (req.params as { id: string }).id)) };
-    });
+      const group = await api.get(ctx, req.params.id);
+      await checkNotCg(db, group.group_type_id);
+      return { group: await detail(req, group) };
+    }
 
-    app.post('/groups', async (req, reply) => {
+    async function create(req: FastifyRequest, reply: FastifyReply) {
       const { ctx } = gate(req);
-      validateCreateGroup(req.body);
-      const g = (req.body as Body).group as Body;
-      const groupType = (g.group_type as string).trim();
+      const g = validateCreateGroup(req.body).group;
+      const groupType = g.group_type.trim();
       if (!groupType) throw new BadRequest("The 'group_type' can not be None.");
+      const cg = await getDefaultCgsnapshotType(db);
+      if (cg && (groupType === cg.id || groupType === cg.name)) await checkNotCg(db, cg.id);
       const created = await api.create(ctx, {
         name: stripped(g.name),
         description: stripped(g.description),
         groupType,
-        volumeTypes: g.volume_types as string[],
-        availabilityZone: (g.availability_zone ?? null) as string | null,
+        volumeTypes: g.volume_types,
+        availabilityZone: g.availability_zone ?? null,
       });
       return reply.code(202).send({ group: groupSummaryView(created) });
-    });
+    }
 
-    app.post('/groups/action', async (req, reply) => {
+    async function createFromSrc(req: FastifyRequest, reply: FastifyReply) {
       const { ctx } = gate(req, '3.14');
-      const body = req.body as Body;
+      const body: unknown = req.body;
       if (!body || typeof body !== 'object' || !('create-from-src' in body)) throw new ItemNotFound();
-      validateCreateGroupFromSource(body);
-      const src = body['create-from-src'] as Body;
+      const src = validateCreateGroupFromSource(body)['create-from-src'];
+      const groupSnapshotId = src.group_snapshot_id ?? null;
+      const sourceGroupId = src.source_group_id ?? null;
+      if (groupSnapshotId)
+        await checkNotCg(db, (await snapshots.getGroupSnapshot(ctx, groupSnapshotId)).group_type_id);
+      else if (sourceGroupId) await checkNotCg(db, (await api.get(ctx, sourceGroupId)).group_type_id);
       const created = await api.createFromSrc(ctx, {
         name: stripped(src.name),
         description: stripped(src.description),
-        groupSnapshotId: (src.group_snapshot_id ?? null) as string | null,
-        sourceGroupId: (src.source_group_id ?? null) as string | null,
+        groupSnapshotId,
+        sourceGroupId,
       });
       return reply.code(202).send({ group: groupSummaryView(created) });
-    });
+    }
 
-    app.put('/groups/:id', async (req, reply) => {
+    async function update(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = gate(req);
-      validateUpdateGroup(req.body);
-      const g = (req.body as Body).group as Body;
-      const group = await api.get(ctx, (req.params as { id: string }).id);
+      const g = validateUpdateGroup(req.body).group;
+      const group = await api.get(ctx, req.params.id);
+      await checkNotCg(db, group.group_type_id);
       await api.update(ctx, group, {
         name: stripped(g.name),
         description: stripped(g.description),
-        addVolumes: (g.add_volumes ?? null) as string | null,
-        removeVolumes: (g.remove_volumes ?? null) as string | null,
+        addVolumes: g.add_volumes ?? null,
+        removeVolumes: g.remove_volumes ?? null,
       });
       return reply.code(202).send();
-    });
+    }
 
-    app.post('/groups/:id/action', async (req, reply) => {
+    async function dispatch(req: FastifyRequest<ById>, reply: FastifyReply) {
       gate(req);
-      const body = req.body as Body;
+      const body: unknown = req.body;
       const name = body && typeof body === 'object' ? Object.keys(body)[0] : undefined;
       const action = name ? ACTIONS[name] : undefined;
       if (!action) throw noSuchAction(name ?? 'None');
       if (!state(req).version.gte(action.since)) throw new ItemNotFound();
-      await action.run(req, (req.params as { id: string }).id, body);
+      await action.run(req, req.params.id, body);
       return reply.code(202).send();
-    });
+    }
+
+    app.get('/groups', (req) => list(req, false));
+    app.get('/groups/detail', (req) => list(req, true));
+    app.get<ById>('/groups/:id', show);
+    app.post('/groups', create);
+    app.post('/groups/action', createFromSrc);
+    app.put<ById>('/groups/:id', update);
+    app.post<ById>('/groups/:id/action', dispatch);
   };
 }

@@ -3,25 +3,29 @@
  * hosts, and a volume host's usage per project. Cinder's `PUT /os-hosts/{host}` is not offered:
  * Cinder itself answers it with a 500 (its `set_host_enabled` is not implemented).
  */
-import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { queryOf, state } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import { ServiceNotFoundOnHost } from '../../common/errors.js';
-import { serviceFind, serviceGetAll, serviceIsUp } from '../../db/api/services.js';
-import { hostUsageByProject, type ProjectHostUsage } from '../../db/api/host-usage.js';
+import type { ProjectHostUsage } from '../../db/api/host-usage.js';
+import { hostUsage } from '../../volume/host-usage.js';
+import { findServices, listServices, serviceIsUp } from '../../volume/service-rows.js';
+
+/** Route generics: the URL parameters of a route. */
+type ByHost = { Params: { host: string } };
 
 /** Route group for `/os-hosts`. */
 export function hostRoutes(deps: ApiDeps) {
   const db = deps.core.dbh.db;
   return async (app: FastifyInstance) => {
-    app.get('/os-hosts', async (req) => {
+    async function index(req: FastifyRequest) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:hosts');
       const zone = queryOf(req).zone ?? '';
       const downTime = deps.core.config.DEFAULT.service_down_time;
       const now = Date.now();
-      const services = (await serviceGetAll(db)).filter(
+      const services = (await listServices(db)).filter(
         (s) => s.disabled === 0 && (!zone || s.availability_zone === zone),
       );
       return {
@@ -35,15 +39,15 @@ export function hostRoutes(deps: ApiDeps) {
           'last-update': s.heartbeat_at ?? s.updated_at,
         })),
       };
-    });
+    }
 
-    app.get('/os-hosts/:host', async (req) => {
+    async function show(req: FastifyRequest<ByHost>) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:hosts');
-      const host = (req.params as { host: string }).host;
-      const [service] = await serviceFind(db, { host, binary: 'cinder-volume' });
+      const host = req.params.host;
+      const [service] = await findServices(db, { host, binary: 'cinder-volume' });
       if (!service) throw new ServiceNotFoundOnHost('cinder-volume', host);
-      const usage = await hostUsageByProject(db, host);
+      const usage = await hostUsage(db, host);
       const row = (project: string, u: ProjectHostUsage) => ({
         resource: {
           host,
@@ -62,6 +66,9 @@ export function hostRoutes(deps: ApiDeps) {
         total.snapshotGb += u.snapshotGb;
       }
       return { host: [row('(total)', total), ...[...usage].map(([p, u]) => row(p, u))] };
-    });
+    }
+
+    app.get('/os-hosts', index);
+    app.get<ByHost>('/os-hosts/:host', show);
   };
 }

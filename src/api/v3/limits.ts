@@ -1,6 +1,6 @@
 /** `GET /limits` (Cinder's `api/v3/limits.py` with the `os-used-limits` extension). */
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { state, queryOf } from '../request.js';
 import { isAllowed } from '../../auth/policy.js';
 import { limitsView } from '../views/limits.js';

@@ -2,18 +2,18 @@
  * `/messages` (3.3+; Cinder's `api/v3/messages.py`): list, show, delete. Filters, sorting and
  * pagination apply from 3.5 on; below that the whole list is answered.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
-import { ItemNotFound, MessageNotFound } from '../../common/errors.js';
-import { messageDestroy, messageGet, messageList, type MessageListFilters } from '../../db/api/messages.js';
+import { ItemNotFound } from '../../common/errors.js';
+import type { MessageListFilters } from '../../db/api/messages.js';
 import type { MessagesTable } from '../../db/schema.js';
 import { collectionLinks, type ListParams } from '../common/pagination.js';
 import { messageView } from '../views/messages.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
-import { rejectInvalidFilters } from './query-params.js';
+import { rejectInvalidFilters, resourceFilters, type ResourceFiltersFile } from '../resource-filters.js';
 
 /** Columns of `messages` a list may be filtered or sorted by. */
 const MESSAGE_COLUMNS = [
@@ -30,8 +30,6 @@ const MESSAGE_COLUMNS = [
   'deleted',
   'expires_at',
 ] as const;
-/** Filter keys a non-admin may use (`resource_filters.json`, resource `message`). */
-const USER_FILTERS = ['resource_uuid', 'resource_type', 'event_id', 'request_id', 'message_level'];
 
 /**
  * Turns query filters into list filters. Keys naming no attribute of Cinder's message model give
@@ -41,14 +39,11 @@ function messageFilters(
   ctx: RequestContext,
   query: Record<string, string>,
   version: FastifyRequest['kindling']['version'],
+  file: ResourceFiltersFile,
 ): MessageListFilters | null {
   if (version.gte('3.31')) {
-    const like = version.gte('3.34');
-    rejectInvalidFilters(
-      query,
-      (k) => USER_FILTERS.includes(k) || (like && k.endsWith('~') && USER_FILTERS.includes(k.slice(0, -1))),
-      !ctx.isAdmin,
-    );
+    // The keys a non-admin may use: the resource filters file's `message` entry.
+    rejectInvalidFilters(ctx, query, 'message', version.gte('3.34'), file);
     if (!ctx.isAdmin) delete query.all_tenants;
   }
   const f: MessageListFilters = {
@@ -72,24 +67,22 @@ function messageFilters(
   return f;
 }
 
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
+
 /** Route group for `/messages`. */
 export function messageRoutes(deps: ApiDeps) {
-  const db = deps.core.dbh.db;
+  const messages = deps.core.messages;
   const maxLimit = deps.core.config.DEFAULT.osapi_max_limit;
+  const filtersFile = resourceFilters(deps.core.config, deps.core.log);
 
   /** 3.3+ only: below it the routes do not exist. */
   function requireMessages(req: FastifyRequest): void {
     if (!state(req).version.gte('3.3')) throw new ItemNotFound();
   }
 
-  async function getMessage(ctx: RequestContext, id: string): Promise<MessagesTable> {
-    const m = await messageGet(db, id, ctx.isAdmin ? null : ctx.projectId);
-    if (!m) throw new MessageNotFound(id);
-    return m;
-  }
-
   return async (app: FastifyInstance) => {
-    app.get('/messages', async (req) => {
+    async function index(req: FastifyRequest) {
       requireMessages(req);
       const { ctx, version, links } = state(req);
       authorize(ctx, 'message:get_all');
@@ -98,9 +91,9 @@ export function messageRoutes(deps: ApiDeps) {
       if (version.gte('3.5')) {
         const query = queryOf(req);
         params = takeModelListParams(query, maxLimit, columnSortKeys(MESSAGE_COLUMNS));
-        filters = messageFilters(ctx, query, version);
+        filters = messageFilters(ctx, query, version, filtersFile);
       }
-      const rows = filters ? await messageList(db, filters, params ?? {}) : [];
+      const rows = filters ? await messages.list(filters, params ?? {}) : [];
       const body: Record<string, unknown> = { messages: rows.map((m) => messageView(m, links)) };
       const next = collectionLinks(
         rows,
@@ -110,23 +103,27 @@ export function messageRoutes(deps: ApiDeps) {
       );
       if (next) body.messages_links = next;
       return body;
-    });
+    }
 
-    app.get('/messages/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       requireMessages(req);
       const { ctx, links } = state(req);
-      const m = await getMessage(ctx, (req.params as { id: string }).id);
+      const m = await messages.get(ctx, req.params.id);
       authorize(ctx, 'message:get', m.project_id);
       return { message: messageView(m, links) };
-    });
+    }
 
-    app.delete('/messages/:id', async (req, reply) => {
+    async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
       requireMessages(req);
       const { ctx } = state(req);
-      const m = await getMessage(ctx, (req.params as { id: string }).id);
+      const m = await messages.get(ctx, req.params.id);
       authorize(ctx, 'message:delete', m.project_id);
-      await messageDestroy(db, m.id);
+      await messages.delete(m.id);
       return reply.code(204).send();
-    });
+    }
+
+    app.get('/messages', index);
+    app.get<ById>('/messages/:id', show);
+    app.delete<ById>('/messages/:id', destroy);
   };
 }

@@ -5,26 +5,24 @@
  * Every route is admin-only by default policy.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { queryOf, state } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
 import { BadRequest } from '../../common/errors.js';
+import type { QosSpecsRecord } from '../../db/api/qos-specs.js';
 import {
   QOS_SPECS_COLUMNS,
-  qosSpecsAssociations,
-  qosSpecsDeleteKeys,
-  qosSpecsDisassociateAll,
-  qosSpecsGetOrFail,
-  qosSpecsList,
-  type QosSpecsRecord,
-} from '../../db/api/qos-specs.js';
-import {
   QoSSpecsInUse,
   associateQosSpecs,
   createQosSpecs,
   deleteQosSpecs,
+  deleteQosSpecsKeys,
+  disassociateAllQosSpecs,
   disassociateQosSpecs,
+  getQosSpecs,
+  listQosSpecs,
+  qosSpecsAssociatedTypes,
   updateQosSpecs,
 } from '../../volume/qos-specs.js';
 import { collectionLinks } from '../common/pagination.js';
@@ -35,9 +33,9 @@ import { qosAssociationsView, qosSpecsDetailView, qosSpecsEntry } from '../views
 import { columnSortKeys, takeModelListParams } from './list-params.js';
 import { getBoolParam } from './query-params.js';
 
-const validateCreate = compileSchema(schemas.create);
-const validateSet = compileSchema(schemas.set);
-const validateUnset = compileSchema(schemas.unset);
+const validateCreate = compileSchema<schemas.CreateQosSpecsBody>(schemas.create);
+const validateSet = compileSchema<schemas.SetQosSpecsBody>(schemas.set);
+const validateUnset = compileSchema<schemas.UnsetQosSpecsBody>(schemas.unset);
 
 type Column = (typeof QOS_SPECS_COLUMNS)[number];
 
@@ -56,6 +54,9 @@ function listFilters(query: Record<string, string>): Partial<Record<Column, stri
   return out;
 }
 
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
+
 /** Route group for `/qos-specs`. */
 export function qosSpecsRoutes(deps: ApiDeps) {
   const db = deps.core.dbh.db;
@@ -67,8 +68,6 @@ export function qosSpecsRoutes(deps: ApiDeps) {
       request_id: ctx.requestId,
     });
 
-  const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
-
   /** `vol_type_id` of an (dis)association; Cinder's 400 when missing or empty. */
   function typeIdOf(req: FastifyRequest): string {
     const typeId = queryOf(req).vol_type_id;
@@ -77,51 +76,50 @@ export function qosSpecsRoutes(deps: ApiDeps) {
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/qos-specs', async (req) => {
+    async function index(req: FastifyRequest) {
       const { ctx, links } = state(req);
       authorize(ctx, 'volume_extension:qos_specs_manage:get_all');
       const query = queryOf(req);
       const params = takeModelListParams(query, cfg.osapi_max_limit, columnSortKeys(QOS_SPECS_COLUMNS));
       const filters = listFilters(query);
-      const specs: QosSpecsRecord[] = filters ? await qosSpecsList(db, filters, params) : [];
+      const specs: QosSpecsRecord[] = filters ? await listQosSpecs(db, filters, params) : [];
       const body: Record<string, unknown> = { qos_specs: specs.map(qosSpecsEntry) };
       const next = collectionLinks(specs, params, `${links.baseUrl}${req.url}`, 'qos-specs');
       if (next) body.qos_specs_links = next;
       return body;
-    });
+    }
 
-    app.post('/qos-specs', async (req) => {
+    async function create(req: FastifyRequest) {
       const { ctx, links } = state(req);
-      validateCreate(req.body);
+      const { name, ...requested } = validateCreate(req.body).qos_specs;
       authorize(ctx, 'volume_extension:qos_specs_manage:create');
-      const { name, ...requested } = (req.body as { qos_specs: Record<string, unknown> }).qos_specs;
-      const spec = await createQosSpecs(db, pyStrip(name as string), requested);
+      const spec = await createQosSpecs(db, pyStrip(name), requested);
       await notify(ctx, 'create', { name: spec.name, created_at: spec.created_at, specs: requested });
       return qosSpecsDetailView(spec, links);
-    });
+    }
 
-    app.get('/qos-specs/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       const { ctx, links } = state(req);
       authorize(ctx, 'volume_extension:qos_specs_manage:get');
-      return qosSpecsDetailView(await qosSpecsGetOrFail(db, idOf(req)), links);
-    });
+      return qosSpecsDetailView(await getQosSpecs(db, req.params.id), links);
+    }
 
-    app.put('/qos-specs/:id', async (req) => {
+    async function update(req: FastifyRequest<ById>) {
       const { ctx } = state(req);
-      validateSet(req.body);
+      const body = validateSet(req.body);
       authorize(ctx, 'volume_extension:qos_specs_manage:update');
-      const spec = await qosSpecsGetOrFail(db, idOf(req));
-      const requested = (req.body as { qos_specs: Record<string, string | null> }).qos_specs;
+      const spec = await getQosSpecs(db, req.params.id);
+      const requested = body.qos_specs;
       await updateQosSpecs(db, spec, requested);
       await notify(ctx, 'update', { id: spec.id, created_at: spec.created_at, specs: requested });
-      return req.body;
-    });
+      return body;
+    }
 
-    app.delete('/qos-specs/:id', async (req, reply: FastifyReply) => {
+    async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:qos_specs_manage:delete');
       const force = getBoolParam('force', queryOf(req));
-      const spec = await qosSpecsGetOrFail(db, idOf(req));
+      const spec = await getQosSpecs(db, req.params.id);
       try {
         await deleteQosSpecs(db, spec, force);
       } catch (e) {
@@ -130,52 +128,63 @@ export function qosSpecsRoutes(deps: ApiDeps) {
       }
       await notify(ctx, 'delete', { id: spec.id, created_at: spec.created_at });
       return reply.code(202).send();
-    });
+    }
 
-    app.put('/qos-specs/:id/delete_keys', async (req, reply: FastifyReply) => {
+    async function deleteKeys(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
-      validateUnset(req.body);
+      const { keys } = validateUnset(req.body);
       authorize(ctx, 'volume_extension:qos_specs_manage:delete');
-      const spec = await qosSpecsGetOrFail(db, idOf(req));
-      await qosSpecsDeleteKeys(db, spec, (req.body as { keys: string[] }).keys);
+      const spec = await getQosSpecs(db, req.params.id);
+      await deleteQosSpecsKeys(db, spec, keys);
       await notify(ctx, 'delete_keys', { id: spec.id, created_at: spec.created_at });
       return reply.code(202).send();
-    });
+    }
 
-    app.get('/qos-specs/:id/associations', async (req) => {
+    async function associations(req: FastifyRequest<ById>) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:qos_specs_manage:get_all');
-      const spec = await qosSpecsGetOrFail(db, idOf(req));
-      return qosAssociationsView(await qosSpecsAssociations(db, spec.id));
-    });
+      const spec = await getQosSpecs(db, req.params.id);
+      return qosAssociationsView(await qosSpecsAssociatedTypes(db, spec.id));
+    }
 
-    app.get('/qos-specs/:id/associate', async (req, reply: FastifyReply) => {
+    async function associate(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:qos_specs_manage:update');
       const typeId = typeIdOf(req);
-      const spec = await qosSpecsGetOrFail(db, idOf(req));
+      const spec = await getQosSpecs(db, req.params.id);
       await associateQosSpecs(db, spec, typeId);
       await notify(ctx, 'associate', { id: spec.id, type_id: typeId, created_at: spec.created_at });
       return reply.code(202).send();
-    });
+    }
 
-    app.get('/qos-specs/:id/disassociate', async (req, reply: FastifyReply) => {
+    async function disassociate(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:qos_specs_manage:update');
       const typeId = typeIdOf(req);
-      const spec = await qosSpecsGetOrFail(db, idOf(req));
+      const spec = await getQosSpecs(db, req.params.id);
       await disassociateQosSpecs(db, spec, typeId);
       await notify(ctx, 'disassociate', { id: spec.id, type_id: typeId, created_at: spec.created_at });
       return reply.code(202).send();
-    });
+    }
 
-    app.get('/qos-specs/:id/disassociate_all', async (req, reply: FastifyReply) => {
+    async function disassociateAll(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:qos_specs_manage:update');
-      const spec = await qosSpecsGetOrFail(db, idOf(req));
-      await qosSpecsDisassociateAll(db, spec.id);
+      const spec = await getQosSpecs(db, req.params.id);
+      await disassociateAllQosSpecs(db, spec.id);
       await notify(ctx, 'disassociate_all', { id: spec.id, created_at: spec.created_at });
       return reply.code(202).send();
-    });
+    }
+
+    app.get('/qos-specs', index);
+    app.post('/qos-specs', create);
+    app.get<ById>('/qos-specs/:id', show);
+    app.put<ById>('/qos-specs/:id', update);
+    app.delete<ById>('/qos-specs/:id', destroy);
+    app.put<ById>('/qos-specs/:id/delete_keys', deleteKeys);
+    app.get<ById>('/qos-specs/:id/associations', associations);
+    app.get<ById>('/qos-specs/:id/associate', associate);
+    app.get<ById>('/qos-specs/:id/disassociate', disassociate);
+    app.get<ById>('/qos-specs/:id/disassociate_all', disassociateAll);
   };
 }

@@ -3,8 +3,8 @@
  * `?usage=true`), defaults, update and reset of a project's limits. Per-type keys
  * (`volumes_<type>`, …) come and go with the volume types.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import { BadRequest } from '../../common/errors.js';
@@ -14,13 +14,16 @@ import { getBoolParam } from './query-params.js';
 /** Body keys that are not resources (Cinder's `NON_QUOTA_KEYS`). */
 const NON_QUOTA_KEYS = new Set(['tenant_id', 'id']);
 
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
+
 /** Route group for `/os-quota-sets`. */
 export function quotaSetRoutes(deps: ApiDeps) {
   const quotas = deps.core.quotas;
-  const projectOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+  const projectOf = (req: FastifyRequest<ById>) => req.params.id;
 
   return async (app: FastifyInstance) => {
-    app.get('/os-quota-sets/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       const { ctx } = state(req);
       const project = projectOf(req);
       authorize(ctx, 'volume_extension:quotas:show', project);
@@ -32,28 +35,27 @@ export function quotaSetRoutes(deps: ApiDeps) {
         out[name] = usage ? { limit: q.limit, in_use: q.in_use, reserved: q.reserved } : q.limit;
       out.id = project;
       return { quota_set: out };
-    });
+    }
 
-    app.get('/os-quota-sets/:id/defaults', async (req) => {
+    async function defaults(req: FastifyRequest<ById>) {
       const { ctx } = state(req);
       const project = projectOf(req);
       authorize(ctx, 'volume_extension:quotas:show', project);
       return { quota_set: { ...(await quotas.defaults()), id: project } };
-    });
+    }
 
-    app.put('/os-quota-sets/:id', async (req) => {
+    async function update(req: FastifyRequest<ById>) {
       const { ctx } = state(req);
       const project = projectOf(req);
-      validateUpdateQuotaSet(req.body, new Set(await quotas.resourceNames()));
+      const quotaSet = validateUpdateQuotaSet(req.body, new Set(await quotas.resourceNames())).quota_set;
       authorize(ctx, 'volume_extension:quotas:update', project);
       if (project.length > 255)
         throw new BadRequest(
           `Invalid input received: quota_set_name has ${project.length} characters, more than 255.`,
         );
       const current = await quotas.projectQuotas(project);
-      const body = (req.body as { quota_set: Record<string, unknown> }).quota_set;
       const limits: Record<string, number> = {};
-      for (const [key, raw] of Object.entries(body)) {
+      for (const [key, raw] of Object.entries(quotaSet)) {
         if (NON_QUOTA_KEYS.has(key)) continue;
         // NOTE: the schema also lets integer strings through; they are used as numbers here.
         const value = Number(String(raw).trim().replaceAll('_', ''));
@@ -70,14 +72,19 @@ export function quotaSetRoutes(deps: ApiDeps) {
       await quotas.setProjectLimits(project, limits);
       const after = await quotas.projectQuotas(project);
       return { quota_set: Object.fromEntries(Object.entries(after).map(([k, q]) => [k, q.limit])) };
-    });
+    }
 
-    app.delete('/os-quota-sets/:id', async (req, reply) => {
+    async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
       const project = projectOf(req);
       authorize(ctx, 'volume_extension:quotas:delete', project);
       await quotas.resetProjectLimits(project);
       return reply.code(200).send();
-    });
+    }
+
+    app.get<ById>('/os-quota-sets/:id', show);
+    app.get<ById>('/os-quota-sets/:id/defaults', defaults);
+    app.put<ById>('/os-quota-sets/:id', update);
+    app.delete<ById>('/os-quota-sets/:id', destroy);
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { volumeRoutes } from './volumes.js';
+import { volumeTraceRoutes } from './volume-trace.js';
 import { volumeMetadataRoutes } from './volume-metadata.js';
 import { snapshotRoutes } from './snapshots.js';
 import { snapshotMetadataRoutes } from './snapshots-metadata.js';
@@ -27,11 +28,18 @@ import { capabilitiesRoutes } from './capabilities.js';
 import { groupTypeRoutes } from './group-types.js';
 import { groupRoutes } from './groups.js';
 import { groupSnapshotRoutes } from './group-snapshots.js';
+import { attachmentRoutes } from './attachments.js';
+import { manageableRoutes } from './manageable.js';
+import { clusterRoutes } from './clusters.js';
+import { workerRoutes } from './workers.js';
+import { resourceFilterRoutes } from './resource-filters.js';
+import { consistencyGroupRoutes } from './consistencygroups.js';
 
 /** Every v3 resource; registered twice, under `/v3/{project_id}` and under `/v3`. */
 export function registerV3Routes(deps: ApiDeps) {
   const groups = [
     volumeRoutes(deps),
+    volumeTraceRoutes(deps),
     volumeMetadataRoutes(deps),
     snapshotRoutes(deps),
     snapshotMetadataRoutes(deps),
@@ -58,6 +66,12 @@ export function registerV3Routes(deps: ApiDeps) {
     groupTypeRoutes(deps),
     groupRoutes(deps),
     groupSnapshotRoutes(deps),
+    attachmentRoutes(deps),
+    manageableRoutes(deps),
+    clusterRoutes(deps),
+    workerRoutes(deps),
+    resourceFilterRoutes(deps),
+    consistencyGroupRoutes(deps),
   ];
   return async (app: FastifyInstance) => {
     for (const g of groups) await g(app);

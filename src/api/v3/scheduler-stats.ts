@@ -3,18 +3,17 @@
  * pools, filtered by `name` (3.28+) and `volume_type` (3.35+); `detail=true` adds capabilities.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import { getVolumeTypeByNameOrId } from '../../volume/volume-types.js';
 import { poolsView } from '../views/scheduler-stats.js';
-import { getBoolParam, rejectInvalidFilters } from './query-params.js';
-
-/** Filter keys allowed for pools (`resource_filters.json`, resource `pool`). */
-const POOL_FILTERS = ['name', 'volume_type'];
+import { getBoolParam } from './query-params.js';
+import { rejectInvalidFilters, resourceFilters } from '../resource-filters.js';
 
 /** Route group for `/scheduler-stats`. */
 export function schedulerStatsRoutes(deps: ApiDeps) {
+  const filtersFile = resourceFilters(deps.core.config, deps.core.log);
   return async (app: FastifyInstance) => {
     app.get('/scheduler-stats/get_pools', async (req) => {
       const { ctx, version } = state(req);
@@ -24,8 +23,8 @@ export function schedulerStatsRoutes(deps: ApiDeps) {
       const filters: Record<string, unknown> = { ...query };
       delete filters.detail;
       if (version.gte('3.31')) {
-        // NOTE: pools are checked against the allowed filters even for admins.
-        rejectInvalidFilters(filters, POOL_FILTERS, true);
+        // NOTE: pools are checked against the resource filters file's `pool` entry even for admins.
+        rejectInvalidFilters(ctx, filters, 'pool', version.gte('3.34'), filtersFile);
         delete filters.all_tenants;
       } else if (!version.gte('3.28')) {
         for (const k of Object.keys(filters)) delete filters[k];

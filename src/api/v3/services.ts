@@ -4,19 +4,25 @@
  * set-log | get-log`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
-import { InvalidInput, ServiceNotFoundOnHost, ValidationError } from '../../common/errors.js';
+import { InvalidInput, ValidationError } from '../../common/errors.js';
 import type { RequestContext } from '../../common/context.js';
 import type { APIVersion } from '../microversion.js';
 import { checkLogLevel, getLogLevels, setLogLevels } from '../../common/log-levels.js';
 import { failoverHost, freezeHost, thawHost } from '../../volume/backend-admin.js';
 import { SCHEDULER_TOPIC, volumeTarget, type Target } from '../../rpc/transport.js';
 import { backupTarget } from '../../backup/rpcapi.js';
-import { hostMatches, serviceGetAll, type ServiceRow } from '../../db/api/services.js';
+import type { ServiceRow } from '../../db/api/services.js';
 import { pythonRepr } from '../../common/strutils.js';
-import { serviceFind, serviceIsUp, serviceSetDisabled } from '../../db/api/services.js';
+import {
+  findServices,
+  hostMatches,
+  listServices,
+  serviceIsUp,
+  setServiceDisabled,
+} from '../../volume/service-rows.js';
 import { compileSchema, cinderDetail } from '../validation/index.js';
 import { serviceView } from '../views/services.js';
 
@@ -50,11 +56,24 @@ const disableLogReason = {
   },
 } as const;
 
-const validateEnableDisable = compileSchema(enableAndDisable);
-const validateDisableLogReason = compileSchema(disableLogReason);
+/** An {@link enableAndDisable} body (`binary` or `service` given). */
+interface EnableDisableBody {
+  binary?: string;
+  host?: string | null;
+  cluster?: string | null;
+  service?: string;
+}
+
+/** A {@link disableLogReason} body. */
+interface DisableLogReasonBody extends EnableDisableBody {
+  disabled_reason?: string;
+}
+
+const validateEnableDisable = compileSchema<EnableDisableBody>(enableAndDisable);
+const validateDisableLogReason = compileSchema<DisableLogReasonBody>(disableLogReason);
 
 /** Cinder's `disabled_reason` format: when given, 1–255 characters once stripped. */
-function checkDisabledReason(body: Record<string, unknown>): void {
+export function checkDisabledReason(body: { readonly disabled_reason?: unknown }): void {
   const value = body.disabled_reason;
   if (typeof value !== 'string' || value === '') return;
   const n = [...value.trim()].length;
@@ -70,15 +89,26 @@ function checkDisabledReason(body: Record<string, unknown>): void {
 
 const nullableString = { type: ['string', 'null'] } as const;
 
+/** Where a backend action acts: Cinder's `get_cluster_host` reads these. */
+interface ClusterHostBody {
+  host?: string | null;
+  cluster?: string | null;
+}
+
 /** `os_services.freeze_and_thaw`. */
-const validateFreezeThaw = compileSchema({
+const validateFreezeThaw = compileSchema<ClusterHostBody>({
   type: 'object',
   properties: { cluster: nullableString, host: cinderHost },
   additionalProperties: false,
 });
 
+/** An `os_services.failover_host` body. */
+interface FailoverBody extends ClusterHostBody {
+  backend_id?: string | null;
+}
+
 /** `os_services.failover_host`. */
-const validateFailover = compileSchema({
+const validateFailover = compileSchema<FailoverBody>({
   type: 'object',
   properties: { host: cinderHost, backend_id: nullableString, cluster: nullableString },
   additionalProperties: false,
@@ -94,8 +124,20 @@ const getLogSchema = {
   properties: { binary: binaryParam, server: nullableString, prefix: nullableString },
   additionalProperties: false,
 } as const;
-const validateGetLog = compileSchema(getLogSchema);
-const validateSetLog = compileSchema({
+/** A {@link getLogSchema} body. */
+interface GetLogBody {
+  binary?: (typeof LOG_BINARIES)[number] | '' | '*';
+  server?: string | null;
+  prefix?: string | null;
+}
+
+/** A `set_log` body. */
+interface SetLogBody extends GetLogBody {
+  level?: string | null;
+}
+
+const validateGetLog = compileSchema<GetLogBody>(getLogSchema);
+const validateSetLog = compileSchema<SetLogBody>({
   ...getLogSchema,
   properties: { ...getLogSchema.properties, level: { type: ['string', 'null'] } },
 });
@@ -105,19 +147,22 @@ const validateSetLog = compileSchema({
  * (`clusterVersion` null: always; a version: from it on; false: never, host required).
  */
 function clusterHost(
-  body: Record<string, unknown>,
+  body: ClusterHostBody,
   version: APIVersion,
   clusterVersion: string | null | false,
 ): { host: string | null; cluster: string | null } {
   const withCluster = clusterVersion === null || (clusterVersion !== false && version.gte(clusterVersion));
-  const cluster = withCluster ? ((body.cluster as string | null | undefined) ?? null) : null;
-  const host = (body.host as string | null | undefined) ?? null;
+  const cluster = withCluster ? (body.cluster ?? null) : null;
+  const host = body.host ?? null;
   if (!!cluster === !!host)
     throw new InvalidInput(
       withCluster ? 'One and only one of cluster and host must be set.' : 'Host field is missing.',
     );
   return { host, cluster };
 }
+
+/** Route generics: the URL parameters of a route. */
+type ByAction = { Params: { action: string } };
 
 /** Route group for `/os-services`. */
 export function serviceRoutes(deps: ApiDeps) {
@@ -144,48 +189,51 @@ export function serviceRoutes(deps: ApiDeps) {
    */
   async function backendAction(
     action: string,
-    body: Record<string, unknown>,
+    body: unknown,
     ctx: RequestContext,
     version: APIVersion,
     reply: FastifyReply,
   ): Promise<unknown> {
     switch (action) {
       case 'freeze':
-        validateFreezeThaw(body);
-        await freezeHost(deps.core, ctx, clusterHost(body, version, '3.26'));
+        await freezeHost(deps.core, ctx, clusterHost(validateFreezeThaw(body), version, '3.26'));
         return reply.code(200).send();
       case 'thaw': {
-        validateFreezeThaw(body);
-        const problem = await thawHost(deps.core, ctx, clusterHost(body, version, '3.26'));
+        const problem = await thawHost(
+          deps.core,
+          ctx,
+          clusterHost(validateFreezeThaw(body), version, '3.26'),
+        );
         return problem === null ? reply.code(200).send() : problem;
       }
       case 'failover_host':
-      case 'failover':
+      case 'failover': {
         if (action === 'failover' && !version.gte('3.26')) break;
-        validateFailover(body);
-        await failoverHost(deps.core, clusterHost(body, version, action === 'failover' ? null : false));
+        const where = clusterHost(validateFailover(body), version, action === 'failover' ? null : false);
+        await failoverHost(deps.core, where);
         return reply.code(202).send();
-      case 'set-log':
+      }
+      case 'set-log': {
         if (!version.gte('3.32')) break;
-        validateSetLog(body);
-        checkLogLevel(body.level);
-        await setLogs(ctx, body);
+        const valid = validateSetLog(body);
+        checkLogLevel(valid.level);
+        await setLogs(ctx, valid);
         return reply.code(202).send();
+      }
       case 'get-log':
         if (!version.gte('3.32')) break;
-        validateGetLog(body);
-        return { log_levels: await getLogs(ctx, body) };
+        return { log_levels: await getLogs(ctx, validateGetLog(body)) };
     }
     return NOT_SPECIAL;
   }
 
   /** Cinder's `_log_params_binaries_services`: binaries asked for, and the up services among them. */
-  async function logTargets(body: Record<string, unknown>) {
-    const binary = (body.binary as string | undefined) ?? '';
-    const all = ['', '*'].includes(binary);
+  async function logTargets(body: GetLogBody) {
+    const binary = body.binary ?? '';
+    const all = binary === '' || binary === '*';
     if (binary === 'cinder-api') return { binaries: ['cinder-api'], services: [] };
-    const server = (body.server as string | null | undefined) ?? null;
-    const services = (await serviceGetAll(db, all ? {} : { binary })).filter(
+    const server = body.server ?? null;
+    const services = (await listServices(db, all ? {} : { binary })).filter(
       (s) =>
         serviceIsUp(s, downTime) &&
         (!server || hostMatches(server, s.host) || (!!s.cluster_name && hostMatches(server, s.cluster_name))),
@@ -201,8 +249,8 @@ export function serviceRoutes(deps: ApiDeps) {
     return null;
   }
 
-  async function setLogs(ctx: RequestContext, body: Record<string, unknown>): Promise<void> {
-    const prefix = (body.prefix as string | null | undefined) ?? null;
+  async function setLogs(ctx: RequestContext, body: SetLogBody): Promise<void> {
+    const prefix = body.prefix ?? null;
     const { binaries, services } = await logTargets(body);
     if (binaries.includes('cinder-api')) setLogLevels(prefix, body.level);
     for (const s of services) {
@@ -211,11 +259,11 @@ export function serviceRoutes(deps: ApiDeps) {
     }
   }
 
-  async function getLogs(ctx: RequestContext, body: Record<string, unknown>) {
-    const prefix = (body.prefix as string | null | undefined) ?? null;
+  async function getLogs(ctx: RequestContext, body: GetLogBody) {
+    const prefix = body.prefix ?? null;
     const { binaries, services } = await logTargets(body);
     const out: { host: string; binary: string; levels: Record<string, string> }[] = [];
-    const server = body.server as string | null | undefined;
+    const server = body.server;
     const apiHost = deps.core.config.DEFAULT.host;
     if ((!server || server === apiHost) && binaries.includes('cinder-api'))
       out.push({ host: apiHost, binary: 'cinder-api', levels: getLogLevels(prefix) });
@@ -235,11 +283,11 @@ export function serviceRoutes(deps: ApiDeps) {
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/os-services', async (req) => {
+    async function index(req: FastifyRequest) {
       const { ctx, version } = state(req);
       authorize(ctx, 'volume_extension:services:index');
       const q = queryOf(req);
-      const rows = await serviceFind(db, { host: q.host ?? null, binary: q.binary ?? null });
+      const rows = await findServices(db, { host: q.host ?? null, binary: q.binary ?? null });
       const backendState = version.gte('3.49') ? await backendStates(req) : new Map<string, string>();
       const now = Date.now();
       return {
@@ -247,43 +295,41 @@ export function serviceRoutes(deps: ApiDeps) {
           serviceView(s, { version, up: serviceIsUp(s, downTime, now), backendState, now }),
         ),
       };
-    });
+    }
 
-    app.put('/os-services/:action', async (req, reply) => {
+    async function update(req: FastifyRequest<ByAction>, reply: FastifyReply) {
       const { ctx, version } = state(req);
       authorize(ctx, 'volume_extension:services:update');
-      const action = (req.params as { action: string }).action;
-      const body = req.body as Record<string, unknown>;
-      const special = await backendAction(action, body, ctx, version, reply);
+      const action = req.params.action;
+      const special = await backendAction(action, req.body, ctx, version, reply);
       if (special !== NOT_SPECIAL) return special;
-      const out: Record<string, unknown> = {};
+      let body: EnableDisableBody;
       let disabled: boolean;
+      /** `disable-log-reason`'s reason (null when not given); undefined for enable and disable. */
+      let disabledReason: string | null | undefined;
       if (action === 'enable' || action === 'disable') {
-        validateEnableDisable(body);
+        body = validateEnableDisable(req.body);
         disabled = action === 'disable';
       } else if (action === 'disable-log-reason') {
-        validateDisableLogReason(body);
-        checkDisabledReason(body);
+        const withReason = validateDisableLogReason(req.body);
+        checkDisabledReason(withReason);
+        body = withReason;
         disabled = true;
-        out.disabled_reason = body.disabled_reason ?? null;
+        disabledReason = withReason.disabled_reason ?? null;
       } else {
         throw new InvalidInput('Unknown action');
       }
-      const host = body.host as string | null | undefined;
+      const host = body.host;
       if (!host) throw new InvalidInput('Host field is missing.');
-      out.disabled = disabled;
-      const service = (body.service ?? '') as string;
-      const binary = (body.binary ?? '') as string;
+      const service = body.service ?? '';
+      const binary = body.binary ?? '';
       const binaryKey = binary || service;
-      const [svc] = await serviceFind(db, { host, binary: binaryKey });
-      if (!svc) throw new ServiceNotFoundOnHost(binaryKey, host);
-      await serviceSetDisabled(
-        db,
-        svc.id,
-        disabled,
-        'disabled_reason' in out ? (out.disabled_reason as string | null) : undefined,
-      );
+      await setServiceDisabled(db, host, binaryKey, disabled, disabledReason);
+      const out = disabledReason === undefined ? { disabled } : { disabled_reason: disabledReason, disabled };
       return { ...out, host, service, binary, status: disabled ? 'disabled' : 'enabled' };
-    });
+    }
+
+    app.get('/os-services', index);
+    app.put<ByAction>('/os-services/:action', update);
   };
 }

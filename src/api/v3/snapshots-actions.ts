@@ -3,8 +3,8 @@
  * `SnapshotActionsController`): `os-reset_status` and `os-force_delete` (admin), and
  * `os-update_snapshot_status`.
  */
-import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { state } from '../request.js';
 import { InvalidInput, InvalidParameterValue } from '../../common/errors.js';
 import { pythonRepr } from '../../common/strutils.js';
@@ -13,8 +13,9 @@ import { compileSchema } from '../validation/validator.js';
 import * as schemas from '../schemas/snapshots.js';
 import { actionArgs, adminActionHandlers, dispatchAction } from './actions.js';
 import { snapshotApiOf } from './snapshots.js';
+import { VolumeManageAPI } from '../../volume/manage-api.js';
 
-const validateUpdateStatus = compileSchema(schemas.updateSnapshotStatus);
+const validateUpdateStatus = compileSchema<schemas.UpdateSnapshotStatusBody>(schemas.updateSnapshotStatus);
 
 /**
  * Cinder's `snapshot_status` format: python-jsonschema meets it (a string `status`) before any
@@ -40,23 +41,32 @@ function checkProgressFormat(body: unknown): void {
     throw new InvalidInput('progress must be an integer percentage between 0 and 100');
 }
 
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
+
 export function snapshotActionRoutes(deps: ApiDeps) {
   const api = snapshotApiOf(deps);
+  const manage = new VolumeManageAPI(deps.core);
 
   return async (app: FastifyInstance) => {
-    app.post('/snapshots/:id/action', async (req, reply) => {
+    async function action(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
-      const id = (req.params as { id: string }).id;
+      const id = req.params.id;
       await dispatchAction(req.body, {
         ...adminActionHandlers(ctx, id, api, checkSnapshotStatusFormat),
+        // Cinder's snapshot_unmanage.py: the backend keeps the snapshot (src/volume/manage-api.ts).
+        'os-unmanage': async () => {
+          await manage.unmanageSnapshot(ctx, await api.get(ctx, id));
+        },
         'os-update_snapshot_status': async (body) => {
           checkProgressFormat(body);
-          validateUpdateStatus(body);
-          const b = actionArgs(body, 'os-update_snapshot_status')!;
-          await api.updateSnapshotStatus(ctx, id, b.status as string, b.progress);
+          const b = validateUpdateStatus(body)['os-update_snapshot_status'];
+          await api.updateSnapshotStatus(ctx, id, b.status, b.progress);
         },
       });
       return reply.code(202).send();
-    });
+    }
+
+    app.post<ById>('/snapshots/:id/action', action);
   };
 }

@@ -9,7 +9,8 @@ import type { SnapshotsTable } from '../../db/schema.js';
 import type { APIVersion } from '../microversion.js';
 import type { SortKeyMap } from '../common/pagination.js';
 import { columnSortKeys } from './list-params.js';
-import { getBoolParam, rejectInvalidFilters } from './query-params.js';
+import { getBoolParam } from './query-params.js';
+import { rejectInvalidFilters, type ResourceFiltersFile } from '../resource-filters.js';
 import { parseDictFilter } from './volume-filters.js';
 
 /** Columns of Cinder's Snapshot model that Kindling stores. */
@@ -41,8 +42,6 @@ const ALWAYS_NULL = [
   'provider_auth',
 ];
 
-/** Filters a non-admin may use from 3.31 (`resource_filters.json`, resource `snapshot`). */
-const USER_FILTERS = ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'];
 /** Filters a non-admin may use before 3.31 (`_get_snapshot_filter_options`). */
 const LEGACY_USER_FILTERS = ['status', 'volume_id', 'name', 'metadata'];
 /** Filters on the snapshot's volume rather than the snapshot. */
@@ -63,10 +62,12 @@ export function snapshotFiltersFromQuery(
   query: Record<string, string>,
   ctx: RequestContext,
   version: APIVersion,
+  file: ResourceFiltersFile,
 ): SnapshotFilters | null {
   const q = { ...query };
   if (version.gte('3.31')) {
-    rejectInvalidFilters(q, USER_FILTERS, !ctx.isAdmin);
+    // The keys a non-admin may use: the resource filters file's `snapshot` entry.
+    rejectInvalidFilters(ctx, q, 'snapshot', version.gte('3.34'), file);
     if (!ctx.isAdmin) delete q.all_tenants;
     for (const [from, to] of [
       ['name~', 'display_name~'],

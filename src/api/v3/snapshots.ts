@@ -3,13 +3,12 @@
  * attributes): list, detail, show, create, update, delete. Metadata routes are in
  * `snapshots-metadata.ts`, actions in `snapshots-actions.ts`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
 import { queryOf, state } from '../request.js';
 import { isAllowed } from '../../auth/policy.js';
-import { BadRequest, SnapshotNotFound } from '../../common/errors.js';
+import { BadRequest } from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
-import { MarkerNotFound } from '../../db/api/volumes.js';
 import { SnapshotAPI } from '../../volume/snapshot-api.js';
 import { collectionLinks } from '../common/pagination.js';
 import { compileSchema } from '../validation/validator.js';
@@ -18,20 +17,29 @@ import { snapshotDetailView, snapshotSummaryView } from '../views/snapshots.js';
 import { takeModelListParams } from './list-params.js';
 import { getBoolParam } from './query-params.js';
 import { snapshotFiltersFromQuery, snapshotSortKeys } from './snapshots-filters.js';
+import { resourceFilters } from '../resource-filters.js';
 
-const validateCreate = compileSchema(schemas.createSnapshot);
-const validateUpdate = compileSchema(schemas.updateSnapshot);
+const validateCreate = compileSchema<schemas.CreateSnapshotBody>(schemas.createSnapshot);
+const validateUpdate = compileSchema<schemas.UpdateSnapshotBody>(schemas.updateSnapshot);
 
-type Body = Record<string, unknown>;
+/** The name and description fields a snapshot body may carry. */
+interface NameFields {
+  name?: string | null;
+  description?: string | null;
+  display_name?: string | null;
+  display_description?: string | null;
+}
 
 /** Cinder's text for `force=false` from 3.66, where snapshots of in-use volumes need no flag. */
 const SNAPSHOT_IN_USE_FLAG_MSG =
   "Since microversion 3.66 the 'force' flag is invalid for this request.  For backward compatability, however, when the 'force' flag is passed with a value evaluating to True, it is silently ignored.";
 
 /** `validate_name_and_description(check_length=False)`: strings are trimmed, nothing else. */
-function stripNames(b: Body): void {
-  for (const k of ['name', 'description', 'display_name', 'display_description'])
-    if (typeof b[k] === 'string') b[k] = b[k].trim();
+function stripNames(b: NameFields): void {
+  for (const k of ['name', 'description', 'display_name', 'display_description'] as const) {
+    const value = b[k];
+    if (typeof value === 'string') b[k] = value.trim();
+  }
 }
 
 /** The snapshot API the snapshot routes share (one per route registration). */
@@ -39,9 +47,13 @@ export function snapshotApiOf(deps: ApiDeps): SnapshotAPI {
   return new SnapshotAPI(deps.core);
 }
 
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
+
 export function snapshotRoutes(deps: ApiDeps) {
   const api = snapshotApiOf(deps);
   const maxLimit = deps.core.config.DEFAULT.osapi_max_limit;
+  const filtersFile = resourceFilters(deps.core.config, deps.core.log);
 
   /** Whether the caller sees `os-extended-snapshot-attributes:*` (Cinder's soft policy check). */
   const extendedFor = (req: FastifyRequest) =>
@@ -56,15 +68,10 @@ export function snapshotRoutes(deps: ApiDeps) {
       withCount = getBoolParam('with_count', query);
       delete query.with_count;
     }
-    const filters = snapshotFiltersFromQuery(query, s.ctx, s.version);
+    const filters = snapshotFiltersFromQuery(query, s.ctx, s.version, filtersFile);
     let rows: Awaited<ReturnType<typeof api.getAll>> = [];
     if (filters) {
-      try {
-        rows = await api.getAll(s.ctx, filters, params);
-      } catch (e) {
-        if (e instanceof MarkerNotFound) throw new SnapshotNotFound(e.marker);
-        throw e;
-      }
+      rows = await api.getAll(s.ctx, filters, params);
     }
     const extended = detail && extendedFor(req);
     const body: Record<string, unknown> = {
@@ -79,21 +86,16 @@ export function snapshotRoutes(deps: ApiDeps) {
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/snapshots', (req) => list(req, false));
-    app.get('/snapshots/detail', (req) => list(req, true));
-
-    app.get('/snapshots/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       const s = state(req);
-      const snap = await api.get(s.ctx, (req.params as { id: string }).id);
+      const snap = await api.get(s.ctx, req.params.id);
       return { snapshot: snapshotDetailView(snap, { version: s.version, extended: extendedFor(req) }) };
-    });
+    }
 
-    app.post('/snapshots', async (req, reply) => {
+    async function create(req: FastifyRequest, reply: FastifyReply) {
       const s = state(req);
-      const body = (req.body ?? null) as Body | null;
-      validateCreate(body);
-      const snap = { ...(body!.snapshot as Body) };
-      const volumeId = snap.volume_id as string | null;
+      const snap = { ...validateCreate(req.body ?? null).snapshot };
+      const volumeId = snap.volume_id;
       const volume = await deps.volumes.get(s.ctx, volumeId ?? 'None');
       let force = false;
       let allowInUse = false;
@@ -105,38 +107,43 @@ export function snapshotRoutes(deps: ApiDeps) {
       stripNames(snap);
       const name = 'name' in snap ? snap.name : snap.display_name;
       const created = await api.create(s.ctx, volume, {
-        name: (name ?? null) as string | null,
-        description: (snap.description ?? null) as string | null,
-        metadata: (snap.metadata ?? null) as Record<string, string> | null,
+        name: name ?? null,
+        description: snap.description ?? null,
+        metadata: snap.metadata ?? null,
         force,
         allowInUse,
       });
       return reply
         .code(202)
         .send({ snapshot: snapshotDetailView(created, { version: s.version, extended: false }) });
-    });
+    }
 
-    app.put('/snapshots/:id', async (req) => {
+    async function update(req: FastifyRequest<ById>) {
       const s = state(req);
-      const body = (req.body ?? null) as Body | null;
-      validateUpdate(body);
-      const upd = { ...(body!.snapshot as Body) };
+      const upd = { ...validateUpdate(req.body ?? null).snapshot };
       stripNames(upd);
       const fields: { display_name?: string | null; display_description?: string | null } = {};
-      if ('display_name' in upd) fields.display_name = upd.display_name as string | null;
-      if ('name' in upd) fields.display_name = upd.name as string | null;
-      if ('display_description' in upd) fields.display_description = upd.display_description as string | null;
-      if ('description' in upd) fields.display_description = upd.description as string | null;
-      const snap = await api.get(s.ctx, (req.params as { id: string }).id);
+      if ('display_name' in upd) fields.display_name = upd.display_name;
+      if ('name' in upd) fields.display_name = upd.name;
+      if ('display_description' in upd) fields.display_description = upd.display_description;
+      if ('description' in upd) fields.display_description = upd.description;
+      const snap = await api.get(s.ctx, req.params.id);
       const updated = await api.update(s.ctx, snap, fields);
       return { snapshot: snapshotDetailView(updated, { version: s.version, extended: false }) };
-    });
+    }
 
-    app.delete('/snapshots/:id', async (req, reply) => {
+    async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
       const s = state(req);
-      const snap = await api.get(s.ctx, (req.params as { id: string }).id);
+      const snap = await api.get(s.ctx, req.params.id);
       await api.delete(s.ctx, snap);
       return reply.code(202).send();
-    });
+    }
+
+    app.get('/snapshots', (req) => list(req, false));
+    app.get('/snapshots/detail', (req) => list(req, true));
+    app.get<ById>('/snapshots/:id', show);
+    app.post('/snapshots', create);
+    app.put<ById>('/snapshots/:id', update);
+    app.delete<ById>('/snapshots/:id', destroy);
   };
 }

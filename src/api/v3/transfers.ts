@@ -5,22 +5,29 @@
  * its lists (3.59+) and may offer encrypted volumes (3.70+).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { state, queryOf } from '../request.js';
 import { QuotaError, VolumeSizeExceedsAvailableQuota } from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
-import { TRANSFER_COLUMNS, type TransferListFilters } from '../../db/api/transfers.js';
-import { TransferAPI } from '../../transfer/api.js';
+import type { TransferListFilters } from '../../db/api/transfers.js';
+import { TRANSFER_COLUMNS, TransferAPI } from '../../transfer/api.js';
 import { compileSchema } from '../validation/index.js';
-import { acceptTransfer, createTransfer, createTransferV355 } from '../schemas/volume-transfer.js';
+import {
+  acceptTransfer,
+  createTransfer,
+  createTransferV355,
+  type AcceptTransferBody,
+  type CreateTransferBody,
+  type CreateTransferV355Body,
+} from '../schemas/volume-transfer.js';
 import { faultBody } from '../fault.js';
 import { TRANSFER_COLLECTION, transferCreated, transferDetail, transferSummary } from '../views/transfers.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
 import { limitedSlice, paginationParams } from './transfer-pagination.js';
 
-const validateCreate = compileSchema(createTransfer);
-const validateCreateV355 = compileSchema(createTransferV355);
-const validateAccept = compileSchema(acceptTransfer);
+const validateCreate = compileSchema<CreateTransferBody>(createTransfer);
+const validateCreateV355 = compileSchema<CreateTransferV355Body>(createTransferV355);
+const validateAccept = compileSchema<AcceptTransferBody>(acceptTransfer);
 
 /** Transfer columns stored as 0/1 that a filter names with a boolean word. */
 const BOOLEAN_COLUMNS = new Set(['no_snapshots', 'accepted', 'deleted']);
@@ -51,6 +58,9 @@ function sendQuotaFault(reply: FastifyReply, e: QuotaError): FastifyReply {
   const body = { overLimit: { ...fault.body.overLimit!, retryAfter: '0' } };
   return reply.code(413).header('Retry-After', '0').type('application/json').send(body);
 }
+
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
 
 /** Route group for `/os-volume-transfer` and `/volume-transfers`. */
 export function transferRoutes(deps: ApiDeps) {
@@ -110,9 +120,11 @@ export function transferRoutes(deps: ApiDeps) {
   async function create(req: FastifyRequest, legacy: boolean) {
     const { ctx, version, links } = state(req);
     const withSnapshotsChoice = !legacy && version.gte('3.55');
-    (withSnapshotsChoice ? validateCreateV355 : validateCreate)(req.body);
-    const t = (req.body as { transfer: { volume_id: string; name?: string | null; no_snapshots?: unknown } })
-      .transfer;
+    // NOTE: a body valid before 3.55 has no `no_snapshots`, so it is a 3.55 body too.
+    const body: CreateTransferV355Body = (withSnapshotsChoice ? validateCreateV355 : validateCreate)(
+      req.body,
+    );
+    const t = body.transfer;
     const created = await transfers.create(ctx, t.volume_id, t.name?.trim() ?? null, {
       noSnapshots: withSnapshotsChoice ? boolFromString(t.no_snapshots ?? false) : false,
       allowEncrypted: !legacy && version.gte('3.70'),
@@ -120,17 +132,27 @@ export function transferRoutes(deps: ApiDeps) {
     return { transfer: transferCreated(created, links, version) };
   }
 
-  async function accept(req: FastifyRequest, reply: FastifyReply) {
+  async function show(req: FastifyRequest<ById>) {
+    const { ctx, version, links } = state(req);
+    const t = await transfers.get(ctx, req.params.id);
+    return { transfer: transferDetail(t, links, version) };
+  }
+
+  async function accept(req: FastifyRequest<ById>, reply: FastifyReply) {
     const { ctx, links } = state(req);
-    validateAccept(req.body);
-    const key = (req.body as { accept: { auth_key: string | number } }).accept.auth_key;
+    const key = validateAccept(req.body).accept.auth_key;
     try {
-      const done = await transfers.accept(ctx, (req.params as { id: string }).id, String(key));
+      const done = await transfers.accept(ctx, req.params.id, String(key));
       return reply.code(202).send({ transfer: transferSummary(done, links) });
     } catch (e) {
       if (e instanceof QuotaError) return sendQuotaFault(reply, e);
       throw e;
     }
+  }
+
+  async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
+    await transfers.delete(state(req).ctx, req.params.id);
+    return reply.code(202).send();
   }
 
   return async (app: FastifyInstance) => {
@@ -141,17 +163,10 @@ export function transferRoutes(deps: ApiDeps) {
       const paged = (v: Version) => !legacy && v.gte('3.59');
       app.get(path, async (req) => list(req, false, paged(state(req).version)));
       app.get(`${path}/detail`, async (req) => list(req, true, paged(state(req).version)));
-      app.get(`${path}/:id`, async (req) => {
-        const { ctx, version, links } = state(req);
-        const t = await transfers.get(ctx, (req.params as { id: string }).id);
-        return { transfer: transferDetail(t, links, version) };
-      });
+      app.get<ById>(`${path}/:id`, show);
       app.post(path, async (req, reply) => reply.code(202).send(await create(req, legacy)));
-      app.post(`${path}/:id/accept`, async (req, reply) => accept(req, reply));
-      app.delete(`${path}/:id`, async (req, reply) => {
-        await transfers.delete(state(req).ctx, (req.params as { id: string }).id);
-        return reply.code(202).send();
-      });
+      app.post<ById>(`${path}/:id/accept`, accept);
+      app.delete<ById>(`${path}/:id`, destroy);
     }
   };
 }

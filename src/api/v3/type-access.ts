@@ -5,25 +5,23 @@
  * create volumes of it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { state } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
-import { InvalidVolumeType, NotFound, VolumeTypeNotFound } from '../../common/errors.js';
-import {
-  volumeTypeAccessAdd,
-  volumeTypeAccessList,
-  volumeTypeAccessRemove,
-  volumeTypeGet,
-} from '../../db/api/volume-types.js';
+import { NotFound } from '../../common/errors.js';
+import { addTypeAccess, removeTypeAccess, typeAccessList } from '../../volume/type-access.js';
 import { getVolumeType } from '../../volume/volume-types.js';
 import { compileSchema } from '../validation/validator.js';
 import * as schemas from '../schemas/volume-type-access.js';
 import { typeAccessView } from '../views/types.js';
 import { actionName, noSuchAction } from './actions.js';
 
-const validateAdd = compileSchema(schemas.addProjectAccess);
-const validateRemove = compileSchema(schemas.removeProjectAccess);
+const validateAdd = compileSchema<schemas.AddProjectAccessBody>(schemas.addProjectAccess);
+const validateRemove = compileSchema<schemas.RemoveProjectAccessBody>(schemas.removeProjectAccess);
+
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
 
 /** Route group for type access. */
 export function typeAccessRoutes(deps: ApiDeps) {
@@ -40,46 +38,36 @@ export function typeAccessRoutes(deps: ApiDeps) {
       },
     );
 
-  /** Cinder's check before any change: the type exists (for an admin) and is private. */
-  async function privateType(typeId: string): Promise<void> {
-    const t = await volumeTypeGet(db, typeId);
-    if (!t) throw new VolumeTypeNotFound(typeId);
-    if (t.is_public)
-      throw new InvalidVolumeType('Type access modification is not applicable to public volume type.');
-  }
-
   return async (app: FastifyInstance) => {
-    app.get('/types/:id/os-volume-type-access', async (req) => {
+    async function index(req: FastifyRequest<ById>) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:volume_type_access:get_all_for_type');
-      const t = await getVolumeType(db, ctx, (req.params as { id: string }).id);
+      const t = await getVolumeType(db, ctx, req.params.id);
       if (t.is_public) throw new NotFound('Access list not available for public volume types.');
-      return typeAccessView(await volumeTypeAccessList(db, t.id));
-    });
+      return typeAccessView(await typeAccessList(db, t.id));
+    }
 
-    app.post('/types/:id/action', async (req: FastifyRequest, reply: FastifyReply) => {
+    async function action(req: FastifyRequest<ById>, reply: FastifyReply) {
       const { ctx } = state(req);
-      const typeId = (req.params as { id: string }).id;
+      const typeId = req.params.id;
       const action = actionName(req.body);
       if (action === 'addProjectAccess') {
-        validateAdd(req.body);
+        const { project } = validateAdd(req.body).addProjectAccess;
         authorize(ctx, 'volume_extension:volume_type_access:addProjectAccess');
-        const project = (req.body as { addProjectAccess: { project: string } }).addProjectAccess.project;
-        await privateType(typeId);
-        await volumeTypeAccessAdd(db, typeId, project);
+        await addTypeAccess(db, typeId, project);
         await notify(ctx, 'access.add', typeId, project);
       } else if (action === 'removeProjectAccess') {
-        validateRemove(req.body);
+        const { project } = validateRemove(req.body).removeProjectAccess;
         authorize(ctx, 'volume_extension:volume_type_access:removeProjectAccess');
-        const project = (req.body as { removeProjectAccess: { project: string } }).removeProjectAccess
-          .project;
-        await privateType(typeId);
-        await volumeTypeAccessRemove(db, typeId, project);
+        await removeTypeAccess(db, typeId, project);
         await notify(ctx, 'access.remove', typeId, project);
       } else {
         throw noSuchAction(action);
       }
       return reply.code(202).send();
-    });
+    }
+
+    app.get<ById>('/types/:id/os-volume-type-access', index);
+    app.post<ById>('/types/:id/action', action);
   };
 }

@@ -5,36 +5,30 @@
  * volume of an encrypted type is what needs a key manager; see `createEncryptionKey`.)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { state } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
-import {
-  BadRequest,
-  InvalidInput,
-  VolumeTypeEncryptionExists,
-  VolumeTypeEncryptionNotFound,
-} from '../../common/errors.js';
+import { BadRequest, InvalidInput, VolumeTypeEncryptionNotFound } from '../../common/errors.js';
 import { isIntLike } from '../../common/strutils.js';
+import type { EncryptionValues } from '../../db/api/volume-type-encryption.js';
 import {
   ENCRYPTION_FIELDS,
-  volumeTypeEncryptionCreate,
-  volumeTypeEncryptionDelete,
-  volumeTypeEncryptionGet,
-  volumeTypeEncryptionUpdate,
-  type EncryptionValues,
-} from '../../db/api/volume-type-encryption.js';
-import { volumeTypeInUse } from '../../db/api/volume-types.js';
-import { getVolumeType } from '../../volume/volume-types.js';
+  createTypeEncryption,
+  deleteTypeEncryption,
+  getTypeEncryption,
+  updateTypeEncryption,
+} from '../../volume/type-encryption.js';
+import { getVolumeType, isVolumeTypeInUse } from '../../volume/volume-types.js';
 import { DB_MAX_INT } from '../schemas/parameter-types.js';
 import * as schemas from '../schemas/volume-type-encryption.js';
 import { compileSchema } from '../validation/validator.js';
+import type { BodyValidator } from '../validation/types.js';
+import { isObject } from '../validation/python-values.js';
 import { encryptionSpecsView } from '../views/type-encryption.js';
 
-type Body = { encryption: Record<string, unknown> };
-
-const schemaCreate = compileSchema(schemas.create);
-const schemaUpdate = compileSchema(schemas.update);
+const schemaCreate = compileSchema<schemas.CreateEncryptionBody>(schemas.create);
+const schemaUpdate = compileSchema<schemas.UpdateEncryptionBody>(schemas.update);
 
 /** Python's `int(s)` then `float(s)` of a string, as Cinder's minimum/maximum checks read it. */
 function numberFromStr(text: string): number | null {
@@ -51,10 +45,10 @@ function numberFromStr(text: string): number | null {
  * `Invalid input received: key_size must be an integer.`
  */
 function checkKeySizeFormat(body: unknown): void {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
-  const enc = (body as Record<string, unknown>).encryption;
-  if (enc === null || typeof enc !== 'object' || Array.isArray(enc)) return;
-  const value = (enc as Record<string, unknown>).key_size;
+  if (!isObject(body)) return;
+  const enc = body.encryption;
+  if (!isObject(enc)) return;
+  const value = enc.key_size;
   if (typeof value !== 'string') return;
   const n = numberFromStr(value);
   if (n !== null && (n < 0 || n > DB_MAX_INT)) return; // the schema reports the bound
@@ -62,13 +56,12 @@ function checkKeySizeFormat(body: unknown): void {
 }
 
 /** Validates a body as Cinder does and turns `key_size` into an integer (in the body too). */
-function validated(body: unknown, schema: (b: unknown) => void): Body {
+function validated<T extends schemas.UpdateEncryptionBody>(body: unknown, schema: BodyValidator<T>): T {
   checkKeySizeFormat(body);
-  schema(body);
-  const b = body as Body;
-  const ks = b.encryption.key_size;
-  if (ks !== undefined && ks !== null) b.encryption.key_size = Number(ks);
-  return b;
+  const valid = schema(body);
+  const ks = valid.encryption.key_size;
+  if (ks !== undefined && ks !== null) valid.encryption.key_size = Number(ks);
+  return valid;
 }
 
 /** The settable columns a body names (other keys are accepted and ignored, as on Cinder's create). */
@@ -78,11 +71,14 @@ function valuesOf(enc: Record<string, unknown>): EncryptionValues {
   return out;
 }
 
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
+type ByIdKey = { Params: { id: string; key: string } };
+
 /** Route group for type encryption. */
 export function typeEncryptionRoutes(deps: ApiDeps) {
   const db = deps.core.dbh.db;
 
-  const params = (req: FastifyRequest) => req.params as { id: string; key?: string };
   const notify = (ctx: RequestContext, event: string, payload: Record<string, unknown>) =>
     deps.core.notifier.notify(`volumeTypeEncryption.${deps.core.config.DEFAULT.host}`, event, {
       ...payload,
@@ -90,63 +86,67 @@ export function typeEncryptionRoutes(deps: ApiDeps) {
     });
 
   async function refuseInUse(typeId: string, verb: string): Promise<void> {
-    if (await volumeTypeInUse(db, typeId))
+    if (await isVolumeTypeInUse(db, typeId))
       throw new BadRequest(`Cannot ${verb} encryption specs. Volume type in use.`);
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/types/:id/encryption', async (req) => {
+    async function index(req: FastifyRequest<ById>) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:volume_type_encryption:get');
-      const t = await getVolumeType(db, ctx, params(req).id);
-      return encryptionSpecsView(await volumeTypeEncryptionGet(db, t.id));
-    });
+      const t = await getVolumeType(db, ctx, req.params.id);
+      return encryptionSpecsView(await getTypeEncryption(db, t.id));
+    }
 
-    app.post('/types/:id/encryption', async (req) => {
+    async function create(req: FastifyRequest<ById>) {
       const { ctx } = state(req);
       const body = validated(req.body, schemaCreate);
       authorize(ctx, 'volume_extension:volume_type_encryption:create');
-      const typeId = params(req).id;
+      const typeId = req.params.id;
       await refuseInUse(typeId, 'create');
       await getVolumeType(db, ctx, typeId);
-      if (await volumeTypeEncryptionGet(db, typeId)) throw new VolumeTypeEncryptionExists(typeId);
-      const row = await volumeTypeEncryptionCreate(db, typeId, valuesOf(body.encryption));
+      const row = await createTypeEncryption(db, typeId, valuesOf(body.encryption));
       await notify(ctx, 'volume_type_encryption.create', { type_id: typeId, specs: body.encryption });
       return {
         encryption: { ...body.encryption, volume_type_id: typeId, encryption_id: row.encryption_id },
       };
-    });
+    }
 
-    app.put('/types/:id/encryption/:key', async (req) => {
+    async function update(req: FastifyRequest<ByIdKey>) {
       const { ctx } = state(req);
       const body = validated(req.body, schemaUpdate);
       authorize(ctx, 'volume_extension:volume_type_encryption:update');
-      const { id: typeId, key } = params(req);
+      const { id: typeId, key } = req.params;
       await getVolumeType(db, ctx, typeId);
       await refuseInUse(typeId, 'update');
-      if (!(await volumeTypeEncryptionUpdate(db, typeId, valuesOf(body.encryption))))
-        throw new VolumeTypeEncryptionNotFound(typeId);
+      await updateTypeEncryption(db, typeId, valuesOf(body.encryption));
       await notify(ctx, 'volume_type_encryption.update', { type_id: typeId, id: key });
       return body;
-    });
+    }
 
-    app.get('/types/:id/encryption/:key', async (req) => {
+    async function show(req: FastifyRequest<ByIdKey>) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:volume_type_encryption:get');
-      const { id: typeId, key } = params(req) as { id: string; key: string };
+      const { id: typeId, key } = req.params;
       await getVolumeType(db, ctx, typeId);
-      const specs = encryptionSpecsView(await volumeTypeEncryptionGet(db, typeId));
+      const specs = encryptionSpecsView(await getTypeEncryption(db, typeId));
       if (!Object.hasOwn(specs, key)) throw new VolumeTypeEncryptionNotFound(typeId);
       return { [key]: specs[key] };
-    });
+    }
 
-    app.delete('/types/:id/encryption/:key', async (req, reply: FastifyReply) => {
+    async function destroy(req: FastifyRequest<ByIdKey>, reply: FastifyReply) {
       const { ctx } = state(req);
       authorize(ctx, 'volume_extension:volume_type_encryption:delete');
-      const typeId = params(req).id;
+      const typeId = req.params.id;
       await refuseInUse(typeId, 'delete');
-      if (!(await volumeTypeEncryptionDelete(db, typeId))) throw new VolumeTypeEncryptionNotFound(typeId);
+      await deleteTypeEncryption(db, typeId);
       return reply.code(202).send();
-    });
+    }
+
+    app.get<ById>('/types/:id/encryption', index);
+    app.post<ById>('/types/:id/encryption', create);
+    app.put<ByIdKey>('/types/:id/encryption/:key', update);
+    app.get<ByIdKey>('/types/:id/encryption/:key', show);
+    app.delete<ByIdKey>('/types/:id/encryption/:key', destroy);
   };
 }

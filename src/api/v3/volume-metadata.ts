@@ -1,7 +1,7 @@
 /** `/volumes/{id}/metadata[/{key}]` (Cinder's `api/v3/volume_metadata.py`). */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { state } from '../request.js';
 import { BadRequest, CinderError, VolumeMetadataNotFound } from '../../common/errors.js';
 import { validateMetadataBody, validateMetaItemBody } from './validators.js';
@@ -15,9 +15,13 @@ function etagOf(metadata: Record<string, string>): string {
   return createHash('md5').update(JSON.stringify({ metadata })).digest('hex');
 }
 
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
+type ByKey = { Params: { id: string; key: string } };
+
 export function volumeMetadataRoutes(deps: ApiDeps) {
   const api = deps.volumes;
-  const volumeOf = (req: FastifyRequest) => api.get(state(req).ctx, (req.params as { id: string }).id);
+  const volumeOf = (req: FastifyRequest<ById>) => api.get(state(req).ctx, req.params.id);
 
   /** 3.15+: a PUT with `If-Match` must name the current metadata's ETag. */
   function checkIfMatch(req: FastifyRequest, metadata: Record<string, string>): void {
@@ -40,49 +44,53 @@ export function volumeMetadataRoutes(deps: ApiDeps) {
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/volumes/:id/metadata', async (req, reply) => {
+    async function index(req: FastifyRequest<ById>, reply: FastifyReply) {
       const v = await volumeOf(req);
       return withEtag(req, reply, await api.getMetadata(state(req).ctx, v));
-    });
+    }
 
-    app.post('/volumes/:id/metadata', async (req) => {
-      validateMetadataBody(req.body);
+    async function create(req: FastifyRequest<ById>) {
+      const meta = validateMetadataBody(req.body).metadata;
       const v = await volumeOf(req);
-      const meta = (req.body as { metadata: Record<string, string> }).metadata;
       return { metadata: await api.updateMetadata(state(req).ctx, v, meta, false) };
-    });
+    }
 
-    app.put('/volumes/:id/metadata', async (req) => {
-      validateMetadataBody(req.body);
+    async function updateAll(req: FastifyRequest<ById>) {
+      const meta = validateMetadataBody(req.body).metadata;
       const v = await volumeOf(req);
       checkIfMatch(req, v.metadata);
-      const meta = (req.body as { metadata: Record<string, string> }).metadata;
       return { metadata: await api.updateMetadata(state(req).ctx, v, meta, true) };
-    });
+    }
 
-    app.get('/volumes/:id/metadata/:key', async (req) => {
+    async function show(req: FastifyRequest<ByKey>) {
       const v = await volumeOf(req);
-      const key = (req.params as { key: string }).key;
+      const key = req.params.key;
       const meta = await api.getMetadata(state(req).ctx, v);
       if (!(key in meta)) throw new VolumeMetadataNotFound(v.id, key);
       return { meta: { [key]: meta[key] } };
-    });
+    }
 
-    app.put('/volumes/:id/metadata/:key', async (req) => {
-      validateMetaItemBody(req.body);
-      const key = (req.params as { key: string }).key;
-      const item = (req.body as { meta: Record<string, string> }).meta;
+    async function update(req: FastifyRequest<ByKey>) {
+      const item = validateMetaItemBody(req.body).meta;
+      const key = req.params.key;
       if (!(key in item)) throw new BadRequest('Request body and URI mismatch');
       const v = await volumeOf(req);
       checkIfMatch(req, v.metadata);
       await api.updateMetadata(state(req).ctx, v, item, false);
       return { meta: item };
-    });
+    }
 
-    app.delete('/volumes/:id/metadata/:key', async (req, reply) => {
+    async function destroy(req: FastifyRequest<ByKey>, reply: FastifyReply) {
       const v = await volumeOf(req);
-      await api.deleteMetadataKey(state(req).ctx, v, (req.params as { key: string }).key);
+      await api.deleteMetadataKey(state(req).ctx, v, req.params.key);
       return reply.code(200).send();
-    });
+    }
+
+    app.get<ById>('/volumes/:id/metadata', index);
+    app.post<ById>('/volumes/:id/metadata', create);
+    app.put<ById>('/volumes/:id/metadata', updateAll);
+    app.get<ByKey>('/volumes/:id/metadata/:key', show);
+    app.put<ByKey>('/volumes/:id/metadata/:key', update);
+    app.delete<ByKey>('/volumes/:id/metadata/:key', destroy);
   };
 }

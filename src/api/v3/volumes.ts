@@ -2,57 +2,59 @@
  * `/volumes` (Cinder's `api/v3/volumes.py` VolumeController): list, detail, summary, show, create,
  * update, delete. Controllers only translate HTTP to VolumeAPI calls and rows to views.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiDeps } from '../app.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+import { resolveImageRef } from '../../image/index.js';
 import { state, queryOf } from '../request.js';
-import {
-  BadRequest,
-  BackupNotFound,
-  SnapshotNotFound,
-  VolumeNotFound,
-  InvalidInput,
-  ItemNotFound,
-} from '../../common/errors.js';
+import { BadRequest, InvalidInput, ItemNotFound } from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
-import { snapshotGet } from '../../db/api/snapshots.js';
-import { backupGet } from '../../db/api/backups.js';
-import { authorize } from '../../auth/policy.js';
-import { volumeGet, MarkerNotFound, type VolumeFilters } from '../../db/api/volumes.js';
+import { isAllowed } from '../../auth/policy.js';
+import type { VolumeFilters } from '../../db/api/volumes.js';
+import { BackupAPI } from '../../backup/api.js';
+import { getSourceSnapshot, getSourceVolume } from '../../volume/create-sources.js';
 import { getVolumeTypeByNameOrId } from '../../volume/volume-types.js';
 import { takeListParams, collectionLinks } from '../common/pagination.js';
 import { volumeDetailView, volumeSummaryView } from '../views/volumes.js';
 import { volumeFiltersFromQuery, VOLUME_SORT_KEYS } from './volume-filters.js';
+import { resourceFilters } from '../resource-filters.js';
 import { validateVolumeCreate, validateVolumeUpdate } from './validators.js';
 import { GroupAPI } from '../../group/api.js';
+import { consistencyGroupIds } from '../../volume/cgsnapshot-type.js';
 
-type Body = Record<string, unknown>;
+/** Route generics: the URL parameters of a route. */
+type ById = { Params: { id: string } };
 
 export function volumeRoutes(deps: ApiDeps) {
   const api = deps.volumes;
   const db = deps.core.dbh.db;
   const groups = new GroupAPI(deps.core, deps.volumes);
+  const backups = new BackupAPI(deps.core, deps.volumes);
   const maxLimit = deps.core.config.DEFAULT.osapi_max_limit;
+  const filtersFile = resourceFilters(deps.core.config, deps.core.log);
 
   const view = (req: FastifyRequest, extended: boolean) => {
     const s = state(req);
-    return { version: s.version, isAdmin: s.ctx.isAdmin, links: s.links, extended };
+    const imageMetadata = extended && isAllowed(s.ctx, 'volume_extension:volume_image_metadata:show');
+    return { version: s.version, isAdmin: s.ctx.isAdmin, links: s.links, extended, imageMetadata };
   };
 
   async function list(req: FastifyRequest, detail: boolean) {
     const s = state(req);
     const query = queryOf(req);
     const params = takeListParams(query, maxLimit, VOLUME_SORT_KEYS);
-    const filters: VolumeFilters = volumeFiltersFromQuery(query, s.ctx, s.version);
+    const filters: VolumeFilters = volumeFiltersFromQuery(query, s.ctx, s.version, filtersFile);
     const withCount =
       s.version.gte('3.45') && 'with_count' in query ? boolFromString(query.with_count) : false;
-    let rows;
-    try {
-      rows = await api.getAll(s.ctx, filters, params);
-    } catch (e) {
-      if (e instanceof MarkerNotFound) throw new BadRequest(`Marker ${e.marker} could not be found.`);
-      throw e;
-    }
-    const o = view(req, true);
+    const rows = await api.getAll(s.ctx, filters, params);
+    const o = {
+      ...view(req, true),
+      consistencyGroups: detail
+        ? await consistencyGroupIds(
+            db,
+            rows.map((v) => v.group_id),
+          )
+        : undefined,
+    };
     const body: Record<string, unknown> = {
       volumes: rows.map((v) => (detail ? volumeDetailView(v, o) : volumeSummaryView(v, s.links))),
     };
@@ -63,69 +65,62 @@ export function volumeRoutes(deps: ApiDeps) {
   }
 
   return async (app: FastifyInstance) => {
-    app.get('/volumes', (req) => list(req, false));
-    app.get('/volumes/detail', (req) => list(req, true));
-
-    app.get('/volumes/summary', async (req) => {
+    async function summary(req: FastifyRequest) {
       const s = state(req);
       if (!s.version.gte('3.12')) throw new ItemNotFound();
-      const filters = volumeFiltersFromQuery(queryOf(req), s.ctx, s.version);
+      const filters = volumeFiltersFromQuery(queryOf(req), s.ctx, s.version, filtersFile, true);
       const sum = await api.summary(s.ctx, filters);
       const out: Record<string, unknown> = { total_count: sum.count, total_size: sum.size };
       if (s.version.gte('3.36')) out.metadata = sum.metadata;
       return { 'volume-summary': out };
-    });
+    }
 
-    app.get('/volumes/:id', async (req) => {
+    async function show(req: FastifyRequest<ById>) {
       const s = state(req);
-      const v = await api.get(s.ctx, (req.params as { id: string }).id);
-      return { volume: volumeDetailView(v, view(req, true)) };
-    });
+      const v = await api.get(s.ctx, req.params.id);
+      const consistencyGroups = await consistencyGroupIds(db, [v.group_id]);
+      return { volume: volumeDetailView(v, { ...view(req, true), consistencyGroups }) };
+    }
 
-    app.post('/volumes', async (req, reply) => {
+    async function create(req: FastifyRequest, reply: FastifyReply) {
       const s = state(req);
-      const body = (req.body ?? null) as Body | null;
-      validateVolumeCreate(body, s.version);
-      const vol = { ...(body!.volume as Body) };
-      const hints = body!['OS-SCH-HNT:scheduler_hints'] as Record<string, unknown> | null | undefined;
+      const body = validateVolumeCreate(req.body ?? null, s.version);
+      const vol = { ...body.volume };
+      const hints = body['OS-SCH-HNT:scheduler_hints'];
       if (vol.multiattach !== undefined && vol.multiattach !== null && boolFromString(vol.multiattach)) {
         throw new InvalidInput(
           'multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.',
         );
       }
-      const name = (vol.name ?? vol.display_name ?? null) as string | null;
-      const description = (vol.description ?? vol.display_description ?? null) as string | null;
-      const imageRef = (vol.imageRef ?? vol.image_id ?? null) as string | null;
-      const typeRef = vol.volume_type as string | null | undefined;
+      const name = vol.name ?? vol.display_name ?? null;
+      const description = vol.description ?? vol.display_description ?? null;
+      const imageRef = vol.imageRef ?? vol.image_id ?? null;
+      const typeRef = vol.volume_type;
       const volume_type = typeRef ? await getVolumeTypeByNameOrId(db, s.ctx, typeRef) : null;
-      const projectScope = s.ctx.isAdmin ? null : s.ctx.projectId;
-      const snapshotId = vol.snapshot_id as string | null | undefined;
-      const snapshot = snapshotId ? await snapshotGet(db, snapshotId, projectScope) : null;
-      if (snapshotId && !snapshot) throw new SnapshotNotFound(snapshotId);
-      const sourceId = vol.source_volid as string | null | undefined;
-      const source_volume = sourceId ? await volumeGet(db, sourceId, projectScope) : null;
-      if (sourceId && !source_volume) throw new VolumeNotFound(sourceId);
-      const groupId = (vol.consistencygroup_id ?? (s.version.gte('3.13') ? vol.group_id : null) ?? null) as
-        string | null;
+      const snapshotId = vol.snapshot_id;
+      const snapshot = snapshotId ? await getSourceSnapshot(db, s.ctx, snapshotId) : null;
+      const sourceId = vol.source_volid;
+      const source_volume = sourceId ? await getSourceVolume(db, s.ctx, sourceId) : null;
+      const groupId = vol.consistencygroup_id ?? (s.version.gte('3.13') ? vol.group_id : null) ?? null;
       const group = groupId ? await groups.get(s.ctx, groupId) : null;
-      const image_id: string | null = null;
-      if (imageRef) {
-        // NOTE: no image service is configured: Cinder's `_image_uuid_from_ref` then ends here.
-        throw new BadRequest('Invalid image identifier or unable to access requested image.');
+      let image_id: string | null = null;
+      if (imageRef !== null) {
+        // Cinder's `_image_uuid_from_ref`; without an image service it can only fail.
+        if (!api.images)
+          throw new BadRequest('Invalid image identifier or unable to access requested image.');
+        image_id = await resolveImageRef(api.images, s.ctx, imageRef);
       }
-      const backupId = s.version.gte('3.47') ? (vol.backup_id as string | null | undefined) : null;
+      const backupId = s.version.gte('3.47') ? vol.backup_id : null;
       // Cinder's `backup_api.get`: the caller's backup (any, for an admin), policy `backup:get`.
-      const backupRow = backupId ? await backupGet(db, backupId, { projectId: projectScope }) : null;
-      if (backupId && !backupRow) throw new BackupNotFound(backupId);
-      if (backupRow) authorize(s.ctx, 'backup:get', backupRow.project_id);
-      const metadata = (vol.metadata ?? {}) as Record<string, string>;
+      const backupRow = backupId ? await backups.get(s.ctx, backupId) : null;
+      const metadata = vol.metadata ?? {};
       const created = await api.create(s.ctx, {
-        size: (vol.size ?? null) as number | string | null,
+        size: vol.size ?? null,
         name,
         description,
         volume_type,
         metadata,
-        availability_zone: (vol.availability_zone ?? null) as string | null,
+        availability_zone: vol.availability_zone ?? null,
         snapshot,
         source_volume,
         image_id,
@@ -134,35 +129,42 @@ export function volumeRoutes(deps: ApiDeps) {
         group,
         scheduler_hints: hints ?? null,
       });
-      void image_id;
-      return reply.code(202).send({ volume: volumeDetailView(created, view(req, false)) });
-    });
+      const consistencyGroups = await consistencyGroupIds(db, [created.group_id]);
+      return reply
+        .code(202)
+        .send({ volume: volumeDetailView(created, { ...view(req, false), consistencyGroups }) });
+    }
 
-    app.put('/volumes/:id', async (req) => {
+    async function update(req: FastifyRequest<ById>) {
       const s = state(req);
-      const body = (req.body ?? null) as Body | null;
-      validateVolumeUpdate(body, s.version);
-      const upd = body!.volume as Body;
-      const v = await api.get(s.ctx, (req.params as { id: string }).id);
+      const upd = validateVolumeUpdate(req.body ?? null, s.version).volume;
+      const v = await api.get(s.ctx, req.params.id);
       const fields: Parameters<typeof api.update>[2] = {};
-      if ('name' in upd || 'display_name' in upd)
-        fields.display_name = (upd.name ?? upd.display_name ?? null) as string | null;
+      if ('name' in upd || 'display_name' in upd) fields.display_name = upd.name ?? upd.display_name ?? null;
       if ('description' in upd || 'display_description' in upd)
-        fields.display_description = (upd.description ?? upd.display_description ?? null) as string | null;
-      if ('metadata' in upd && upd.metadata !== null)
-        fields.metadata = upd.metadata as Record<string, string>;
+        fields.display_description = upd.description ?? upd.display_description ?? null;
+      if ('metadata' in upd && upd.metadata !== null) fields.metadata = upd.metadata;
       const updated = await api.update(s.ctx, v, fields);
-      return { volume: volumeDetailView(updated, view(req, false)) };
-    });
+      const consistencyGroups = await consistencyGroupIds(db, [updated.group_id]);
+      return { volume: volumeDetailView(updated, { ...view(req, false), consistencyGroups }) };
+    }
 
-    app.delete('/volumes/:id', async (req, reply) => {
+    async function destroy(req: FastifyRequest<ById>, reply: FastifyReply) {
       const s = state(req);
       const q = queryOf(req);
       const cascade = boolFromString(q.cascade ?? 'false', true);
       const force = s.version.gte('3.23') ? boolFromString(q.force ?? 'false', true) : false;
-      const v = await api.get(s.ctx, (req.params as { id: string }).id);
+      const v = await api.get(s.ctx, req.params.id);
       await api.delete(s.ctx, v, { cascade, force });
       return reply.code(202).send();
-    });
+    }
+
+    app.get('/volumes', (req) => list(req, false));
+    app.get('/volumes/detail', (req) => list(req, true));
+    app.get('/volumes/summary', summary);
+    app.get<ById>('/volumes/:id', show);
+    app.post('/volumes', create);
+    app.put<ById>('/volumes/:id', update);
+    app.delete<ById>('/volumes/:id', destroy);
   };
 }

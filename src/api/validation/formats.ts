@@ -24,7 +24,7 @@ function invalidName(reason: string): FormatCause {
   return new FormatCause(`An invalid 'name' value was provided. ${reason}`);
 }
 
-/** Python `value.strip()` that fails like Python when the value is not a string. */
+/** Python `value.strip()`, raising TypeError (Python: AttributeError) when the value is not a string. */
 function strip(value: unknown): string {
   if (typeof value !== 'string') throw new TypeError(`'${typeof value}' object has no attribute 'strip'`);
   return pyStrip(value);
@@ -116,7 +116,8 @@ export const KNOWN_FORMATS: ReadonlySet<string> = new Set(Object.keys(CHECKERS))
 
 /**
  * Cinder's `FormatChecker.check`: undefined when `value` conforms (or the format is unknown),
- * else the error message `%r is not a %r`, with the registered cause when there was one.
+ * else the error message `%r is not a %r`, with the registered cause when there was one. A value
+ * of a type the checker cannot handle does not conform (Cinder crashes with a 500 there).
  */
 export function checkFormat(
   value: unknown,
@@ -130,8 +131,13 @@ export function checkFormat(
   try {
     result = checker(value, context);
   } catch (err) {
-    if (!(err instanceof FormatCause)) throw err;
-    cause = err.message;
+    // NOTE: a checker meeting a value of a type it does not handle (`1` for a name inside a
+    // oneOf, whose branches python-jsonschema runs whole) raises TypeError, as Python's
+    // `.strip()` raises AttributeError; Cinder answers a 500 there. Here the value simply does
+    // not conform, so the schema's own error (a 400) is reported.
+    if (err instanceof TypeError) result = false;
+    else if (err instanceof FormatCause) cause = err.message;
+    else throw err;
   }
   if (result) return undefined;
   const message = `${pythonRepr(value)} is not a ${pythonRepr(format)}`;

@@ -42,3 +42,26 @@ export function isDateTime(value: unknown): boolean {
   }
   return true;
 }
+
+/**
+ * oslo `timeutils.parse_isotime` then `normalize_time`: `value` as a UTC time in Kindling's stored
+ * form (`2022-09-01T10:00:00.000000`, naive UTC; a time without a zone is UTC), or null when
+ * `parse_isotime` would fail.
+ */
+export function parseIsoTimeUtc(value: string): string | null {
+  if (!isDateTime(value)) return null;
+  const g = ISO8601.exec(value)!.groups!;
+  const num = (v: string | undefined, dflt: number): number => (v === undefined ? dflt : Number(v));
+  const micros = g.fraction === undefined ? 0 : Math.floor(Number(`0.${g.fraction}`) * 1e6);
+  let offsetMinutes = 0;
+  if (g.tzsign !== undefined)
+    offsetMinutes = (g.tzsign === '-' ? -1 : 1) * (num(g.tzhour, 0) * 60 + num(g.tzminute, 0));
+  const d = new Date(0);
+  d.setUTCFullYear(num(g.year, 0), num(g.month ?? g.monthdash, 1) - 1, num(g.day ?? g.daydash, 1));
+  d.setUTCHours(num(g.hour, 0), num(g.minute, 0) - offsetMinutes, num(g.second, 0), 0);
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  return (
+    `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}T` +
+    `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(micros, 6)}`
+  );
+}

@@ -18,12 +18,11 @@ import {
   type JsonObject,
   type PyNumber,
 } from './python-values.js';
-import type { JsonSchema, SchemaError } from './types.js';
-import type { Walker } from './walker.js';
+import type { JsonSchema, SchemaError, SchemaWalker } from './types.js';
 
 /** One keyword's check: the errors it yields for `instance`, lazily. */
 export type KeywordCheck = (
-  w: Walker,
+  w: SchemaWalker,
   value: unknown,
   instance: unknown,
   schema: JsonSchema,
@@ -59,7 +58,7 @@ function extrasMessage(extras: string[]): string {
 }
 
 function* additionalProperties(
-  w: Walker,
+  w: SchemaWalker,
   aP: unknown,
   instance: unknown,
   schema: JsonSchema,
@@ -137,7 +136,11 @@ function* enumCheck(enums: readonly unknown[], instance: unknown): Iterable<Sche
   if (!found) yield error(`${repr(instance)} is not one of ${repr(enums)}`, instance);
 }
 
-function* oneOf(w: Walker, subschemas: readonly JsonSchema[], instance: unknown): Iterable<SchemaError> {
+function* oneOf(
+  w: SchemaWalker,
+  subschemas: readonly JsonSchema[],
+  instance: unknown,
+): Iterable<SchemaError> {
   let firstValid = -1;
   for (const [i, sub] of subschemas.entries()) {
     if ([...w.descend(instance, sub)].length === 0) {
@@ -156,14 +159,18 @@ function* oneOf(w: Walker, subschemas: readonly JsonSchema[], instance: unknown)
   }
 }
 
-function* anyOf(w: Walker, subschemas: readonly JsonSchema[], instance: unknown): Iterable<SchemaError> {
+function* anyOf(
+  w: SchemaWalker,
+  subschemas: readonly JsonSchema[],
+  instance: unknown,
+): Iterable<SchemaError> {
   for (const sub of subschemas) {
     if ([...w.descend(instance, sub)].length === 0) return;
   }
   yield error(`${repr(instance)} is not valid under any of the given schemas`, instance);
 }
 
-function* items(w: Walker, itemSchema: unknown, instance: unknown): Iterable<SchemaError> {
+function* items(w: SchemaWalker, itemSchema: unknown, instance: unknown): Iterable<SchemaError> {
   if (!Array.isArray(instance)) return;
   if (isObject(itemSchema)) {
     for (const [i, item] of instance.entries()) yield* w.descend(item, itemSchema, i);

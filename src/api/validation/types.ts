@@ -28,8 +28,16 @@ export interface CompileOptions {
   readonly relaxAdditionalProperties?: boolean;
 }
 
-/** Validates a request body in place; throws `ValidationError` (or the error a format raises). */
-export type BodyValidator = (body: unknown, context?: ValidationContext) => void;
+/**
+ * Validates a request body in place and returns it, typed as the schema's body `T` (a
+ * hand-written interface beside the schema, e.g. `CreateVolumeTypeBody`); throws
+ * `ValidationError` (or the error a format raises). Without a type argument the body comes back
+ * as `unknown`, for callers that only validate.
+ *
+ * @example
+ * const { volume_type: vt } = validateCreateVolumeType(req.body); // vt: CreateVolumeTypeBody['volume_type']
+ */
+export type BodyValidator<T = unknown> = (body: unknown, context?: ValidationContext) => T;
 
 /** One error as python-jsonschema yields it (`jsonschema.exceptions.ValidationError`). */
 export interface SchemaError {
@@ -41,4 +49,23 @@ export interface SchemaError {
   readonly instance: unknown;
   /** Set when a format checker raised a cause whose text becomes the whole detail (`InvalidName`). */
   readonly cause?: string;
+}
+
+/**
+ * What a keyword check needs of the walk (python-jsonschema's validator object): the request's
+ * facts, the relaxed mode and the recursive steps. `Walker` in `walker.ts` is the one there is;
+ * the keywords see it through this interface, so `keywords.ts` and `walker.ts` do not import
+ * each other.
+ */
+export interface SchemaWalker {
+  /** Per-request facts for format checkers. */
+  readonly context: ValidationContext;
+  /** Cinder's `relax_additional_properties` (unknown keys are deleted, not reported). */
+  readonly relaxAdditionalProperties: boolean;
+  /** python-jsonschema `iter_errors`: every keyword of `schema`, in its key order. */
+  iterErrors(instance: unknown, schema: JsonSchema): Generator<SchemaError>;
+  /** python-jsonschema `descend`: errors of a sub-schema, with `path` put in front of theirs. */
+  descend(instance: unknown, schema: JsonSchema, path?: string | number): Generator<SchemaError>;
+  /** python-jsonschema `is_valid`: stops at the first error. */
+  isValid(instance: unknown, schema: JsonSchema): boolean;
 }

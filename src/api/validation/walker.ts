@@ -4,10 +4,10 @@
  * yielded one by one. The first one is what Cinder reports; see {@link firstSchemaError}.
  */
 import { KEYWORDS } from './keywords.js';
-import type { JsonSchema, SchemaError, ValidationContext } from './types.js';
+import type { JsonSchema, SchemaError, SchemaWalker, ValidationContext } from './types.js';
 
 /** The walking state python-jsonschema keeps in its validator object. */
-export class Walker {
+export class Walker implements SchemaWalker {
   constructor(
     /** Per-request facts for format checkers. */
     readonly context: ValidationContext,

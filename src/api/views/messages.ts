@@ -8,7 +8,9 @@ export function messageView(m: MessagesTable, links: LinkBase): Record<string, u
   const out: Record<string, unknown> = {
     id: m.id,
     event_id: m.event_id,
-    user_message: userMessageFor(m.event_id),
+    user_message: m.detail_text
+      ? `${userMessageFor(m.event_id)} ${m.detail_text}`
+      : userMessageFor(m.event_id),
     message_level: m.message_level,
     created_at: m.created_at,
     guaranteed_until: m.expires_at,

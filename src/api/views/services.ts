@@ -1,6 +1,6 @@
 /** `/os-services` list entries (Cinder's `api/contrib/services.py` index, extended-services on). */
 import type { ServiceRow } from '../../db/api/services.js';
-import { parseTimestamp } from '../../db/time.js';
+import { parseTimestamp } from '../../common/time.js';
 import type { APIVersion } from '../microversion.js';
 
 /** What a service entry needs besides its row. */

@@ -1,6 +1,7 @@
 import type { APIVersion } from '../microversion.js';
 import type { VolumeRecord } from '../../db/api/volumes.js';
 import { resourceLinks, type LinkBase } from '../common/links.js';
+import { volumeAttachmentsView } from './attachments.js';
 
 /** How the volume is being shown: create/update answers omit the show-only extension fields. */
 export interface VolumeViewOptions {
@@ -9,6 +10,13 @@ export interface VolumeViewOptions {
   links: LinkBase;
   /** GET show/detail: adds `os-vol-host-attr:host`, tenant and migration attributes. */
   extended: boolean;
+  /**
+   * Whether the caller may see image metadata (policy `volume_extension:volume_image_metadata:show`):
+   * then show/detail add `volume_image_metadata` to volumes that have some.
+   */
+  imageMetadata?: boolean;
+  /** Consistency groups among the volumes' groups: shown as their `consistencygroup_id` too. */
+  consistencyGroups?: ReadonlySet<string>;
 }
 
 const STATUS_VIEW: Record<string, string> = {
@@ -22,7 +30,7 @@ export function volumeSummaryView(v: VolumeRecord, links: LinkBase): Record<stri
   return { id: v.id, name: v.display_name, links: resourceLinks(links, 'volumes', v.id) };
 }
 
-/** The detail view (conventions.md §6), per microversion and role. */
+/** The detail view (Cinder's `api/v3/views/volumes.py` `ViewBuilder.detail`), per microversion and role. */
 export function volumeDetailView(v: VolumeRecord, o: VolumeViewOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: v.id,
@@ -31,7 +39,7 @@ export function volumeDetailView(v: VolumeRecord, o: VolumeViewOptions): Record<
     availability_zone: v.availability_zone,
     created_at: v.created_at,
     updated_at: v.updated_at,
-    attachments: [],
+    attachments: volumeAttachmentsView(v.volume_attachment ?? [], o.isAdmin),
     name: v.display_name,
     description: v.display_description,
     volume_type: o.version.gte('3.63') ? v.volume_type_name : (v.volume_type_name ?? v.volume_type_id),
@@ -44,7 +52,8 @@ export function volumeDetailView(v: VolumeRecord, o: VolumeViewOptions): Record<
     bootable: v.bootable ? 'true' : 'false',
     encrypted: v.encryption_key_id !== null,
     replication_status: v.replication_status,
-    consistencygroup_id: v.consistencygroup_id,
+    consistencygroup_id:
+      v.group_id && o.consistencyGroups?.has(v.group_id) ? v.group_id : v.consistencygroup_id,
     multiattach: v.multiattach === 1,
   };
   if (o.isAdmin) out.migration_status = v.migration_status;
@@ -66,6 +75,9 @@ export function volumeDetailView(v: VolumeRecord, o: VolumeViewOptions): Record<
       out['os-vol-mig-status-attr:migstat'] = v.migration_status;
       out['os-vol-mig-status-attr:name_id'] = null;
     }
+    // Cinder's VolumeImageMetadataController extension of show and detail.
+    if (o.imageMetadata && v.glance_metadata && Object.keys(v.glance_metadata).length > 0)
+      out.volume_image_metadata = { ...v.glance_metadata };
   }
   return out;
 }

@@ -16,10 +16,10 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createInflate, createDeflate, type Deflate } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import type { Readable, Writable } from 'node:stream';
-import { InvalidBackup } from '../../common/errors.js';
+import type { Writable } from 'node:stream';
+import { BackupRestoreCancel, InvalidBackup } from '../../common/errors.js';
 import { GiB } from '../../volume/driver.js';
-import type { DeviceReader, DeviceWriter } from '../device-io.js';
+import type { DeviceReader, DeviceWriter } from '../../volume/device-io.js';
 import type {
   BackupDriver,
   BackupModelUpdate,
@@ -27,7 +27,6 @@ import type {
   DriverBackup,
   RestoreRunOptions,
 } from '../driver.js';
-import { BackupRestoreCancel } from '../errors.js';
 import { POSIX_DRIVER, type BackupOptions } from '../options.js';
 import { PosixStore } from './posix-store.js';
 
@@ -242,6 +241,7 @@ export class PosixBackupDriver implements BackupDriver {
         position += whole;
         carry = whole < data.length ? Buffer.from(data.subarray(whole)) : null;
         sinceCheck += chunk.length;
+        opts.onProgress?.({ bytesRead: position + (carry?.length ?? 0), objects: objects.length });
         if (sinceCheck >= CANCEL_CHECK_BYTES) {
           sinceCheck = 0;
           if (await opts.isCanceled()) {
@@ -253,6 +253,7 @@ export class PosixBackupDriver implements BackupDriver {
       }
       if (carry) await consume(carry, position);
       await closeCurrent();
+      opts.onProgress?.({ bytesRead: position + (carry?.length ?? 0), objects: objects.length });
     } catch (e) {
       await closeCurrent().catch(() => {});
       throw e;
@@ -310,8 +311,14 @@ export class PosixBackupDriver implements BackupDriver {
     opts: RestoreRunOptions,
   ): Promise<string | null> {
     let volumeMeta: string | null = null;
-    for (const [i, layer] of chain.entries()) {
-      const metadata = await this.readMetadata(layer);
+    // Every layer's metadata first: what the restore has to write is known before it starts.
+    const layers: { layer: DriverBackup; metadata: BackupMetadataFile }[] = [];
+    for (const layer of chain) layers.push({ layer, metadata: await this.readMetadata(layer) });
+    const entries = layers.flatMap(({ metadata }) => metadata.objects.map((o) => Object.values(o)[0]!));
+    const totalBytes = entries.reduce((n, o) => n + o.length, 0);
+    const progress = { bytes: 0, objects: 0, totalBytes, totalObjects: entries.length };
+    opts.onProgress?.({ ...progress });
+    for (const [i, { layer, metadata }] of layers.entries()) {
       if (typeof metadata.volume_meta === 'string' && metadata.volume_meta !== '')
         volumeMeta = metadata.volume_meta;
       if (metadata.version !== DRIVER_VERSION)
@@ -332,6 +339,9 @@ export class PosixBackupDriver implements BackupDriver {
         if (await opts.isCanceled()) throw new BackupRestoreCancel(chain.at(-1)!.id, 'restore target');
         const [name, obj] = Object.entries(entry)[0]!;
         await this.#restoreObject(layer.container!, name, obj, writer);
+        progress.bytes += obj.length;
+        progress.objects += 1;
+        opts.onProgress?.({ ...progress });
       }
     }
     return volumeMeta;
@@ -358,14 +368,33 @@ export class PosixBackupDriver implements BackupDriver {
     writer: DeviceWriter,
   ): Promise<void> {
     const compression = (obj.compression ?? 'none').toLowerCase();
-    let source: Readable = this.store.reader(container, name);
-    if (compression === 'zlib' || compression === 'gzip') source = source.pipe(createInflate());
-    else if (!['none', 'off', 'no'].includes(compression))
+    const compressed = compression === 'zlib' || compression === 'gzip';
+    // NOTE: checked before the object is opened, so a refusal leaves nothing open.
+    if (!compressed && !['none', 'off', 'no'].includes(compression))
       throw new InvalidBackup(`unsupported compression algorithm: ${compression}`);
     let at = obj.offset;
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      await writer.write(chunk, at);
-      at += chunk.length;
+    let writeError: unknown = null;
+    const sink = async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) {
+        try {
+          await writer.write(chunk, at);
+        } catch (e) {
+          writeError = e;
+          throw e;
+        }
+        at += chunk.length;
+      }
+    };
+    // NOTE: pipeline, not pipe(): when a write fails, every stream is destroyed, the file's read
+    // stream included, so its descriptor is closed (a deleted backup's space is then freed).
+    const file = this.store.reader(container, name);
+    try {
+      if (compressed) await pipeline(file, createInflate(), sink);
+      else await pipeline(file, sink);
+    } catch (e) {
+      // NOTE: the sink leaving its loop early aborts the streams before its own rejection is
+      // seen; report the write's error, not that AbortError.
+      throw writeError ?? e;
     }
     if (at - obj.offset !== obj.length)
       throw new InvalidBackup(

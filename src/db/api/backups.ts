@@ -4,7 +4,7 @@ import { keysetAfter, softDeleteValues } from './common.js';
 import { conditionalUpdate, rowUpdate, type Expected } from './conditional-update.js';
 import { metadataDeleteAll, metadataGetMany, metadataInsert, metadataUpdate } from './resource-metadata.js';
 import type { BackupsTable, Database } from '../schema.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 import { MarkerNotFound } from './volumes.js';
 
 /** A backup row with its user metadata (3.43). */
@@ -62,7 +62,8 @@ async function hydrate(db: Db, rows: BackupsTable[]): Promise<BackupRecord[]> {
     'backup_metadata',
     rows.map((r) => r.id),
   );
-  return rows.map((r) => ({ ...r, metadata: byBackup.get(r.id) ?? {} }));
+  // The rows are fresh from the driver: completed in place, not copied (as volumes.ts's hydrate).
+  return rows.map((r) => Object.assign(r, { metadata: byBackup.get(r.id) ?? {} }));
 }
 
 /**
@@ -84,6 +85,25 @@ export async function backupGet(
 /** Updates columns of a live backup; returns whether a row changed. */
 export function backupUpdate(db: Db, id: string, values: Partial<BackupsTable>): Promise<boolean> {
   return rowUpdate(db, 'backups', id, values);
+}
+
+/**
+ * Adds `delta` to a parent backup's `num_dependent_backups` in one statement (never below 0), so
+ * two incrementals finishing or going at once both count. Call it in the transaction that makes
+ * the child available or deletes it: no moment shows the child without its count.
+ */
+export async function backupAdjustDependents(db: Db, parentId: string, delta: 1 | -1): Promise<void> {
+  await db
+    .updateTable('backups')
+    .set({
+      num_dependent_backups:
+        delta > 0
+          ? sql`num_dependent_backups + 1`
+          : sql`CASE WHEN num_dependent_backups > 0 THEN num_dependent_backups - 1 ELSE 0 END`,
+    })
+    .where('id', '=', parentId)
+    .where('deleted', '=', 0)
+    .execute();
 }
 
 /**

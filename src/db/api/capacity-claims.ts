@@ -1,6 +1,6 @@
 import type { DatabaseHandle } from '../connection.js';
 import type { VolumesTable } from '../schema.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 import { extractHost } from '../../common/host.js';
 
 /**

@@ -8,7 +8,7 @@ import {
   type Transaction,
 } from 'kysely';
 import type { Database } from '../schema.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /** Either the database or a transaction on it: every db/api function accepts both. */
 export type Db = Kysely<Database> | Transaction<Database>;

@@ -5,7 +5,7 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Db } from './common.js';
 import type { Bool, Database } from '../schema.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /** Soft-deleted tables keyed by a string `id` (volumes, snapshots, …). */
 export type ResourceTable = {

@@ -8,7 +8,7 @@ import type { Db, PageRequest } from './common.js';
 import { paginate, softDeleteValues, withTieBreakers, markerSortValues } from './common.js';
 import { conditionalUpdate, rowUpdate, type Expected } from './conditional-update.js';
 import type { GroupSnapshotsTable, GroupsTable, GroupTypesTable } from '../schema.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /** A group type with its specs. */
 export interface GroupTypeRecord extends GroupTypesTable {
@@ -450,5 +450,15 @@ export function snapshotsOfGroupSnapshot(db: Db, groupSnapshotId: string) {
     .where('deleted', '=', 0)
     .orderBy('created_at')
     .orderBy('id')
+    .execute();
+}
+
+/** Which of the groups `ids` are of the group type `groupTypeId`: their ids. */
+export function groupIdsOfType(db: Db, ids: string[], groupTypeId: string): Promise<{ id: string }[]> {
+  return db
+    .selectFrom('groups')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('group_type_id', '=', groupTypeId)
     .execute();
 }

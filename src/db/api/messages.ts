@@ -3,6 +3,24 @@ import type { Db, PageRequest } from './common.js';
 import { paginate, withTieBreakers, markerSortValues } from './common.js';
 import type { MessagesTable } from '../schema.js';
 import { MessageNotFound } from '../../common/errors.js';
+import { isoNow } from '../../common/time.js';
+
+/** The columns a new message is written with; the rest are the row's defaults. */
+export type MessageValues = Omit<MessagesTable, 'created_at' | 'updated_at' | 'deleted_at' | 'deleted'>;
+
+/** Writes one message, created now. */
+export async function messageCreate(db: Db, values: MessageValues): Promise<void> {
+  await db
+    .insertInto('messages')
+    .values({ ...values, created_at: isoNow(), deleted: 0 })
+    .execute();
+}
+
+/** Hard-deletes the messages that expire before `before` (a stored timestamp); answers how many. */
+export async function messageDestroyExpired(db: Db, before: string): Promise<number> {
+  const res = await db.deleteFrom('messages').where('expires_at', '<', before).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
 
 export async function messageGet(
   db: Db,

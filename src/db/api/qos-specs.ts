@@ -9,7 +9,7 @@ import type { Db, PageRequest } from './common.js';
 import { paginate, softDeleteValues, withTieBreakers } from './common.js';
 import type { QualityOfServiceSpecsTable } from '../schema.js';
 import { QoSSpecsExists, QoSSpecsKeyNotFound, QoSSpecsNotFound } from '../../common/errors.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /** The reserved key of a spec's root row, whose value is the spec's name. */
 export const QOS_NAME_KEY = 'QoS_Specs_Name';

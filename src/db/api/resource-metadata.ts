@@ -6,7 +6,7 @@
 import type { Db } from './common.js';
 import { softDeleteValues, toDict } from './common.js';
 import type { Database } from '../schema.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /** Each key/value table and the column that names the row it belongs to (checked against the schema). */
 const OWNER_COLUMN = {

@@ -1,21 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './common.js';
 import type { ServicesTable } from '../schema.js';
-import { formatTimestamp, isoNow, parseTimestamp } from '../time.js';
+import { formatTimestamp, isoNow, parseTimestamp } from '../../common/time.js';
 
 export type ServiceRow = ServicesTable & { id: number };
 
+/** What a service registers itself as: its row's identity in `services`. */
+export interface ServiceValues {
+  host: string;
+  binary: string;
+  topic: string;
+  availability_zone: string;
+  cluster_name?: string | null;
+}
+
+/**
+ * A service's row and heartbeat as its manager sees them (Cinder's `Service` registers and
+ * reports state; the manager is handed the result): `register` at start, `stop` at a clean stop.
+ * The service wrapper's implementation is src/service/service-record.ts.
+ */
+export interface ServiceState {
+  /** The row, once registered. */
+  readonly row: ServiceRow | null;
+  register(): Promise<ServiceRow>;
+  stop(): Promise<void>;
+}
+
+/** What a manager's start is handed by the service wrapper, to make its ServiceState. */
+export type ServiceStateFactory = (values: ServiceValues) => ServiceState;
+
 /** Finds the live service row of `host`+`binary`, creating it if absent (a service's start). */
-export async function serviceGetOrCreate(
-  db: Db,
-  values: {
-    host: string;
-    binary: string;
-    topic: string;
-    availability_zone: string;
-    cluster_name?: string | null;
-  },
-): Promise<ServiceRow> {
+export async function serviceGetOrCreate(db: Db, values: ServiceValues): Promise<ServiceRow> {
   const existing = await db
     .selectFrom('services')
     .selectAll()
@@ -36,7 +51,13 @@ export async function serviceGetOrCreate(
       })
       .where('id', '=', existing.id)
       .execute();
-    return { ...existing, availability_zone: values.availability_zone, heartbeat_at: now } as ServiceRow;
+    return {
+      ...existing,
+      availability_zone: values.availability_zone,
+      topic: values.topic,
+      cluster_name: values.cluster_name ?? null,
+      heartbeat_at: now,
+    } as ServiceRow;
   }
   await db
     .insertInto('services')
@@ -87,6 +108,20 @@ export async function serviceGetAll(
   if (filters.binary) q = q.where('binary', '=', filters.binary);
   if (filters.host) q = q.where('host', '=', filters.host);
   return (await q.orderBy('id').execute()) as ServiceRow[];
+}
+
+/** The live volume services' hosts, clusters, status and heartbeats (what `/healthcheck` checks). */
+export function volumeServiceStates(
+  db: Db,
+): Promise<
+  Pick<ServicesTable, 'host' | 'cluster_name' | 'disabled' | 'heartbeat_at' | 'updated_at' | 'created_at'>[]
+> {
+  return db
+    .selectFrom('services')
+    .select(['host', 'cluster_name', 'disabled', 'heartbeat_at', 'updated_at', 'created_at'])
+    .where('deleted', '=', 0)
+    .where('binary', '=', 'cinder-volume')
+    .execute();
 }
 
 /** Up while the last heartbeat is within `service_down_time` seconds. */
@@ -157,4 +192,24 @@ export async function serviceDestroy(db: Db, id: number): Promise<boolean> {
     .where('deleted', '=', 0)
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
+}
+
+/**
+ * Compare-and-swap of one service's `frozen` or `replication_status`: set to `next` when its
+ * value is one of `expected`. The number of rows changed (0 or 1).
+ */
+export async function serviceColumnConditionalUpdate(
+  db: Db,
+  id: number,
+  column: 'frozen' | 'replication_status',
+  expected: readonly (string | number)[],
+  next: string | number,
+): Promise<number> {
+  const r = await db
+    .updateTable('services')
+    .set({ [column]: next } as never)
+    .where('id', '=', id)
+    .where(column, 'in', expected as never[])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }

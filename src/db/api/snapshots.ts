@@ -10,7 +10,7 @@ import {
   metadataUpdate,
 } from './resource-metadata.js';
 import type { Database, SnapshotsTable, VolumesTable } from '../schema.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 import { MarkerNotFound } from './volumes.js';
 
 /** A snapshot row with its user metadata. */
@@ -42,7 +42,8 @@ async function hydrate(db: Db, rows: SnapshotsTable[]): Promise<SnapshotRecord[]
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const bySnapshot = await metadataGetMany(db, 'snapshot_metadata', ids);
-  return rows.map((r) => ({ ...r, metadata: bySnapshot.get(r.id) ?? {} }));
+  // The rows are fresh from the driver: completed in place, not copied (as volumes.ts's hydrate).
+  return rows.map((r) => Object.assign(r, { metadata: bySnapshot.get(r.id) ?? {} }));
 }
 
 /** One live snapshot, or null (project-scoped when `projectId` is given). */
@@ -255,4 +256,71 @@ export function snapshotMetadataUpdate(
 /** Deletes one metadata key; false when it was not there. */
 export function snapshotMetadataDelete(db: Db, snapshotId: string, key: string): Promise<boolean> {
   return metadataDelete(db, 'snapshot_metadata', snapshotId, key);
+}
+
+/** A volume's live snapshots take its new type (retype). */
+export async function snapshotsSetVolumeType(db: Db, volumeId: string, volumeTypeId: string): Promise<void> {
+  await db
+    .updateTable('snapshots')
+    .set({ volume_type_id: volumeTypeId, updated_at: isoNow() })
+    .where('volume_id', '=', volumeId)
+    .where('deleted', '=', 0)
+    .execute();
+}
+
+/**
+ * Live snapshots of the volumes of `host` (`host@backend`, any pool) left `creating` or
+ * `deleting`; with `untouchedBefore`, only those not updated (or, never updated, created) since.
+ */
+export async function snapshotsInProgressOnHost(
+  db: Db,
+  host: string,
+  untouchedBefore: string | null,
+): Promise<{ id: string; status: string }[]> {
+  let q = db
+    .selectFrom('snapshots')
+    .innerJoin('volumes', 'volumes.id', 'snapshots.volume_id')
+    .select(['snapshots.id as id', 'snapshots.status as status'])
+    .where('snapshots.deleted', '=', 0)
+    .where('snapshots.status', 'in', ['creating', 'deleting'])
+    .where('volumes.host', 'like', `${host}#%`);
+  if (untouchedBefore !== null) {
+    const cutoff = untouchedBefore;
+    q = q.where((eb) =>
+      eb.or([
+        eb('snapshots.updated_at', '<', cutoff),
+        eb.and([eb('snapshots.updated_at', 'is', null), eb('snapshots.created_at', '<', cutoff)]),
+      ]),
+    );
+  }
+  return q.execute();
+}
+
+/**
+ * Live snapshots of the volumes of a service (Cinder's `_get_my_snapshots`): those whose volume's
+ * `column` (its cluster when clustered, else its host) is `where` or any pool of it.
+ */
+export function snapshotsOfService(
+  db: Db,
+  by: { column: 'volumes.cluster_name' | 'volumes.host'; where: string },
+): Promise<{ id: string; volume_id: string; size: number }[]> {
+  const { column: col, where } = by;
+  return db
+    .selectFrom('snapshots')
+    .innerJoin('volumes', 'volumes.id', 'snapshots.volume_id')
+    .select(['snapshots.id as id', 'snapshots.volume_id as volume_id', 'snapshots.volume_size as size'])
+    .where('snapshots.deleted', '=', 0)
+    .where((eb) => eb.or([eb(col, '=', where), eb(col, 'like', `${where}#%`)]))
+    .execute();
+}
+
+/** The status of snapshot `id` (deleted or not), or undefined when there is no such row. */
+export function snapshotStatusGet(db: Db, id: string): Promise<{ status: string } | undefined> {
+  return db.selectFrom('snapshots').select('status').where('id', '=', id).executeTakeFirst();
+}
+
+/** The volume of snapshot `id` (deleted or not), or null when there is no such row. */
+export async function snapshotVolumeIdGet(db: Db, id: string): Promise<string | null> {
+  const snap = await db.selectFrom('snapshots').select('volume_id').where('id', '=', id).executeTakeFirst();
+  return snap?.volume_id ?? null;
 }

@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { InvalidSnapshot, InvalidVolume, TransferNotFound } from '../../common/errors.js';
 import type { Database, TransfersTable } from '../schema.js';
 import { withDeadlockRetry } from '../retry.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 import { paginate, withTieBreakers, type Db, type PageRequest } from './common.js';
 import { volumeConditionalUpdate } from './volumes.js';
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from './common.js';
 import { softDeleteValues } from './common.js';
 import type { EncryptionTable } from '../schema.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /** The columns a client may set. */
 export const ENCRYPTION_FIELDS = ['cipher', 'key_size', 'provider', 'control_location'] as const;

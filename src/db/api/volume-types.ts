@@ -4,7 +4,7 @@ import { paginate, softDeleteValues, withTieBreakers, markerSortValues } from '.
 import { metadataDelete, metadataDeleteAll, metadataGet, metadataGetMany } from './resource-metadata.js';
 import type { VolumeTypesTable } from '../schema.js';
 import { VolumeTypeAccessExists, VolumeTypeAccessNotFound, VolumeTypeNotFound } from '../../common/errors.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /** A volume type row with its extra specs, as the API and flows use it. */
 export interface VolumeTypeRecord {
@@ -466,4 +466,20 @@ export async function volumeTypeQuotaResourcesRename(
       .where('deleted', '=', 0)
       .execute();
   }
+}
+
+/** The `volume_types` row of `id` as stored (deleted or not), or undefined. */
+export function volumeTypeRowGet(db: Db, id: string) {
+  return db.selectFrom('volume_types').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The names of the live volume types, sorted (their per-type quota resources exist). */
+export async function volumeTypeNames(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('volume_types')
+    .select('name')
+    .where('deleted', '=', 0)
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => r.name);
 }

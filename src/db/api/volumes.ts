@@ -11,7 +11,13 @@ import {
   metadataUpdate,
 } from './resource-metadata.js';
 import type { Database, VolumesTable } from '../schema.js';
-import { isoNow } from '../time.js';
+import { attachmentsByVolume, type AttachmentRecord } from './attachments.js';
+import {
+  volumeGlanceMetadataDeleteByVolume,
+  volumeGlanceMetadataListGet,
+  whereGlanceMetadata,
+} from './glance-metadata.js';
+import { isoNow } from '../../common/time.js';
 
 /** A volume row with what the views and flows read beside it (admin metadata: see volumeAdminMetadataGet). */
 export interface VolumeRecord extends VolumesTable {
@@ -19,6 +25,10 @@ export interface VolumeRecord extends VolumesTable {
   /** Admin metadata users see merged into `metadata` in views (Cinder's `readonly`, `attached_mode`). */
   visible_admin_metadata?: Record<string, string>;
   volume_type_name: string | null;
+  /** Live attachments, oldest first (Cinder's `volume.volume_attachment`). */
+  volume_attachment: AttachmentRecord[];
+  /** Image metadata (`volume_glance_metadata`), `{}` when none; set on every row read from the db. */
+  glance_metadata?: Record<string, string>;
 }
 
 /** Cinder's `_visible_admin_metadata_keys`. */
@@ -33,6 +43,38 @@ export type VolumeCreateValues = Omit<
   metadata?: Record<string, string>;
   admin_metadata?: Record<string, string>;
 };
+
+/**
+ * The columns of a new volume row nothing has decided yet (no host, detached, no source, no
+ * provider data): the create paths spread it and name only what they set.
+ */
+export const NEW_VOLUME_DEFAULTS = {
+  host: null,
+  cluster_name: null,
+  attach_status: 'detached',
+  migration_status: null,
+  previous_status: null,
+  scheduled_at: null,
+  launched_at: null,
+  terminated_at: null,
+  display_name: null,
+  display_description: null,
+  provider_location: null,
+  provider_auth: null,
+  provider_id: null,
+  snapshot_id: null,
+  source_volid: null,
+  backup_id: null,
+  encryption_key_id: null,
+  consistencygroup_id: null,
+  group_id: null,
+  bootable: 0,
+  multiattach: 0,
+  replication_status: null,
+  service_uuid: null,
+  shared_targets: null,
+  use_quota: 1,
+} as const satisfies Partial<VolumeCreateValues>;
 
 /** Inserts a volume and its metadata (EntryCreateTask's `db.volume_create`). */
 export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<void> {
@@ -49,21 +91,29 @@ export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<
 type VolumeRowWithType = VolumesTable & { volume_type_name: string | null };
 
 /**
- * Adds user metadata (and the user-visible admin metadata keys) to rows already joined with their
- * type name, in two queries whatever the row count.
+ * Adds user metadata (and the user-visible admin metadata keys), attachments and image metadata to
+ * rows already joined with their type name, in one query each whatever the row count.
  */
 async function hydrate(db: Db, rows: VolumeRowWithType[]): Promise<VolumeRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const byVolume = await metadataGetMany(db, 'volume_metadata', ids);
+  const attachments = await attachmentsByVolume(db, ids);
+  const glance = await volumeGlanceMetadataListGet(db, ids);
   const visibleByVolume = await metadataGetMany(
     db,
     'volume_admin_metadata',
     ids,
     VISIBLE_ADMIN_METADATA_KEYS,
   );
+  // NOTE: the rows are this call's own (fresh from the driver), so they are completed in place
+  // rather than copied: a list of 100 volumes would otherwise copy 100 objects of 37 keys.
   return rows.map((r) => {
-    const out: VolumeRecord = { ...r, metadata: byVolume.get(r.id) ?? {} };
+    const out: VolumeRecord = Object.assign(r, {
+      metadata: byVolume.get(r.id) ?? {},
+      volume_attachment: attachments.get(r.id) ?? [],
+      glance_metadata: glance.get(r.id) ?? {},
+    });
     const v = visibleByVolume.get(r.id);
     if (v) out.visible_admin_metadata = v;
     return out;
@@ -121,7 +171,16 @@ export async function volumeDestroy(db: Db, id: string): Promise<void> {
     .execute();
   await metadataDeleteAll(db, 'volume_metadata', id, sd);
   await metadataDeleteAll(db, 'volume_admin_metadata', id, sd);
-  // As Cinder's volume_destroy: a deleted volume's pending transfers go with it.
+  // Its image metadata too (Cinder's VOLUME_DEPENDENT_MODELS).
+  await volumeGlanceMetadataDeleteByVolume(db, id);
+  // As Cinder's volume_destroy: its attachments (a forced delete of a reserved volume) and its
+  // pending transfers go with it.
+  await db
+    .updateTable('volume_attachment')
+    .set({ ...sd, attach_status: 'detached', detach_time: sd.deleted_at })
+    .where('volume_id', '=', id)
+    .where('deleted', '=', 0)
+    .execute();
   await db.updateTable('transfers').set(sd).where('volume_id', '=', id).where('deleted', '=', 0).execute();
 }
 
@@ -131,11 +190,29 @@ export async function volumeDestroy(db: Db, id: string): Promise<void> {
 export interface VolumeFilters {
   project_id?: string | null;
   metadata?: Record<string, string>;
+  /** `glance_metadata` (3.4+): every key with that value; null (not a dict) matches nothing. */
+  glance_metadata?: Record<string, string> | null;
   /** Column equality filters; array values mean "any of". */
   columns?: Partial<Record<keyof VolumesTable, string | number | null | (string | number)[]>>;
   /** `name~`-style substring filters. */
   like?: Partial<Record<keyof VolumesTable, string>>;
+  /**
+   * Time comparisons (3.60 `created_at=gt:…,lt:…`): per column, any one of its comparisons holds
+   * (Cinder joins them with OR); values in the stored form.
+   */
+  times?: Partial<Record<'created_at' | 'updated_at', { op: TimeComparison; value: string }[]>>;
 }
+
+/** Cinder's `get_time_comparison_operators`. */
+export type TimeComparison = 'gt' | 'gte' | 'eq' | 'neq' | 'lt' | 'lte';
+const TIME_SQL: Record<TimeComparison, '>' | '>=' | '=' | '<>' | '<' | '<='> = {
+  gt: '>',
+  gte: '>=',
+  eq: '=',
+  neq: '<>',
+  lt: '<',
+  lte: '<=',
+};
 
 type VolumeQuery = SelectQueryBuilder<Database, 'volumes', object>;
 
@@ -162,6 +239,14 @@ function applyFilters(q: VolumeQuery, f: VolumeFilters): VolumeQuery {
           .where('vm.deleted', '=', 0),
       ),
     );
+  }
+  if (f.glance_metadata !== undefined) q = whereGlanceMetadata(q, f.glance_metadata);
+  for (const [col, comparisons] of Object.entries(f.times ?? {}) as [
+    'created_at' | 'updated_at',
+    { op: TimeComparison; value: string }[],
+  ][]) {
+    if (comparisons.length)
+      q = q.where((eb) => eb.or(comparisons.map((c) => eb(`volumes.${col}`, TIME_SQL[c.op], c.value))));
   }
   return q;
 }
@@ -201,7 +286,6 @@ export class MarkerNotFound extends Error {
   }
 }
 
-/** Sum of sizes of live volumes per `host` value starting with `hostPrefix` (allocated capacity). */
 /**
  * GiB placed per `host` (or per `cluster_name`) value starting with `prefix` (`host@backend#` or
  * `cluster@backend#`), over live volumes.
@@ -267,4 +351,15 @@ export async function volumeUpdateHost(db: Db, currentHost: string, newHost: str
     .where('deleted', '=', 0)
     .execute();
   return ids.length;
+}
+
+/** Whether volume `id` has a live (not deleted) row. */
+export async function volumeIsLive(db: Db, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('volumes')
+    .select('id')
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -2,7 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../dialect-name.js';
 import { UUID, autoId, softDelete } from './column-types.js';
 import { tableFactory } from './table-options.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /** Values seeded at first sync, as Cinder's initial migration seeds them from its config. */
 export interface SeedValues {

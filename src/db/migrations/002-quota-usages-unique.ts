@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectName } from '../dialect-name.js';
-import { isoNow } from '../time.js';
+import { isoNow } from '../../common/time.js';
 
 /**
  * One live usage row per (project, resource): a unique index on (project_id, resource, deleted).

@@ -1,6 +1,7 @@
 import { Connection, type AsyncMessage, type Consumer } from 'rabbitmq-client';
 import type { RequestContext } from '../../common/context.js';
 import { MessageDeliveryFailure } from '../../common/errors.js';
+import { rpcDuplicatesDropped } from '../../metrics/registry.js';
 import { MessagingTimeout, type Endpoint, type Listener, type Target, type Transport } from '../transport.js';
 import { ConfirmPublisher, type AmqpLog } from './confirm-publisher.js';
 import { DuplicateChecker } from './duplicate-checker.js';
@@ -83,6 +84,11 @@ export class AmqpTransport implements Transport {
     this.connection.on('connection', () => this.#log.info({ url: where }, 'AMQP connected'));
     this.publisher = new ConfirmPublisher(this.connection, this.#log);
     this.#pending = new PendingReplies(this.#log);
+  }
+
+  /** Whether the broker connection is up now (the client reconnects by itself when it is not). */
+  connected(): boolean {
+    return !this.#closed && this.connection.ready;
   }
 
   /** Resolves once the broker is reachable; rejects after `timeoutMs` (the client keeps trying). */
@@ -232,6 +238,7 @@ export class AmqpTransport implements Transport {
       return;
     }
     if (dedup.seen(req.uniqueId)) {
+      rpcDuplicatesDropped.inc();
       this.#log.info({ method: req.method, uniqueId: req.uniqueId }, 'duplicate RPC message dropped');
       return;
     }

@@ -7,6 +7,7 @@ import {
   type Envelope,
 } from 'rabbitmq-client';
 import { MessageDeliveryFailure } from '../../common/errors.js';
+import { rpcPublishRetries } from '../../metrics/registry.js';
 import type { Declaration } from './topology.js';
 
 /** The logger methods the AMQP adapters use (a pino logger fits). */
@@ -100,6 +101,7 @@ export class ConfirmPublisher {
             `Failed to publish message to ${envelope.exchange || '(default)'}/${envelope.routingKey ?? ''}` +
               ` after ${attempt} attempt(s): ${e instanceof Error ? e.message : String(e)}`,
           );
+        rpcPublishRetries.inc();
         this.log.warn(
           { err: e, routingKey: envelope.routingKey, attempt, delay },
           'publish failed; retrying',

@@ -10,7 +10,7 @@ import { CapabilitiesFilter } from './capabilities-filter.js';
 import { CapacityFilter } from './capacity-filter.js';
 import { IgnoreAttemptedHostsFilter } from './ignore-attempted-hosts-filter.js';
 
-export type { BackendFilter } from './backend-filter.js';
+export type { BackendFilter, RejectReason } from './backend-filter.js';
 export { getFilteredObjects } from './backend-filter.js';
 export { AvailabilityZoneFilter, CapabilitiesFilter, CapacityFilter, IgnoreAttemptedHostsFilter };
 

@@ -11,10 +11,11 @@ import { NoValidBackend } from '../../common/errors.js';
 import { volumeGet, volumeUpdate } from '../../db/api/volumes.js';
 import { claimVolumeHost } from '../../db/api/capacity-claims.js';
 import { requestSpecFromVolume } from '../request-spec.js';
-import { isoNow } from '../../db/time.js';
+import { isoNow } from '../../common/time.js';
 import { Action, Resource } from '../../message/message-field.js';
 import type { VolumeRPCAPI } from '../../volume/rpcapi.js';
 import type { FilterScheduler } from '../filter-scheduler.js';
+import { newDecision, userMessageDetail, type SchedulerDecision } from '../decision.js';
 import type { FilterProperties, RequestSpec } from '../types.js';
 
 type ExtractInputs = { request_spec: RequestSpec | null; volume_id: string };
@@ -43,40 +44,52 @@ type ScheduleInputs = {
   filter_properties: FilterProperties;
 };
 
+/** Told the scheduler's decision for the volume (the flow trace keeps it). */
+export type DecisionObserver = (decision: SchedulerDecision) => void;
+
 /**
  * Runs the FilterScheduler, claims the pool's capacity in the database while recording
  * `host@backend#pool` (and the backend's zone) on the volume, and casts `create_volume` to `cinder-volume.<host@backend>`.
- * Revert: on failure the volume goes to `error`, with a user message (action 001) and a
- * `scheduler.create_volume` ERROR notification.
+ * The decision (filters, weights, chosen pool) is logged at INFO and given to `onDecision`.
+ * Revert: on failure the volume goes to `error`, with a user message (action 001, the
+ * scheduler's reasons after Cinder's detail) and a `scheduler.create_volume` ERROR notification.
  */
 export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
   constructor(
     private readonly deps: CoreDeps,
     private readonly scheduler: FilterScheduler,
     private readonly volumeRpc: VolumeRPCAPI,
+    private readonly onDecision?: DecisionObserver,
   ) {
     super({ requires: ['context', 'request_spec', 'filter_properties'] });
   }
 
   async execute({ context, request_spec, filter_properties }: ScheduleInputs): Promise<void> {
     const volumeId = request_spec.volume_id;
+    const decision = newDecision('create_volume', request_spec, context.requestId);
     try {
       let updated = false;
-      const chosen = await this.scheduler.scheduleCreateVolume(request_spec, filter_properties, async (c) => {
-        const r = await claimVolumeHost(this.deps.dbh, {
-          volumeId,
-          volumeHost: c.volumeHost,
-          size: c.size,
-          limitGb: c.limitGb,
-          values: {
-            cluster_name: c.clusterName,
-            scheduled_at: isoNow(),
-            availability_zone: c.availabilityZone,
-          },
-        });
-        updated = r.updated;
-        return r;
-      });
+      const chosen = await this.scheduler.scheduleCreateVolume(
+        request_spec,
+        filter_properties,
+        async (c) => {
+          const r = await claimVolumeHost(this.deps.dbh, {
+            volumeId,
+            volumeHost: c.volumeHost,
+            size: c.size,
+            limitGb: c.limitGb,
+            values: {
+              cluster_name: c.clusterName,
+              scheduled_at: isoNow(),
+              availability_zone: c.availabilityZone,
+            },
+          });
+          updated = r.updated;
+          return r;
+        },
+        decision,
+      );
+      this.onDecision?.(decision);
       if (!updated) return; // deleted while we were scheduling
       await this.volumeRpc.createVolume(
         context,
@@ -89,12 +102,19 @@ export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
         },
       );
     } catch (e) {
-      await this.#fail(context, request_spec, e);
+      decision.error ??= e instanceof Error ? e.message : String(e);
+      this.onDecision?.(decision);
+      await this.#fail(context, request_spec, e, decision);
       if (!(e instanceof NoValidBackend)) throw e;
     }
   }
 
-  async #fail(ctx: RequestContext, spec: RequestSpec, e: unknown): Promise<void> {
+  async #fail(
+    ctx: RequestContext,
+    spec: RequestSpec,
+    e: unknown,
+    decision: SchedulerDecision,
+  ): Promise<void> {
     const reason = e instanceof Error ? e.message : String(e);
     const v = await volumeGet(this.deps.dbh.db, spec.volume_id);
     await volumeUpdate(this.deps.dbh.db, spec.volume_id, { status: 'error' });
@@ -103,6 +123,8 @@ export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
       resourceUuid: spec.volume_id,
       projectId: v?.project_id ?? ctx.projectId,
       error: e,
+      // NOTE: Cinder's user message stops at its detail; Kindling adds why (no pool names).
+      detailText: e instanceof NoValidBackend ? userMessageDetail(decision, reason) : null,
     });
     await this.deps.notifier.notify(
       `scheduler.${this.deps.config.DEFAULT.host}`,
@@ -126,10 +148,15 @@ export class ScheduleCreateVolumeTask extends Task<ScheduleInputs, void> {
  * 1. ExtractSchedulerSpecTask — a full request spec
  * 2. ScheduleCreateVolumeTask — filter, weigh, record the host, cast to the backend
  */
-export function getFlow(deps: CoreDeps, scheduler: FilterScheduler, volumeRpc: VolumeRPCAPI): LinearFlow {
+export function getFlow(
+  deps: CoreDeps,
+  scheduler: FilterScheduler,
+  volumeRpc: VolumeRPCAPI,
+  onDecision?: DecisionObserver,
+): LinearFlow {
   return new LinearFlow(
     'volume:create_scheduler',
     new ExtractSchedulerSpecTask(deps),
-    new ScheduleCreateVolumeTask(deps, scheduler, volumeRpc),
+    new ScheduleCreateVolumeTask(deps, scheduler, volumeRpc, onDecision),
   );
 }

@@ -1,5 +1,5 @@
 /**
- * CapacityWeigher (volume-create.md §5.7): prefers pools with the most virtual free capacity
+ * CapacityWeigher (Cinder's `scheduler/weights/capacity.py`): prefers pools with the most virtual free capacity
  * (spread); a negative `capacity_weight_multiplier` stacks instead.
  */
 import type { PoolState } from '../pool-state.js';

@@ -1,13 +1,14 @@
 /**
  * `os-reserve` and `os-unreserve` (Cinder's `volume_api.reserve_volume` / `unreserve_volume`): a
  * consumer about to attach a volume marks it `attaching`, and gives it back if it does not attach.
- * Kindling has no attachments, so an unreserved volume is always `available` again.
  */
 import type { RequestContext } from '../../common/context.js';
 import { authorize } from '../../auth/policy.js';
 import { InvalidVolume } from '../../common/errors.js';
 import { volumeConditionalUpdate, type VolumeRecord } from '../../db/api/volumes.js';
 import type { ActionDeps } from './common.js';
+import { ATTACH_STATUS, attachmentsOfVolume } from '../../db/api/attachments.js';
+import { buildOrStr } from '../attachments/status-words.js';
 
 /** `available` (or, multiattach, also `in-use`) → `attaching`; anything else is a 400. */
 export async function reserveVolume(d: ActionDeps, ctx: RequestContext, v: VolumeRecord): Promise<void> {
@@ -21,12 +22,23 @@ export async function reserveVolume(d: ActionDeps, ctx: RequestContext, v: Volum
   );
   if (!done)
     throw new InvalidVolume(
-      `Volume status must be ${allowed.join(' or ')} to reserve, but the status is ${v.status}.`,
+      `Volume status must be ${buildOrStr(allowed)} to reserve, but the status is ${v.status}.`,
     );
 }
 
-/** `attaching` → `available`; a volume not reserved is left as it is (no error, as in Cinder). */
+/**
+ * `attaching` → `in-use` when the volume still has attachments, else `available`; a volume not
+ * reserved is left as it is (no error, as in Cinder).
+ */
 export async function unreserveVolume(d: ActionDeps, ctx: RequestContext, v: VolumeRecord): Promise<void> {
   authorize(ctx, 'volume_extension:volume_actions:unreserve', v.project_id);
-  await volumeConditionalUpdate(d.core.dbh.db, v.id, { status: 'available' }, { status: ['attaching'] });
+  const attached = (await attachmentsOfVolume(d.core.dbh.db, v.id)).some(
+    (a) => a.attach_status !== ATTACH_STATUS.DETACHED,
+  );
+  await volumeConditionalUpdate(
+    d.core.dbh.db,
+    v.id,
+    { status: attached ? 'in-use' : 'available' },
+    { status: ['attaching'] },
+  );
 }

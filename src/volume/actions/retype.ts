@@ -12,6 +12,9 @@ import { snapshotsForVolume } from '../../db/api/snapshots.js';
 import { volumeTypeEncryptionGet } from '../../db/api/volume-type-encryption.js';
 import { volumeConditionalUpdate, type VolumeRecord } from '../../db/api/volumes.js';
 import { getVolumeTypeByNameOrId } from '../volume-types.js';
+import type { Db } from '../../db/api/common.js';
+import { qosSpecsGet } from '../../db/api/qos-specs.js';
+import { volumeTypeGet } from '../../db/api/volume-types.js';
 import { AVAILABLE_MIGRATION_STATUS, checkTypeSizeLimits, type ActionDeps } from './common.js';
 import { reserveRetypeQuota } from './retype-quota.js';
 
@@ -25,6 +28,19 @@ export function isMultiattachType(extraSpecs: Readonly<Record<string, string>>):
 
 const NOT_RETYPABLE =
   'Retype needs volume to be in available or in-use state, not be part of an active migration or a consistency group, requested type has to be different that the one from the volume, and for in-use volumes front-end qos specs cannot change.';
+
+/**
+ * Cinder's `volume_qos_allows_retype` for an in-use volume: both types have the same QoS specs,
+ * or neither has specs consumed by anything but the back-end.
+ */
+async function qosAllowsRetypeInUse(db: Db, fromTypeId: string, toTypeId: string): Promise<boolean> {
+  const qosOf = async (typeId: string) => (await volumeTypeGet(db, typeId, true))?.qos_specs_id ?? null;
+  const [from, to] = [await qosOf(fromTypeId), await qosOf(toTypeId)];
+  if (from === to) return true;
+  const frontEnd = async (qosId: string | null) =>
+    qosId !== null && ((await qosSpecsGet(db, qosId))?.consumer ?? 'back-end') !== 'back-end';
+  return !(await frontEnd(from)) && !(await frontEnd(to));
+}
 
 export async function retypeVolume(
   d: ActionDeps,
@@ -60,7 +76,11 @@ export async function retypeVolume(
 
   // NOTE: Cinder's `volume_type_id != new type` condition, checked before the swap (a concurrent
   // retype cannot slip in between: it would have to move the volume out of these statuses).
-  // Front-end QoS only matters for in-use volumes, which need attachments Kindling does not make.
+  // An attached volume keeps its front-end QoS (Cinder's `volume_qos_allows_retype`): only an
+  // available one may change it.
+  const statuses = (await qosAllowsRetypeInUse(db, v.volume_type_id, newType.id))
+    ? ['available', 'in-use']
+    : ['available'];
   const swapped =
     v.volume_type_id !== newType.id &&
     (await volumeConditionalUpdate(
@@ -68,7 +88,7 @@ export async function retypeVolume(
       v.id,
       { status: 'retyping', previous_status: v.status, multiattach: toMultiattach ? 1 : 0 },
       {
-        status: ['available', 'in-use'],
+        status: statuses,
         migration_status: AVAILABLE_MIGRATION_STATUS,
         consistencygroup_id: [null, ''],
         group_id: [null, ''],

@@ -1,16 +1,26 @@
 import { mkdir, open, readdir, rename, rm, stat, statfs, truncate, access, chmod } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
-import { debuglog } from 'node:util';
+import { debuglog, promisify } from 'node:util';
+import { execFile } from 'node:child_process';
 import {
   GiB,
   type BackupDevice,
+  type ConnectionInfo,
+  type Connector,
   type DriverVolume,
+  type ExistingRef,
+  type ManageableSnapshot,
+  type ManageableVolume,
+  type ManagedResource,
   type ModelUpdate,
   type VolumeDriver,
   type VolumeStats,
 } from '../driver.js';
 import { copyVolumeFile, probeReflink, type CopyMethod } from './file-copy.js';
+import { adopt, giveBack, manageableSize, manageableSnapshots, manageableVolumes } from './file-manage.js';
+import type { TargetVolume, VolumeTarget } from '../targets/index.js';
+import { qemuImgConvert } from '../../image/qemu-img.js';
 
 /** The little of a logger the driver uses (pino's `info(obj, msg)` fits). */
 export interface FileDriverLogger {
@@ -26,6 +36,11 @@ export interface FileDriverOptions {
   max_over_subscription_ratio: number | string;
   /** Where copy lines go; without one they go to `NODE_DEBUG=kindling-file-driver`. */
   log?: FileDriverLogger;
+  /**
+   * How volumes are exported for attach (`target_helper`: tgtd over iSCSI). Without one the
+   * backend cannot attach volumes.
+   */
+  target?: VolumeTarget;
 }
 
 /** A snapshot as the contract passes it; `name` is `snapshot-<id>` (`snapshot_name_template`). */
@@ -35,7 +50,19 @@ interface DriverSnapshot {
 }
 
 const debug = debuglog('kindling-file-driver');
+const execFileAsync = promisify(execFile);
 const fallbackLog: FileDriverLogger = { info: (obj, msg) => debug('%s %j', msg, obj) };
+
+/** The columns of a volume its export needs. */
+function targetVolume(v: DriverVolume): TargetVolume {
+  return {
+    id: v.id,
+    name: v.name,
+    provider_location: v.provider_location,
+    provider_auth: v.provider_auth ?? null,
+    encrypted: v.encrypted ?? false,
+  };
+}
 
 /** Mode of a volume file made by a copy (what createVolume gets under the usual umask 022). */
 const VOLUME_MODE = 0o644;
@@ -56,12 +83,14 @@ const SNAPSHOT_MODE = 0o444;
 export class FileDriver implements VolumeDriver {
   readonly #opts: FileDriverOptions;
   readonly #log: FileDriverLogger;
+  readonly #target: VolumeTarget | null;
   #reflink: boolean | null = null;
   #lastCopy: CopyMethod | null = null;
 
   constructor(opts: FileDriverOptions) {
     this.#opts = opts;
     this.#log = opts.log ?? fallbackLog;
+    this.#target = opts.target ?? null;
   }
 
   #path(v: { name: string }): string {
@@ -126,6 +155,85 @@ export class FileDriver implements VolumeDriver {
       );
     }
     if (bytes > current) await truncate(path, bytes);
+    // An attached volume's LUN must show the new size (in-use extend, 3.42).
+    if (this.#target && volume.provider_location) await this.#target.extendTarget(targetVolume(volume), path);
+  }
+
+  /** The image's bytes into the (new, sparse, all-zero) volume file; zeros are not written. */
+  async copyImageToVolume(volume: DriverVolume, image: { path: string; format: string }): Promise<void> {
+    await qemuImgConvert(image.path, image.format, this.#path(volume), 'raw', {
+      existing: true,
+      targetIsZero: true,
+    });
+  }
+
+  /**
+   * Reimage: every byte of the file becomes zero. Its blocks are released (`fallocate
+   * --punch-hole`, so reflinked extents shared with snapshots stay theirs); the inode and size stay,
+   * so an export keeps serving it. Where holes cannot be punched, the file is truncated to nothing
+   * and back to its size.
+   */
+  async zeroVolume(volume: DriverVolume): Promise<void> {
+    const path = this.#path(volume);
+    const size = (await stat(path)).size;
+    if (size === 0) return;
+    try {
+      await execFileAsync('fallocate', ['--punch-hole', '--offset', '0', '--length', String(size), path]);
+    } catch (e) {
+      this.#log.info(
+        { volume_id: volume.id, err: String(e) },
+        'zeroVolume: no hole punching here, truncating',
+      );
+      await truncate(path, 0);
+      await truncate(path, size);
+    }
+  }
+
+  // ---- attach: each volume file is exported as its own iSCSI target (LUN 1) ----
+
+  #requireTarget(): VolumeTarget {
+    if (!this.#target) throw new Error('this file backend has no target helper to export volumes with');
+    return this.#target;
+  }
+
+  validateConnector(connector: Connector): void {
+    this.#requireTarget().validateConnector(connector);
+  }
+
+  /** Cinder's `create_export` through the target helper: the target and CHAP go on the volume row. */
+  async createExport(volume: DriverVolume, _connector: Connector | null): Promise<ModelUpdate | null> {
+    const model = await this.#requireTarget().createExport(targetVolume(volume), this.#path(volume));
+    return { provider_location: model.provider_location, provider_auth: model.provider_auth };
+  }
+
+  async ensureExport(volume: DriverVolume): Promise<void> {
+    await this.#requireTarget().ensureExport(targetVolume(volume), this.#path(volume));
+  }
+
+  async removeExport(volume: DriverVolume): Promise<void> {
+    await this.#target?.removeExport(targetVolume(volume));
+  }
+
+  async initializeConnection(volume: DriverVolume, connector: Connector): Promise<ConnectionInfo> {
+    return this.#requireTarget().initializeConnection(targetVolume(volume), connector);
+  }
+
+  /** One target per volume: the export stays while other attachments use it (Cinder's LVM rule). */
+  async terminateConnection(
+    _volume: DriverVolume,
+    _connector: Connector | null,
+    opts: { force: boolean; otherAttachments: number },
+  ): Promise<boolean> {
+    return opts.otherAttachments > 0;
+  }
+
+  onExportsLost(listener: () => void): void {
+    this.#target?.onRestart(listener);
+  }
+
+  /** Stops the target daemon this backend started (tests and service stop leave none behind). */
+  async stop(): Promise<void> {
+    await this.#target?.stop();
   }
 
   async createSnapshot(snapshot: DriverSnapshot & { volume: DriverVolume }): Promise<ModelUpdate | null> {
@@ -204,6 +312,73 @@ export class FileDriver implements VolumeDriver {
     return { type: 'path', path };
   }
 
+  // ---- manage / unmanage (file-manage.ts): files renamed into Kindling's names, bytes untouched ----
+
+  async manageExistingGetSize(volume: DriverVolume, ref: ExistingRef): Promise<number> {
+    return manageableSize(this.#opts.file_volume_dir, ref, volume.name, 'volume');
+  }
+
+  /** Renames the file `volume-<id>`, owner read-write (Cinder's NFS: `_set_rw_permissions`). */
+  async manageExisting(volume: DriverVolume, ref: ExistingRef): Promise<ModelUpdate | null> {
+    const dir = this.#opts.file_volume_dir;
+    const path = await adopt(dir, ref, volume.name, 'volume', VOLUME_MODE);
+    this.#log.info({ volume_id: volume.id, ref, path }, 'file driver: managed an existing file');
+    return { provider_location: path };
+  }
+
+  async revertManageExisting(volume: DriverVolume, ref: ExistingRef): Promise<void> {
+    await giveBack(this.#opts.file_volume_dir, ref, volume.name, 'volume');
+  }
+
+  async getManageableVolumes(
+    volumes: readonly ManagedResource[],
+    snapshots: readonly ManagedResource[],
+  ): Promise<ManageableVolume[]> {
+    return manageableVolumes(this.#opts.file_volume_dir, volumes, snapshots);
+  }
+
+  /** As Cinder's NFS driver: the file stays, named `volume-<id>`. */
+  async unmanage(volume: DriverVolume): Promise<void> {
+    this.#log.info(
+      { volume_id: volume.id, path: this.#path(volume) },
+      'file driver: volume unmanaged; its file stays',
+    );
+  }
+
+  async manageExistingSnapshotGetSize(
+    snapshot: DriverSnapshot & { volume: DriverVolume },
+    ref: ExistingRef,
+  ): Promise<number> {
+    return manageableSize(this.#opts.file_volume_dir, ref, snapshot.name, 'snapshot');
+  }
+
+  /** Renames the file `snapshot-<id>`, read-only as every snapshot file. */
+  async manageExistingSnapshot(
+    snapshot: DriverSnapshot & { volume: DriverVolume },
+    ref: ExistingRef,
+  ): Promise<ModelUpdate | null> {
+    const path = await adopt(this.#opts.file_volume_dir, ref, snapshot.name, 'snapshot', SNAPSHOT_MODE);
+    return { provider_location: path };
+  }
+
+  async revertManageExistingSnapshot(
+    snapshot: DriverSnapshot & { volume: DriverVolume },
+    ref: ExistingRef,
+  ): Promise<void> {
+    await giveBack(this.#opts.file_volume_dir, ref, snapshot.name, 'snapshot');
+  }
+
+  async getManageableSnapshots(
+    snapshots: readonly ManagedResource[],
+    _volumes: readonly ManagedResource[],
+  ): Promise<ManageableSnapshot[]> {
+    return manageableSnapshots(this.#opts.file_volume_dir, snapshots);
+  }
+
+  async unmanageSnapshot(snapshot: DriverSnapshot & { volume: DriverVolume }): Promise<void> {
+    this.#log.info({ snapshot_id: snapshot.id }, 'file driver: snapshot unmanaged; its file stays');
+  }
+
   async volumeExists(volume: DriverVolume): Promise<boolean> {
     try {
       await stat(this.#path(volume));
@@ -231,7 +406,7 @@ export class FileDriver implements VolumeDriver {
       volume_backend_name: this.#opts.volume_backend_name,
       vendor_name: 'Kindling',
       driver_version: '1.0.0',
-      storage_protocol: 'file',
+      storage_protocol: 'iSCSI',
       pools: [
         {
           pool_name: this.#opts.volume_backend_name,
@@ -243,8 +418,9 @@ export class FileDriver implements VolumeDriver {
           thick_provisioning_support: false,
           max_over_subscription_ratio: this.#opts.max_over_subscription_ratio,
           QoS_support: false,
-          multiattach: false,
-          online_extend_support: false,
+          // One iSCSI target per volume, which any number of initiators may log in to.
+          multiattach: true,
+          online_extend_support: true,
           sparse_copy_volume: true,
           // Snapshots and clones share extents (instant, no space) rather than full sparse copies.
           reflink_support: this.#reflink ?? false,

@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { debuglog } from 'node:util';
-import type { RbdOptions } from '../../config/rbd-options.js';
 import {
   RbdImageBusy,
   RbdImageExists,
-  RbdImageHasSnapshots,
   RbdImageNotFound,
-  RbdInvalidArgument,
   SnapshotIsBusy,
   VolumeBackendAPIException,
   VolumeIsBusy,
@@ -16,14 +12,24 @@ import {
   GiB,
   type BackupDevice,
   type DriverVolume,
+  type ExistingRef,
+  type ImageLocationInfo,
+  type ManageableSnapshot,
+  type ManageableVolume,
+  type ManagedResource,
   type ModelUpdate,
   type VolumeDriver,
   type VolumeStats,
 } from '../driver.js';
 import { exportDevice, restoreDevice } from './rbd-backup-device.js';
 import { CephCli } from './rbd-cli.js';
-import type { CephMonMap, RbdImageInfo, RbdSnapInfo } from './rbd-json.js';
-import { poolCapacity, provisionedGb } from './rbd-stats.js';
+import type { RbdSnapInfo } from './rbd-json.js';
+import { volumeStats, type RbdStatsOptions } from './rbd-stats.js';
+import { connectionInfo, qemuSpec } from './rbd-connection.js';
+import * as images from './rbd-images.js';
+import { cloneImage } from './rbd-clone-image.js';
+import * as manage from './rbd-manage.js';
+import { qemuImgConvert } from '../../image/qemu-img.js';
 
 /** The little of a logger the driver uses (pino's `info(obj, msg)` fits). */
 export interface RbdDriverLogger {
@@ -32,10 +38,7 @@ export interface RbdDriverLogger {
 }
 
 /** Options of a `volume_driver = rbd` backend section. */
-export interface RbdDriverOptions extends RbdOptions {
-  volume_backend_name: string;
-  reserved_percentage: number;
-  max_over_subscription_ratio: number | string;
+export interface RbdDriverOptions extends RbdStatsOptions {
   /** Where operation lines go; without one they go to `NODE_DEBUG=kindling-rbd-driver`. */
   log?: RbdDriverLogger;
 }
@@ -56,35 +59,6 @@ const fallbackLog: RbdDriverLogger = {
 const MiB = 1024 ** 2;
 /** Seconds to wait for a monitor when rados_connect_timeout < 0 (Cinder then leaves librados' 300 s). */
 const DEFAULT_CONNECT_TIMEOUT_S = 10;
-/** Waits between attempts to remove a busy image (Cinder: rados_connection_interval 5, x2 backoff). */
-const BUSY_RETRY_WAITS_MS = [5000, 10000];
-/** Features Cinder turns off for multiattach volumes (one writer's exclusive lock would fence the others). */
-const MULTIATTACH_EXCLUSIONS = ['journaling', 'fast-diff', 'object-map', 'exclusive-lock'] as const;
-/** librbd's feature bits, for the `saved_features` Cinder keeps in provider_location. */
-const FEATURE_BITS: Readonly<Record<string, number>> = {
-  layering: 1,
-  striping: 2,
-  'exclusive-lock': 4,
-  'object-map': 8,
-  'fast-diff': 16,
-  'deep-flatten': 32,
-  journaling: 64,
-  'data-pool': 128,
-  operations: 256,
-  migrating: 512,
-  'non-primary': 1024,
-};
-
-/** Cinder's `_dumps`: compact JSON with sorted keys. */
-function dumps(obj: Record<string, number | boolean>): string {
-  const sorted = Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return JSON.stringify(sorted);
-}
-
-function isTrue(spec: string | undefined): boolean {
-  return spec === '<is> True';
-}
-
 /**
  * Volumes as RBD images `volume-<id>` in one pool of a Ceph cluster, driven through the `rbd` and
  * `ceph` CLIs (see rbd-cli.ts), with Cinder's RBD driver's behaviour:
@@ -125,8 +99,52 @@ export class RbdDriver implements VolumeDriver {
       });
   }
 
-  #spec(image: string, snap?: string): string {
-    return `${this.#o.rbd_pool}/${image}${snap === undefined ? '' : `@${snap}`}`;
+  /** What the image steps (rbd-images.ts) need of the driver. */
+  get #img(): images.RbdImageContext {
+    return { cli: this.#cli, pool: this.#o.rbd_pool, log: this.#log };
+  }
+
+  /** The image's bytes written into the new image by qemu-img's rbd driver (zeros skipped). */
+  async copyImageToVolume(volume: DriverVolume, image: { path: string; format: string }): Promise<void> {
+    await qemuImgConvert(image.path, image.format, qemuSpec(this.#o, volume.name), 'raw', {
+      existing: true,
+      targetIsZero: true,
+    });
+  }
+
+  /**
+   * Reimage: the image is shrunk to nothing (its objects are discarded; a clone's parent overlap
+   * goes too) and grown back to its size, so it reads as zeros. Snapshots keep their data.
+   */
+  async zeroVolume(volume: DriverVolume): Promise<void> {
+    const bytes = Math.max((await images.imageInfo(this.#img, volume.name)).size, volume.size * GiB);
+    const spec = images.imageSpec(this.#img, volume.name);
+    await this.#cli.rbd(['resize', '--no-progress', '--allow-shrink', '--size', '0', spec]);
+    await this.#cli.rbd(['resize', '--no-progress', '--size', `${Math.ceil(bytes / MiB)}M`, spec]);
+  }
+
+  /** Cinder's `clone_image`: a copy-on-write clone of an image of Glance's rbd store (rbd-clone-image.ts). */
+  async cloneImage(
+    volume: DriverVolume,
+    location: ImageLocationInfo,
+    meta: Readonly<Record<string, unknown>>,
+  ): Promise<{ update: ModelUpdate | null; cloned: boolean }> {
+    const o = this.#o;
+    return cloneImage(
+      {
+        cli: this.#cli,
+        pool: o.rbd_pool,
+        chunkSizeMiB: o.rbd_store_chunk_size,
+        flattenFromSnapshot: o.rbd_flatten_volume_from_snapshot,
+        maxCloneDepth: o.rbd_max_clone_depth,
+        fsid: async () => (this.#fsid ??= (await this.#cli.cephJson<{ fsid: string }>(['fsid'])).fsid),
+        setup: (v) => images.setupOrRemove(this.#img, v),
+        log: this.#log,
+      },
+      volume,
+      location,
+      meta,
+    );
   }
 
   /** Object size order from rbd_store_chunk_size (MiB), as Cinder: int(log2(bytes)). */
@@ -157,14 +175,6 @@ export class RbdDriver implements VolumeDriver {
       throw new VolumeBackendAPIException(`Pool ${this.#o.rbd_pool} does not exist in the cluster`);
   }
 
-  async #info(image: string, snap?: string): Promise<RbdImageInfo> {
-    return this.#cli.rbdJson<RbdImageInfo>(['info', this.#spec(image, snap)]);
-  }
-
-  async #resize(image: string, gb: number): Promise<void> {
-    await this.#cli.rbd(['resize', '--no-progress', '--size', `${gb}G`, this.#spec(image)]);
-  }
-
   async createVolume(volume: DriverVolume): Promise<ModelUpdate | null> {
     const order = this.#chunkOrder();
     try {
@@ -176,52 +186,22 @@ export class RbdDriver implements VolumeDriver {
         String(2 ** order),
         '--size',
         `${volume.size}G`,
-        this.#spec(volume.name),
+        images.imageSpec(this.#img, volume.name),
       ]);
     } catch (e) {
       // NOTE: a resumed create finds its own image; repair (grow) instead of failing.
       if (!(e instanceof RbdImageExists)) throw e;
-      if ((await this.#info(volume.name)).size < volume.size * GiB)
-        await this.#resize(volume.name, volume.size);
+      if ((await images.imageInfo(this.#img, volume.name)).size < volume.size * GiB)
+        await images.resizeImage(this.#img, volume.name, volume.size);
     }
-    return this.#setupOrRemove(volume);
-  }
-
-  /**
-   * Cinder's `_setup_volume` for a new image: a multiattach type turns off the features that would
-   * let one client fence the others and keeps them in provider_location. A replicated type needs
-   * RBD mirroring, which this driver does not set up: such a type is refused.
-   */
-  async #setupVolume(volume: DriverVolume): Promise<ModelUpdate | null> {
-    const specs = volume.volume_type_extra_specs ?? {};
-    const multiattach = isTrue(specs.multiattach);
-    if (isTrue(specs.replication_enabled))
-      throw new VolumeBackendAPIException(
-        `Volume ${volume.id}: replication_enabled types need RBD mirroring, which this backend does not provide`,
-      );
-    if (!multiattach) return null;
-    const features = (await this.#info(volume.name)).features;
-    const off = MULTIATTACH_EXCLUSIONS.filter((f) => features.includes(f));
-    if (off.length) await this.#cli.rbd(['feature', 'disable', this.#spec(volume.name), ...off]);
-    const saved = features.reduce((bits, f) => bits | (FEATURE_BITS[f] ?? 0), 0);
-    return { provider_location: dumps({ saved_features: saved }) };
-  }
-
-  /** `_setup_volume`, removing the new image when it fails (as Cinder does). */
-  async #setupOrRemove(volume: DriverVolume): Promise<ModelUpdate | null> {
-    try {
-      return await this.#setupVolume(volume);
-    } catch (e) {
-      await this.#cli.rbd(['rm', '--no-progress', this.#spec(volume.name)], 'data').catch(() => undefined);
-      throw e;
-    }
+    return images.setupOrRemove(this.#img, volume);
   }
 
   async deleteVolume(volume: DriverVolume): Promise<void> {
     const name = volume.name;
     let snaps: RbdSnapInfo[];
     try {
-      snaps = await this.#cli.rbdJson<RbdSnapInfo[]>(['snap', 'ls', this.#spec(name)]);
+      snaps = await this.#cli.rbdJson<RbdSnapInfo[]>(['snap', 'ls', images.imageSpec(this.#img, name)]);
     } catch (e) {
       if (!(e instanceof RbdImageNotFound)) throw e;
       this.#log.info({ volume: name }, 'rbd driver: volume no longer exists in the backend');
@@ -229,18 +209,22 @@ export class RbdDriver implements VolumeDriver {
     }
     // A `.clone_snap` snapshot means a volume was cloned from this one and may still need it.
     const cloneSnap = snaps.find((s) => s.name.endsWith('.clone_snap'))?.name;
-    const parent = await this.#cloneParent(name, cloneSnap);
+    const parent = await images.cloneParent(this.#img, name, cloneSnap);
     if (cloneSnap !== undefined) {
       // NOTE: Cinder keeps it as a silent volume, removed with the last clone that needs it.
       this.#log.info(
         { volume: name, clone_snap: cloneSnap },
         'rbd driver: volume has clones: renamed .deleted',
       );
-      await this.#cli.rbd(['rename', this.#spec(name), this.#spec(`${name}.deleted`)]);
+      await this.#cli.rbd([
+        'rename',
+        images.imageSpec(this.#img, name),
+        images.imageSpec(this.#img, `${name}.deleted`),
+      ]);
       return;
     }
     try {
-      await this.#removeImage(name);
+      await images.removeImage(this.#img, name);
     } catch (e) {
       if (e instanceof RbdImageNotFound) return;
       if (e instanceof RbdImageBusy)
@@ -250,98 +234,11 @@ export class RbdDriver implements VolumeDriver {
         );
       throw e;
     }
-    if (parent) await this.#deleteCloneParentRefs(parent.image, parent.snapshot);
-  }
-
-  /**
-   * Removes an image; one that still has snapshots (a protected one with clones) or is busy goes
-   * to the RBD trash instead, where its clones keep reading it. A busy trash move is retried.
-   */
-  async #removeImage(name: string): Promise<void> {
-    try {
-      await this.#cli.rbd(['rm', '--no-progress', this.#spec(name)], 'data');
-      return;
-    } catch (e) {
-      if (!(e instanceof RbdImageHasSnapshots || e instanceof RbdImageBusy)) throw e;
-    }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.#log.info({ volume: name }, 'rbd driver: moving volume to the trash');
-        await this.#cli.rbd(['trash', 'mv', this.#spec(name)]);
-        return;
-      } catch (e) {
-        const wait = BUSY_RETRY_WAITS_MS[attempt];
-        if (!(e instanceof RbdImageBusy) || wait === undefined) throw e;
-        await sleep(wait);
-      }
-    }
-  }
-
-  /**
-   * The parent of `image` (at `snap`, when given) if it is a clone made by createClonedVolume,
-   * i.e. of its source's `<image>.clone_snap`; clones of user snapshots are not followed.
-   */
-  async #cloneParent(image: string, snap?: string): Promise<{ image: string; snapshot: string } | null> {
-    let info: RbdImageInfo;
-    try {
-      info = await this.#info(image, snap);
-    } catch (e) {
-      if (e instanceof RbdImageNotFound) return null;
-      throw e;
-    }
-    const own = image.endsWith('.deleted') ? image.slice(0, -'.deleted'.length) : image;
-    const p = info.parent;
-    return p && p.snapshot === `${own}.clone_snap` ? { image: p.image, snapshot: p.snapshot } : null;
-  }
-
-  /**
-   * Drops the snapshot a deleted clone was made from; a parent already deleted in Kindling
-   * (`.deleted`) with no snapshot left is removed too, and so on up the chain.
-   */
-  async #deleteCloneParentRefs(parentName: string, parentSnap: string): Promise<void> {
-    const grandparent = await this.#cloneParent(parentName, parentSnap);
-    await this.#unprotect(parentName, parentSnap);
-    await this.#removeSnap(parentName, parentSnap);
-    const left = await this.#cli.rbdJson<RbdSnapInfo[]>(['snap', 'ls', this.#spec(parentName)]);
-    if (left.length > 0 || !parentName.endsWith('.deleted')) return;
-    this.#log.info({ volume: parentName }, 'rbd driver: removing deleted parent');
-    await this.#cli.rbd(['rm', '--no-progress', this.#spec(parentName)], 'data');
-    if (grandparent) await this.#deleteCloneParentRefs(grandparent.image, grandparent.snapshot);
-  }
-
-  /** Unprotects a snapshot; one that is not protected is fine. Other errors (busy, missing) propagate. */
-  async #unprotect(image: string, snap: string): Promise<void> {
-    try {
-      await this.#cli.rbd(['snap', 'unprotect', this.#spec(image, snap)]);
-    } catch (e) {
-      if (!(e instanceof RbdInvalidArgument)) throw e;
-    }
-  }
-
-  async #removeSnap(image: string, snap: string): Promise<void> {
-    try {
-      await this.#cli.rbd(['snap', 'rm', '--no-progress', this.#spec(image, snap)], 'data');
-    } catch (e) {
-      if (!(e instanceof RbdImageNotFound)) throw e;
-    }
-  }
-
-  /** Takes and protects snapshot `snap` of `image`; a resumed call finds it taken or protected. */
-  async #snapAndProtect(image: string, snap: string): Promise<void> {
-    try {
-      await this.#cli.rbd(['snap', 'create', '--no-progress', this.#spec(image, snap)]);
-    } catch (e) {
-      if (!(e instanceof RbdImageExists)) throw e;
-    }
-    try {
-      await this.#cli.rbd(['snap', 'protect', this.#spec(image, snap)]);
-    } catch (e) {
-      if (!(e instanceof RbdImageBusy && /already protected/.test(e.stderr))) throw e;
-    }
+    if (parent) await images.deleteCloneParentRefs(this.#img, parent.image, parent.snapshot);
   }
 
   async createSnapshot(snapshot: DriverSnapshot): Promise<ModelUpdate | null> {
-    await this.#snapAndProtect(snapshot.volume.name, snapshot.name);
+    await images.snapAndProtect(this.#img, snapshot.volume.name, snapshot.name);
     return null;
   }
 
@@ -349,7 +246,7 @@ export class RbdDriver implements VolumeDriver {
   async deleteSnapshot(snapshot: DriverSnapshot): Promise<void> {
     const image = snapshot.volume.name;
     try {
-      await this.#unprotect(image, snapshot.name);
+      await images.unprotect(this.#img, image, snapshot.name);
     } catch (e) {
       if (e instanceof RbdImageNotFound) {
         this.#log.info({ snapshot: snapshot.name }, 'rbd driver: snapshot does not exist in the backend');
@@ -357,7 +254,10 @@ export class RbdDriver implements VolumeDriver {
       }
       if (!(e instanceof RbdImageBusy)) throw e;
       const children = await this.#cli
-        .rbdJson<{ pool: string; image: string }[]>(['children', this.#spec(image, snapshot.name)])
+        .rbdJson<{ pool: string; image: string }[]>([
+          'children',
+          images.imageSpec(this.#img, image, snapshot.name),
+        ])
         .catch(() => []);
       this.#log.info(
         { snapshot: snapshot.name, children: children.map((c) => `${c.pool}/${c.image}`) },
@@ -365,7 +265,7 @@ export class RbdDriver implements VolumeDriver {
       );
       throw new SnapshotIsBusy(snapshot.name);
     }
-    await this.#removeSnap(image, snapshot.name);
+    await images.removeSnap(this.#img, image, snapshot.name);
   }
 
   /**
@@ -377,29 +277,15 @@ export class RbdDriver implements VolumeDriver {
     snapshot: DriverSnapshot,
   ): Promise<ModelUpdate | null> {
     const src = snapshot.volume.name;
-    const srcInfo = await this.#info(src, snapshot.name);
+    const srcInfo = await images.imageInfo(this.#img, src, snapshot.name);
     const stripe = Math.max(srcInfo.stripe_unit ?? srcInfo.object_size, this.#o.rbd_store_chunk_size * MiB);
     const order = Math.floor(Math.log2(stripe));
-    await this.#clone(src, snapshot.name, volume.name, order);
-    const update = await this.#setupOrRemove(volume);
+    await images.clone(this.#img, src, snapshot.name, volume.name, order);
+    const update = await images.setupOrRemove(this.#img, volume);
     if (this.#o.rbd_flatten_volume_from_snapshot)
-      await this.#cli.rbd(['flatten', '--no-progress', this.#spec(volume.name)], 'data');
-    if (volume.size * GiB > srcInfo.size) await this.#resize(volume.name, volume.size);
+      await this.#cli.rbd(['flatten', '--no-progress', images.imageSpec(this.#img, volume.name)], 'data');
+    if (volume.size * GiB > srcInfo.size) await images.resizeImage(this.#img, volume.name, volume.size);
     return update;
-  }
-
-  /** `rbd clone`; a resumed call finds the clone made. `order` null: the parent's object size. */
-  async #clone(image: string, snap: string, dest: string, order: number | null): Promise<void> {
-    try {
-      await this.#cli.rbd([
-        'clone',
-        ...(order === null ? [] : ['--object-size', String(2 ** order)]),
-        this.#spec(image, snap),
-        this.#spec(dest),
-      ]);
-    } catch (e) {
-      if (!(e instanceof RbdImageExists)) throw e;
-    }
   }
 
   /**
@@ -411,60 +297,48 @@ export class RbdDriver implements VolumeDriver {
     const maxDepth = this.#o.rbd_max_clone_depth;
     if (maxDepth <= 0) {
       // a copy interrupted half-way leaves a partial image: start again
-      await this.#cli.rbd(['rm', '--no-progress', this.#spec(volume.name)], 'data').catch((e: unknown) => {
-        if (!(e instanceof RbdImageNotFound)) throw e;
-      });
+      await this.#cli
+        .rbd(['rm', '--no-progress', images.imageSpec(this.#img, volume.name)], 'data')
+        .catch((e: unknown) => {
+          if (!(e instanceof RbdImageNotFound)) throw e;
+        });
       await this.#cli.rbd(
-        ['copy', '--no-progress', this.#spec(source.name), this.#spec(volume.name)],
+        [
+          'copy',
+          '--no-progress',
+          images.imageSpec(this.#img, source.name),
+          images.imageSpec(this.#img, volume.name),
+        ],
         'data',
       );
-      if (volume.size !== source.size) await this.#resize(volume.name, volume.size);
+      if (volume.size !== source.size) await images.resizeImage(this.#img, volume.name, volume.size);
       return null;
     }
     const cloneSnap = `${volume.name}.clone_snap`;
     try {
-      await this.#snapAndProtect(source.name, cloneSnap);
-      await this.#clone(source.name, cloneSnap, volume.name, null);
+      await images.snapAndProtect(this.#img, source.name, cloneSnap);
+      await images.clone(this.#img, source.name, cloneSnap, volume.name, null);
     } catch (e) {
-      await this.#dropSnap(source.name, cloneSnap);
+      await images.dropSnap(this.#img, source.name, cloneSnap);
       throw new VolumeBackendAPIException(
         `Failed to clone '${source.name}@${cloneSnap}' to '${volume.name}', error: ${(e as Error).message}`,
       );
     }
-    const depth = await this.#cloneDepth(source.name);
+    const depth = await images.cloneDepth(this.#img, source.name);
     if (depth >= maxDepth) {
       this.#log.info({ volume: volume.name, depth }, 'rbd driver: maximum clone depth reached: flattening');
-      await this.#cli.rbd(['flatten', '--no-progress', this.#spec(volume.name)], 'data');
-      await this.#dropSnap(source.name, cloneSnap, true);
+      await this.#cli.rbd(['flatten', '--no-progress', images.imageSpec(this.#img, volume.name)], 'data');
+      await images.dropSnap(this.#img, source.name, cloneSnap, true);
     }
     let update: ModelUpdate | null;
     try {
-      update = await this.#setupOrRemove(volume);
+      update = await images.setupOrRemove(this.#img, volume);
     } catch (e) {
-      await this.#dropSnap(source.name, cloneSnap);
+      await images.dropSnap(this.#img, source.name, cloneSnap);
       throw e;
     }
-    if (volume.size !== source.size) await this.#resize(volume.name, volume.size);
+    if (volume.size !== source.size) await images.resizeImage(this.#img, volume.name, volume.size);
     return update;
-  }
-
-  /** Unprotects and removes a temporary snapshot; best effort unless `strict`. */
-  async #dropSnap(image: string, snap: string, strict = false): Promise<void> {
-    try {
-      await this.#unprotect(image, snap);
-      await this.#removeSnap(image, snap);
-    } catch (e) {
-      if (strict) throw e;
-      this.#log.warn({ image, snap, err: (e as Error).message }, 'rbd driver: could not drop snapshot');
-    }
-  }
-
-  /** How many clones-of-volumes stand behind `image` (Cinder's `_get_clone_depth`). */
-  async #cloneDepth(image: string): Promise<number> {
-    let depth = 0;
-    for (let parent = await this.#cloneParent(image); parent; parent = await this.#cloneParent(parent.image))
-      depth++;
-    return depth;
   }
 
   /**
@@ -473,21 +347,21 @@ export class RbdDriver implements VolumeDriver {
    */
   async revertToSnapshot(volume: DriverVolume, snapshot: { id: string; name: string }): Promise<void> {
     await this.#cli.rbd(
-      ['snap', 'rollback', '--no-progress', this.#spec(volume.name, snapshot.name)],
+      ['snap', 'rollback', '--no-progress', images.imageSpec(this.#img, volume.name, snapshot.name)],
       'data',
     );
-    if ((await this.#info(volume.name)).size < volume.size * GiB)
-      await this.#resize(volume.name, volume.size);
+    if ((await images.imageInfo(this.#img, volume.name)).size < volume.size * GiB)
+      await images.resizeImage(this.#img, volume.name, volume.size);
   }
 
   /** `rbd resize` to `newSize` GiB (never shrinks: the CLI refuses without --allow-shrink). */
   async extendVolume(volume: DriverVolume, newSize: number): Promise<void> {
-    await this.#resize(volume.name, newSize);
+    await images.resizeImage(this.#img, volume.name, newSize);
   }
 
   async volumeExists(volume: DriverVolume): Promise<boolean> {
     try {
-      await this.#info(volume.name);
+      await images.imageInfo(this.#img, volume.name);
       return true;
     } catch (e) {
       if (e instanceof RbdImageNotFound) return false;
@@ -497,84 +371,80 @@ export class RbdDriver implements VolumeDriver {
 
   /**
    * Cinder's RBD stats: thin provisioned, capacity from `ceph df` (unknown while the cluster does
-   * not answer), provisioned_capacity_gb only for a pool shared with others.
+   * not answer), provisioned_capacity_gb only for a pool shared with others (rbd-stats.ts).
    */
   async getVolumeStats(_refresh: boolean): Promise<VolumeStats> {
-    const o = this.#o;
-    const name = o.volume_backend_name || 'RBD';
-    const pool: VolumeStats['pools'][number] = {
-      pool_name: name,
-      total_capacity_gb: 'unknown',
-      free_capacity_gb: 'unknown',
-      reserved_percentage: o.reserved_percentage,
-      thin_provisioning_support: true,
-      thick_provisioning_support: false,
-      max_over_subscription_ratio: o.max_over_subscription_ratio,
-      QoS_support: false,
-      multiattach: true,
-      location_info: `${o.rbd_cluster_name}:${o.rbd_ceph_conf}:${this.#fsid ?? 'None'}:${o.rbd_user ?? 'None'}:${o.rbd_pool}`,
-      backend_state: 'down',
-      replication_enabled: false,
-      online_extend_support: true,
-    };
-    try {
-      const { free, total } = await poolCapacity(this.#cli, o.rbd_pool, o.report_dynamic_total_capacity);
-      pool.free_capacity_gb = free;
-      pool.total_capacity_gb = total;
-      if (!o.rbd_exclusive_cinder_pool)
-        pool.provisioned_capacity_gb = await provisionedGb(this.#cli, o.rbd_pool);
-      pool.backend_state = 'up';
-    } catch (e) {
-      // NOTE: Cinder too reports unknown capacity and `down` while the cluster does not answer.
-      if (!(e instanceof VolumeBackendAPIException)) throw e;
-      this.#log.warn({ err: e.message }, 'rbd driver: error refreshing volume stats');
-    }
-    return {
-      volume_backend_name: name,
-      vendor_name: 'Open Source',
-      driver_version: '1.3.0',
-      storage_protocol: 'ceph',
-      pools: [pool],
-    };
+    return volumeStats(this.#cli, this.#o, this.#fsid, this.#log);
   }
 
-  /** Cinder's RBD connection info: monitors from `ceph mon dump`, cephx user and libvirt secret. */
+  /** Cinder's RBD connection info: monitors, cephx user and libvirt secret (rbd-connection.ts). */
   async initializeConnection(
     volume: DriverVolume,
     _connector: Record<string, unknown>,
   ): Promise<{ driver_volume_type: string; data: Record<string, unknown> }> {
-    const monmap = await this.#cli.cephJson<CephMonMap>(['mon', 'dump']);
-    const hosts: string[] = [];
-    const ports: string[] = [];
-    for (const mon of monmap.mons) {
-      const hostPort = mon.addr.slice(0, mon.addr.lastIndexOf('/'));
-      const colon = hostPort.lastIndexOf(':');
-      hosts.push(hostPort.slice(0, colon).replace(/^\[|\]$/g, ''));
-      ports.push(hostPort.slice(colon + 1));
-    }
-    const o = this.#o;
-    const data: Record<string, unknown> = {
-      name: `${o.rbd_pool}/${volume.name}`,
-      hosts,
-      ports,
-      cluster_name: o.rbd_cluster_name,
-      auth_enabled: o.rbd_user !== null,
-      auth_username: o.rbd_user,
-      secret_type: 'ceph',
-      secret_uuid: o.rbd_secret_uuid ?? this.#fsid,
-      volume_id: volume.id,
-      discard: true,
-    };
-    if (this.#keyringData) data.keyring = this.#keyringData;
-    return { driver_volume_type: 'rbd', data };
+    return connectionInfo(this.#cli, this.#o, volume, this.#fsid, this.#keyringData);
+  }
+
+  // ---- manage / unmanage (rbd-manage.ts): images renamed into Kindling's names, data untouched ----
+
+  get #manage(): manage.RbdManageContext {
+    return { cli: this.#cli, pool: this.#o.rbd_pool };
+  }
+
+  async manageExistingGetSize(volume: DriverVolume, ref: ExistingRef): Promise<number> {
+    return manage.manageExistingGetSize(this.#manage, ref, volume.name);
+  }
+
+  async manageExisting(volume: DriverVolume, ref: ExistingRef): Promise<ModelUpdate | null> {
+    await manage.manageExisting(this.#manage, ref, volume.name);
+    this.#log.info({ volume: volume.name, ref }, 'rbd driver: managed an existing image');
+    return null;
+  }
+
+  async revertManageExisting(volume: DriverVolume, ref: ExistingRef): Promise<void> {
+    await manage.revertManageExisting(this.#manage, ref, volume.name);
+  }
+
+  async getManageableVolumes(
+    volumes: readonly ManagedResource[],
+    _snapshots: readonly ManagedResource[],
+  ): Promise<ManageableVolume[]> {
+    return manage.getManageableVolumes(this.#manage, volumes);
+  }
+
+  /** As Cinder's: the image stays, named `volume-<id>`. */
+  async unmanage(_volume: DriverVolume): Promise<void> {}
+
+  async manageExistingSnapshotGetSize(snapshot: DriverSnapshot, ref: ExistingRef): Promise<number> {
+    return manage.manageExistingSnapshotGetSize(this.#manage, ref, snapshot.volume.name, snapshot.name);
+  }
+
+  async manageExistingSnapshot(snapshot: DriverSnapshot, ref: ExistingRef): Promise<ModelUpdate | null> {
+    await manage.manageExistingSnapshot(this.#manage, ref, snapshot.volume.name, snapshot.name);
+    return null;
+  }
+
+  async revertManageExistingSnapshot(snapshot: DriverSnapshot, ref: ExistingRef): Promise<void> {
+    await manage.revertManageExistingSnapshot(this.#manage, ref, snapshot.volume.name, snapshot.name);
+  }
+
+  async getManageableSnapshots(
+    snapshots: readonly ManagedResource[],
+    _volumes: readonly ManagedResource[],
+  ): Promise<ManageableSnapshot[]> {
+    return manage.getManageableSnapshots(this.#manage, snapshots);
+  }
+
+  async unmanageSnapshot(snapshot: DriverSnapshot): Promise<void> {
+    await manage.unmanageSnapshot(this.#manage, snapshot.volume.name, snapshot.name);
   }
 
   // ---- backups: commands the backup service runs (rbd-backup-device.ts); nothing to close ----
 
   /** Checks that the image (or snapshot) is there, so a missing one fails before any stream. */
   async #backupSource(image: string, snap?: string): Promise<string> {
-    await this.#info(image, snap);
-    return this.#spec(image, snap);
+    await images.imageInfo(this.#img, image, snap);
+    return images.imageSpec(this.#img, image, snap);
   }
 
   async openVolumeForBackup(volume: DriverVolume): Promise<BackupDevice> {
@@ -587,12 +457,12 @@ export class RbdDriver implements VolumeDriver {
 
   /** The backup service sends the whole volume (`volume.size` GiB); the image must hold it. */
   async openVolumeForRestore(volume: DriverVolume): Promise<BackupDevice> {
-    const info = await this.#info(volume.name);
+    const info = await images.imageInfo(this.#img, volume.name);
     if (info.size < volume.size * GiB)
       throw new VolumeBackendAPIException(
         `Image ${volume.name} is ${info.size} bytes, smaller than the volume's ${volume.size} GiB`,
       );
-    return restoreDevice(this.#cli, this.#spec(volume.name), volume.size * GiB);
+    return restoreDevice(this.#cli, images.imageSpec(this.#img, volume.name), volume.size * GiB);
   }
 
   /** Nothing to undo: clients map the image themselves. */

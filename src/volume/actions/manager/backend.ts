@@ -23,6 +23,8 @@ export interface ActionBackend {
   readonly cluster: string | null;
   readonly availabilityZone: string;
   readonly driver: VolumeDriver;
+  /** The backend's `report_discard_supported`: attach data says `discard: true` unless the driver did. */
+  readonly reportDiscardSupported: boolean;
   initialized(): boolean;
   /** Driver stats with allocated capacity, as reported to the schedulers. */
   stats(): Promise<VolumeStats>;

@@ -5,7 +5,7 @@
  *
  * | outcome | volume | quota | user message |
  * |---|---|---|---|
- * | grown | `available`, new size | committed | — |
+ * | grown | `available` (`in-use` when attached), new size | committed | — |
  * | no room / cannot extend attached | previous status | rolled back | `extend volume:Could not find any available weighted backend.` |
  * | driver failed | `error_extending` | rolled back | `extend volume:Volume Driver failed to extend volume.` |
  */
@@ -16,7 +16,7 @@ import { volumeConditionalUpdate, volumeGet, type VolumeRecord } from '../../../
 import { volumeTypeGet } from '../../../db/api/volume-types.js';
 import { Action, Detail, Resource } from '../../../message/message-field.js';
 import { volumeUsagePayload } from '../../../notify/volume-usage.js';
-import { toDriverVolume } from '../../flows/manager/create-volume.js';
+import { toDriverVolume } from '../../driver-volume.js';
 import type { ExtendVolumeArgs } from '../../rpcapi.js';
 import { actionLog, ownPool, poolHasRoom, poolSatisfies, publisher, type ActionBackend } from './backend.js';
 
@@ -100,14 +100,10 @@ export async function extendOnBackend(
     return;
   }
   await deps.quotas.commit(a.reservations);
-  // NOTE: no attachments yet, so the volume goes back to `available` (Cinder: `in-use` if attached).
-  await volumeConditionalUpdate(
-    db,
-    v.id,
-    { size: a.new_size, status: 'available' },
-    { status: ['extending'] },
-  );
-  const after = (await volumeGet(db, v.id)) ?? { ...v, size: a.new_size, status: 'available' };
+  // The volume goes back to what it was: `in-use` for an attached one (3.42), else `available`.
+  const status = v.previous_status === 'in-use' ? 'in-use' : 'available';
+  await volumeConditionalUpdate(db, v.id, { size: a.new_size, status }, { status: ['extending'] });
+  const after = (await volumeGet(db, v.id)) ?? { ...v, size: a.new_size, status };
   await deps.notifier.notify(publisher(b), 'volume.resize.end', {
     ...volumeUsagePayload(after),
     size: a.new_size,

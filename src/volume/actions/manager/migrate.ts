@@ -13,7 +13,7 @@ import { extractHost } from '../../../common/host.js';
 import { volumeConditionalUpdate, volumeGet, type VolumeRecord } from '../../../db/api/volumes.js';
 import { volumeTypeGet } from '../../../db/api/volume-types.js';
 import type { VolumesTable } from '../../../db/schema.js';
-import { toDriverVolume } from '../../flows/manager/create-volume.js';
+import { toDriverVolume } from '../../driver-volume.js';
 import { VolumeRPCAPI } from '../../rpcapi.js';
 import { volumeDeleteLock } from '../../snapshot-driver.js';
 import { actionLog, type ActionBackend } from './backend.js';
@@ -73,6 +73,14 @@ export async function migrateOnBackend(
     return false;
   };
   if (!b.initialized()) return failed(new VolumeBackendAPIException('driver not initialized'));
+  // NOTE: Cinder moves an attached volume by asking Nova to swap it under the server; without a
+  // compute service that fails (migration `error`), and so it does here, before any copy.
+  if (v.volume_attachment.length > 0)
+    return failed(
+      new VolumeBackendAPIException(
+        'an attached volume can only be moved by the compute service (swap volume), and there is none',
+      ),
+    );
   await volumeConditionalUpdate(
     db,
     v.id,
@@ -86,11 +94,14 @@ export async function migrateOnBackend(
   const typeId = m.newTypeId ?? v.volume_type_id;
   let moved;
   try {
-    if (!v.provider_location) throw new VolumeBackendAPIException(`volume ${v.id} has no location`);
+    // NOTE: the volume's file, as its driver knows it: provider_location is the iSCSI export's
+    // location once the volume has been attached.
+    const device = await b.driver.openVolumeForBackup?.(toDriverVolume(v));
+    if (device?.type !== 'path') throw new VolumeBackendAPIException(`volume ${v.id} has no file to copy`);
     moved = await new VolumeRPCAPI(b.deps.transport).createMigrationTarget(ctx, server, {
       volume_id: v.id,
       size: v.size,
-      source_path: v.provider_location,
+      source_path: device.path,
       pool: extractHost(m.target, 'pool'),
       extra_specs: (await volumeTypeGet(db, typeId, true))?.extra_specs ?? {},
       availability_zone: v.availability_zone,

@@ -14,6 +14,7 @@ import type { RequestContext } from '../../../common/context.js';
 import { DriverNotInitialized, NoValidBackend, VolumeBackendAPIException } from '../../../common/errors.js';
 import { volumeName } from '../../driver.js';
 import { copyVolumeFile } from '../../drivers/file-copy.js';
+import { whileLogging, type ProgressLog } from '../../../common/progress-log.js';
 import type { MigrationTargetArgs, MigrationTargetResult } from '../../rpcapi.js';
 import { actionLog, ownPool, poolHasRoom, poolSatisfies, type ActionBackend } from './backend.js';
 
@@ -23,12 +24,30 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   return x.dev === y.dev && x.ino === y.ino;
 }
 
-/** Copies `src` over `dst` through a hidden part file in `dst`'s directory; keeps `dst`'s mode. */
-async function copyOver(src: string, dst: string): Promise<string> {
+/**
+ * Copies `src` over `dst` through a hidden part file in `dst`'s directory; keeps `dst`'s mode.
+ * A copy that takes a while logs its progress (the part file's size against the source's).
+ */
+async function copyOver(
+  src: string,
+  dst: string,
+  progress?: ProgressLog,
+  fields: object = {},
+): Promise<string> {
   const part = join(dirname(dst), `.${basename(dst)}.migrating`);
   await rm(part, { force: true });
   try {
-    const method = await copyVolumeFile(src, part);
+    const total = (await stat(src)).size;
+    const method = await whileLogging(
+      progress,
+      `migration: copying volume file to ${dst}`,
+      copyVolumeFile(src, part),
+      {
+        fields,
+        total,
+        sample: async () => (await stat(part)).size,
+      },
+    );
     await chmod(part, (await stat(dst)).mode & 0o7777);
     const fh = await open(part, 'r+');
     try {
@@ -79,7 +98,12 @@ export async function createMigrationTarget(
   if (await sameFile(a.source_path, target))
     throw new VolumeBackendAPIException(`source and destination of volume ${a.volume_id} are the same file`);
   try {
-    const method = await copyOver(a.source_path, target);
+    const method = await copyOver(
+      a.source_path,
+      target,
+      { log, intervalSeconds: b.deps.config.DEFAULT.progress_log_interval },
+      { from: a.source_path },
+    );
     log.info({ from: a.source_path, to: target, method }, 'migration: volume copied to this backend');
   } catch (e) {
     await b.driver.deleteVolume({ ...dv, provider_location: target });

@@ -9,11 +9,10 @@
 import type { RequestContext } from '../../../common/context.js';
 import { extractHost } from '../../../common/host.js';
 import type { Db } from '../../../db/api/common.js';
-import { snapshotCountForVolume } from '../../../db/api/snapshots.js';
+import { snapshotCountForVolume, snapshotsSetVolumeType } from '../../../db/api/snapshots.js';
 import { volumeTypeEncryptionGet } from '../../../db/api/volume-type-encryption.js';
 import { volumeTypeGet, type VolumeTypeRecord } from '../../../db/api/volume-types.js';
 import { volumeConditionalUpdate, volumeGet, type VolumeRecord } from '../../../db/api/volumes.js';
-import { isoNow } from '../../../db/time.js';
 import { volumeUsagePayload } from '../../../notify/volume-usage.js';
 import { PoolState } from '../../../scheduler/backend-state.js';
 import { SchedulerRPCAPI } from '../../../scheduler/rpcapi.js';
@@ -147,12 +146,7 @@ export async function retypeOnBackend(b: ActionBackend, ctx: RequestContext, a: 
     if (!moved) return refuse(`the migration to ${target} failed`);
   }
   // The volume's snapshots take its type, as in Cinder.
-  await db
-    .updateTable('snapshots')
-    .set({ volume_type_id: newType.id, updated_at: isoNow() })
-    .where('volume_id', '=', v.id)
-    .where('deleted', '=', 0)
-    .execute();
+  await snapshotsSetVolumeType(db, v.id, newType.id);
   await deps.quotas.commit(all);
   // NOTE: the status last, so whoever waits for it sees the quota already moved.
   await volumeConditionalUpdate(db, v.id, { status: previous }, { status: ['retyping'] });

@@ -8,10 +8,11 @@
  * the file driver's is (a copy renamed over the volume), so none is taken.
  */
 import type { RequestContext } from '../../../common/context.js';
+import { DriverNotInitialized } from '../../../common/errors.js';
 import { snapshotConditionalUpdate, snapshotGet, type SnapshotRecord } from '../../../db/api/snapshots.js';
 import { volumeConditionalUpdate, volumeGet, type VolumeRecord } from '../../../db/api/volumes.js';
 import { volumeUsagePayload } from '../../../notify/volume-usage.js';
-import { toDriverVolume } from '../../flows/manager/create-volume.js';
+import { toDriverVolume } from '../../driver-volume.js';
 import { snapshotDeleteLock, toDriverSnapshot } from '../../snapshot-driver.js';
 import { snapshotUsagePayload } from '../../snapshot-usage.js';
 import { actionLog, publisher, type ActionBackend } from './backend.js';
@@ -44,7 +45,7 @@ export async function revertOnBackend(
     await notifyBoth(b, v, s, 'revert.start');
     let ok = true;
     try {
-      if (!b.initialized()) throw new Error('driver not initialized');
+      if (!b.initialized()) throw new DriverNotInitialized();
       if (!b.driver.revertToSnapshot) throw new Error('the driver cannot revert to a snapshot');
       const dv = toDriverVolume(v);
       await b.driver.revertToSnapshot(dv, toDriverSnapshot(s, dv));

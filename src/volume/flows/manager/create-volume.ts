@@ -6,17 +6,46 @@
 import { Task, LinearFlow, type RevertOutcome } from '../../../flow/index.js';
 import type { RequestContext } from '../../../common/context.js';
 import type { CoreDeps } from '../../../common/deps.js';
-import { DriverNotInitialized, SnapshotNotFound, VolumeNotFound } from '../../../common/errors.js';
+import {
+  BackupNotFound,
+  BackupServiceNotFound,
+  DriverNotInitialized,
+  ImageConversionNotAllowed,
+  ImageCopyFailure,
+  ImageTooBig,
+  ImageUnacceptable,
+  InvalidBackup,
+  SnapshotNotFound,
+  VolumeNotFound,
+  VolumeTypeNotFound,
+} from '../../../common/errors.js';
 import { snapshotGet } from '../../../db/api/snapshots.js';
 import { volumeGet, volumeUpdate, type VolumeRecord } from '../../../db/api/volumes.js';
-import { isoNow } from '../../../db/time.js';
+import { isoNow } from '../../../common/time.js';
 import { Action, Detail, Resource } from '../../../message/message-field.js';
 import { volumeUsagePayload } from '../../../notify/volume-usage.js';
 import type { SchedulerRPCAPI } from '../../../scheduler/rpcapi.js';
 import type { FilterProperties, RequestSpec } from '../../../scheduler/types.js';
 import { volumeName, type DriverVolume, type ModelUpdate, type VolumeDriver } from '../../driver.js';
 import { snapshotDeleteLock, toDriverSnapshot, volumeDeleteLock } from '../../snapshot-driver.js';
-import { restoreBackupIntoNewVolume } from '../../../backup/restore-new-volume.js';
+import { copyImageMetadataFromSource } from '../../image-metadata-copy.js';
+import type { GlanceImageService } from '../../../image/index.js';
+import type { ImageConversionOptions } from '../../../image/image-utils.js';
+import { imageConversionOptions } from '../../../image/image-service.js';
+import { createFromImage } from './create-from-image.js';
+import { toDriverVolume } from '../../driver-volume.js';
+import type { ImageVolumeCache } from '../../image-cache.js';
+
+/**
+ * The backup service's half of a create from a backup (src/backup/restore-new-volume.ts, which
+ * casts through backup/rpcapi.ts): the volume service is handed it by its service wrapper, as the
+ * backup service is built on the volume service.
+ */
+export type RestoreBackupIntoNewVolume = (
+  ctx: RequestContext,
+  backupId: string,
+  volumeId: string,
+) => Promise<void>;
 
 /** What the manager shares with its flow's tasks. */
 export interface ManagerFlowContext {
@@ -25,6 +54,15 @@ export interface ManagerFlowContext {
   readonly driver: VolumeDriver;
   readonly driverInitialized: () => boolean;
   readonly scheduler: SchedulerRPCAPI;
+  /** Hands the restore of a backup into a new volume to a backup service. */
+  readonly restoreBackup: RestoreBackupIntoNewVolume;
+  /** The volume service's `services.uuid`, recorded on the volumes it creates (3.48 `service_uuid`). */
+  readonly serviceUuid?: string | null;
+  /** Glance, for the `image` create type (null: none configured). */
+  readonly images?: GlanceImageService | null;
+  readonly imageOptions?: ImageConversionOptions;
+  /** The backend's image-volume cache (null or absent: disabled). */
+  readonly imageCache?: ImageVolumeCache | null;
 }
 
 /** Mutable note the reschedule task leaves for the others (taskflow passes revert results). */
@@ -32,51 +70,49 @@ export interface RescheduleState {
   rescheduled: boolean;
 }
 
-/** Errors after which trying another backend cannot help (Cinder's no-reschedule list). */
-const NO_RESCHEDULE = new Set([
-  'ImageCopyFailure',
-  'MetadataCopyFailure',
-  'MetadataUpdateFailure',
-  'VolumeNotFound',
-  'SnapshotNotFound',
-  'VolumeTypeNotFound',
-  'ImageConversionNotAllowed',
-  'ImageUnacceptable',
-  'ImageTooBig',
-  'InvalidSignatureImage',
-  'ImageSignatureVerificationException',
+/**
+ * Errors after which trying another backend cannot help (Cinder's no-reschedule list). Cinder's
+ * list also names MetadataCopyFailure, MetadataUpdateFailure, InvalidSignatureImage and
+ * ImageSignatureVerificationException, which Kindling does not raise.
+ */
+const NO_RESCHEDULE = [
+  ImageCopyFailure,
+  VolumeNotFound,
+  SnapshotNotFound,
+  VolumeTypeNotFound,
+  ImageConversionNotAllowed,
+  ImageUnacceptable,
+  ImageTooBig,
   // A backup that cannot be restored (gone, busy, no backup service) is the same on any backend.
-  'BackupNotFound',
-  'InvalidBackup',
-  'BackupServiceNotFound',
-]);
-
-export function toDriverVolume(v: VolumeRecord, extraSpecs?: Record<string, string>): DriverVolume {
-  return {
-    id: v.id,
-    name: volumeName(v.id),
-    size: v.size,
-    host: v.host,
-    provider_location: v.provider_location,
-    volume_type_extra_specs: extraSpecs ?? {},
-  };
-}
+  BackupNotFound,
+  InvalidBackup,
+  BackupServiceNotFound,
+];
 
 // ---- 1. ExtractVolumeRefTask ------------------------------------------------------------------------
 
 /**
- * Loads the volume row.
+ * Loads the volume row (or takes the one the manager has just read).
  * Revert: the volume goes to `error`, unless it was rescheduled to another backend.
  */
 export class ExtractVolumeRefTask extends Task<
-  { volume_id: string; reschedule_state: RescheduleState },
+  { volume_id: string; reschedule_state: RescheduleState; volume_row?: VolumeRecord },
   VolumeRecord
 > {
   constructor(private readonly c: ManagerFlowContext) {
-    super({ requires: ['volume_id', 'reschedule_state'], provides: ['volume'] });
+    super({ requires: ['volume_id', 'reschedule_state'], optional: ['volume_row'], provides: ['volume'] });
   }
 
-  async execute({ volume_id }: { volume_id: string }): Promise<VolumeRecord> {
+  async execute({
+    volume_id,
+    volume_row,
+  }: {
+    volume_id: string;
+    volume_row?: VolumeRecord;
+  }): Promise<VolumeRecord> {
+    // The manager hands over the row it has just read (under the volume's lock) to check that the
+    // create is still ours; reading it again here would cost five queries for the same row.
+    if (volume_row?.id === volume_id) return volume_row;
     const v = await volumeGet(this.c.deps.dbh.db, volume_id);
     if (!v) throw new VolumeNotFound(volume_id);
     return v;
@@ -125,8 +161,8 @@ export class OnFailureRescheduleTask extends Task<RescheduleInputs, void> {
 
   override async revert(i: RescheduleInputs, { flowFailures }: RevertOutcome<void>): Promise<void> {
     const cause = flowFailures[0]?.error;
-    const name = cause instanceof Error ? cause.name : '';
-    if (!i.allow_reschedule || !i.filter_properties.retry || NO_RESCHEDULE.has(name)) return;
+    const noReschedule = NO_RESCHEDULE.some((cls) => cause instanceof cls);
+    if (!i.allow_reschedule || !i.filter_properties.retry || noReschedule) return;
     const retry = {
       ...i.filter_properties.retry,
       exc: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
@@ -240,9 +276,10 @@ type FromSpecInputs = {
  * Holding the source's delete lock makes a delete of the snapshot or source volume wait until the
  * copy is done. A bootable source makes the new volume bootable.
  * - `backup`: an empty volume, then the restore is handed to a backup service
- *   (src/backup/restore-new-volume.ts), which sets the volume `available` when it is done; the
+ *   (`restoreBackup`, src/backup/restore-new-volume.ts), which sets the volume `available` when it is done; the
  *   volume stays `creating` meanwhile (CreateVolumeOnFinishTask leaves its status alone).
- * Image sources are not served by this service (they fail, and the volume goes to `error`).
+ * - `image`: an empty volume, then the image downloaded, checked and written into it
+ *   (create-from-image.ts); the volume shows `downloading` meanwhile and ends bootable.
  * Revert: nothing here; OnFailureRescheduleTask cleans up the backend.
  */
 export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord> {
@@ -267,8 +304,23 @@ export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord>
       case 'backup':
         made = await this.#createFromBackup(context, volume, target, volume_spec.backup_id ?? '');
         break;
+      case 'image':
+        made = await createFromImage(
+          {
+            deps: this.c.deps,
+            driver: this.c.driver,
+            images: this.c.images ?? null,
+            imageOptions: this.c.imageOptions ?? imageConversionOptions(this.c.deps.config, this.c.deps.log),
+            imageCache: this.c.imageCache ?? null,
+          },
+          context,
+          volume,
+          target,
+          volume_spec.image_id ?? '',
+        );
+        break;
       default:
-        throw new Error(`create type '${volume_spec.type}' is not supported by this service`);
+        throw new Error(`create type '${String(volume_spec.type)}' is not supported by this service`);
     }
     let bootable = volume.bootable;
     if (made.bootable && !volume.bootable) {
@@ -276,6 +328,8 @@ export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord>
       await volumeUpdate(this.c.deps.dbh.db, volume.id, { bootable: 1 });
       bootable = 1;
     }
+    // Cinder's `_handle_bootable_volume_glance_meta`: a bootable source's image metadata comes along.
+    if (made.bootable) await copyImageMetadataFromSource(this.c.deps.dbh.db, volume.id, volume_spec);
     // NOTE: the model update is saved together with `available` by CreateVolumeOnFinishTask.
     return { ...volume, ...(made.update ?? {}), bootable };
   }
@@ -325,7 +379,7 @@ export class CreateVolumeFromSpecTask extends Task<FromSpecInputs, VolumeRecord>
   ) {
     const update = await this.#createRaw(context, volume, target);
     if (update) await volumeUpdate(this.c.deps.dbh.db, volume.id, { ...update });
-    await restoreBackupIntoNewVolume(this.c.deps, context, backupId, volume.id);
+    await this.c.restoreBackup(context, backupId, volume.id);
     return { update, bootable: false };
   }
 
@@ -365,14 +419,18 @@ export class CreateVolumeOnFinishTask extends Task<{ volume: VolumeRecord; volum
       return;
     }
     const launched_at = isoNow();
+    // NOTE: as Cinder's manager, the volume records which service made it and whether its
+    // driver shares iSCSI targets between volumes (none of Kindling's drivers does).
+    const placed = { service_uuid: this.c.serviceUuid ?? null, shared_targets: 0 as const };
     await volumeUpdate(this.c.deps.dbh.db, volume.id, {
       status: 'available',
       launched_at,
       provider_location: volume.provider_location,
       provider_auth: volume.provider_auth,
       provider_id: volume.provider_id,
+      ...placed,
     });
-    const done = { ...volume, status: 'available', launched_at, updated_at: launched_at };
+    const done = { ...volume, ...placed, status: 'available', launched_at, updated_at: launched_at };
     await this.c.deps.notifier.notify(
       `volume.${volume.host ?? this.c.host}`,
       'volume.create.end',

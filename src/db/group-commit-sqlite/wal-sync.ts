@@ -1,0 +1,66 @@
+/**
+ * The group-commit driver's own WAL sync (`walSyncPath`): SQLite commits at `synchronous=NORMAL`
+ * and the driver `fdatasync`s the WAL after each COMMIT, on libuv's thread pool, acknowledging the
+ * batches only then; batches committed while a sync is in flight share the next one.
+ */
+import { close, fdatasync, open } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Batch } from './batch.js';
+
+/** open + fdatasync + close of `path`, on libuv's thread pool. */
+function syncFile(path: string, cb: (err: Error | null) => void): void {
+  open(path, 'r', (openErr, fd) => {
+    if (openErr !== null) return cb(openErr);
+    fdatasync(fd, (syncErr) => {
+      close(fd, (closeErr) => cb(syncErr ?? closeErr));
+    });
+  });
+}
+
+/** The committed batches of one database waiting for their WAL to be synced. */
+export class WalSync {
+  readonly #walSyncPath: string;
+  /** Committed batches waiting for the next WAL sync. */
+  #unsynced: Batch[] = [];
+  #syncing = false;
+  #dirSynced = false;
+
+  constructor(walSyncPath: string) {
+    this.#walSyncPath = walSyncPath;
+  }
+
+  /** `batch` was just committed: acknowledged once a WAL sync started after now returns. */
+  add(batch: Batch): void {
+    this.#unsynced.push(batch);
+    if (!this.#syncing) this.#syncWal();
+  }
+
+  /**
+   * `fdatasync`s the WAL (a fresh descriptor each time, so a WAL file SQLite replaced is never
+   * missed; the directory too, once, for the WAL's own entry), then acknowledges every batch
+   * committed before the sync started; batches committed meanwhile wait for the next one.
+   */
+  #syncWal(): void {
+    const batches = this.#unsynced;
+    this.#unsynced = [];
+    this.#syncing = true;
+    const done = (err: Error | null) => {
+      for (const b of batches) {
+        if (err === null) b.resolve();
+        else {
+          b.error = new Error('the WAL sync of this commit group failed', { cause: err });
+          b.reject(b.error);
+        }
+      }
+      this.#syncing = false;
+      if (this.#unsynced.length > 0) this.#syncWal();
+    };
+    syncFile(this.#walSyncPath, (err) => {
+      if (err !== null || this.#dirSynced) return done(err);
+      syncFile(dirname(this.#walSyncPath), (dirErr) => {
+        if (dirErr === null) this.#dirSynced = true;
+        done(dirErr);
+      });
+    });
+  }
+}
