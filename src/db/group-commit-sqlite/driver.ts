@@ -41,10 +41,12 @@ export class GroupCommitSqliteDriver implements Driver {
   /** The driver's own WAL sync (`walSyncPath`), if any. */
   readonly #walSync: WalSync | undefined;
   readonly #readsWait: boolean;
-  #savepoints = 0;
   readonly #begin: ImmediateBegin;
   readonly #commit: BetterSqlite3.Statement;
   readonly #rollback: BetterSqlite3.Statement;
+  readonly #savepoint: BetterSqlite3.Statement;
+  readonly #releaseSavepoint: BetterSqlite3.Statement;
+  readonly #rollbackToSavepoint: BetterSqlite3.Statement;
 
   constructor(config: GroupCommitSqliteConfig) {
     this.#db = config.database;
@@ -57,6 +59,12 @@ export class GroupCommitSqliteDriver implements Driver {
 
     this.#commit = this.#db.prepare('COMMIT');
     this.#rollback = this.#db.prepare('ROLLBACK');
+    // NOTE: one name for every logical transaction: they hold the connection from BEGIN to
+    // COMMIT, so at most one savepoint is open at a time, and three statements prepared once
+    // serve them all (a new name each time was a new SQL text to prepare, twice per transaction).
+    this.#savepoint = this.#db.prepare('SAVEPOINT kgc');
+    this.#releaseSavepoint = this.#db.prepare('RELEASE kgc');
+    this.#rollbackToSavepoint = this.#db.prepare('ROLLBACK TO kgc');
   }
 
   async init(): Promise<void> {}
@@ -77,17 +85,15 @@ export class GroupCommitSqliteDriver implements Driver {
     const lease = connection as Lease;
     await this.#hold(lease);
     const batch = await this.#openBatch();
-    const name = `kgc${++this.#savepoints}`;
-    this.#run(`SAVEPOINT ${name}`);
+    this.#statement(this.#savepoint, []);
     lease.batch = batch;
-    lease.savepoint = name;
     lease.dirty = false;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
     const batch = this.#ownBatch(lease);
-    this.#run(`RELEASE ${lease.savepoint}`);
+    this.#statement(this.#releaseSavepoint, []);
     lease.batch = undefined;
     if (lease.dirty) {
       this.#addCommit(batch);
@@ -107,8 +113,7 @@ export class GroupCommitSqliteDriver implements Driver {
     lease.batch = undefined;
     // NOTE: a lost batch (SQLite rolled it back) has no savepoint left to go back to.
     if (batch === undefined || batch !== this.#batch || !this.#db.inTransaction) return;
-    this.#run(`ROLLBACK TO ${lease.savepoint}`);
-    this.#run(`RELEASE ${lease.savepoint}`);
+    this.#undoSavepoint();
   }
 
   async destroy(): Promise<void> {
@@ -116,6 +121,7 @@ export class GroupCommitSqliteDriver implements Driver {
     if (batch !== undefined) this.#finish(batch);
     // NOTE: syncs settle in order, so the newest committed batch settling means all have.
     await this.#lastCommitted?.durable.catch(() => undefined);
+    this.#walSync?.close();
     this.#db.close();
   }
 
@@ -171,8 +177,10 @@ export class GroupCommitSqliteDriver implements Driver {
     }
   }
 
-  #run(sql: string): void {
-    this.#statement(this.#db.prepare(sql), []);
+  /** Undoes the open logical transaction's work and ends its savepoint. */
+  #undoSavepoint(): void {
+    this.#statement(this.#rollbackToSavepoint, []);
+    this.#statement(this.#releaseSavepoint, []);
   }
 
   #noticeLostBatch(cause: unknown): void {
@@ -316,8 +324,7 @@ export class GroupCommitSqliteDriver implements Driver {
       // transaction has its work undone, as a closed connection's would be.
       if (lease.batch === this.#batch && this.#db.inTransaction) {
         try {
-          this.#run(`ROLLBACK TO ${lease.savepoint}`);
-          this.#run(`RELEASE ${lease.savepoint}`);
+          this.#undoSavepoint();
         } catch {
           // NOTE: the batch is then lost and its waiters were told (#noticeLostBatch).
         }

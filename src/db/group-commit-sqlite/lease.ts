@@ -12,7 +12,6 @@ export class Lease implements DatabaseConnection {
   holds = true;
   /** The batch of the logical transaction open on this lease, if any. */
   batch: Batch | undefined = undefined;
-  savepoint = '';
   /** Whether the open logical transaction wrote anything. */
   dirty = false;
 

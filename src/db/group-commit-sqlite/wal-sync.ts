@@ -24,6 +24,14 @@ export class WalSync {
   #unsynced: Batch[] = [];
   #syncing = false;
   #dirSynced = false;
+  /**
+   * The WAL's descriptor, opened at the first sync and kept: SQLite resets a WAL by rewriting it
+   * from its start or truncating it, never by replacing the file, while a connection (ours) is
+   * open; it deletes the WAL only when the last connection closes. Dropped after a failed sync, so
+   * the next sync opens the file again.
+   */
+  #fd: number | undefined;
+  #closed = false;
 
   constructor(walSyncPath: string) {
     this.#walSyncPath = walSyncPath;
@@ -36,9 +44,8 @@ export class WalSync {
   }
 
   /**
-   * `fdatasync`s the WAL (a fresh descriptor each time, so a WAL file SQLite replaced is never
-   * missed; the directory too, once, for the WAL's own entry), then acknowledges every batch
-   * committed before the sync started; batches committed meanwhile wait for the next one.
+   * `fdatasync`s the WAL (the directory too, once, for the WAL's own entry), then acknowledges
+   * every batch committed before the sync started; batches committed meanwhile wait for the next.
    */
   #syncWal(): void {
     const batches = this.#unsynced;
@@ -54,13 +61,41 @@ export class WalSync {
       }
       this.#syncing = false;
       if (this.#unsynced.length > 0) this.#syncWal();
+      else if (this.#closed) this.#closeFd();
     };
-    syncFile(this.#walSyncPath, (err) => {
+    this.#syncWalFile((err) => {
       if (err !== null || this.#dirSynced) return done(err);
       syncFile(dirname(this.#walSyncPath), (dirErr) => {
         if (dirErr === null) this.#dirSynced = true;
         done(dirErr);
       });
     });
+  }
+
+  /** `fdatasync` of the WAL through the kept descriptor, opening it first if there is none. */
+  #syncWalFile(cb: (err: Error | null) => void): void {
+    const sync = (fd: number) =>
+      fdatasync(fd, (err) => {
+        if (err !== null) this.#closeFd();
+        cb(err);
+      });
+    if (this.#fd !== undefined) return sync(this.#fd);
+    open(this.#walSyncPath, 'r', (err, fd) => {
+      if (err !== null) return cb(err);
+      this.#fd = fd;
+      sync(fd);
+    });
+  }
+
+  #closeFd(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd !== undefined) close(fd, () => undefined);
+  }
+
+  /** The database is closing: the descriptor goes once no sync is in flight. */
+  close(): void {
+    this.#closed = true;
+    if (!this.#syncing) this.#closeFd();
   }
 }
