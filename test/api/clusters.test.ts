@@ -95,6 +95,7 @@ test('without a cluster option: no clusters, 404s with Cinder texts, work-cleanu
   const bad: [unknown, string | null][] = [
     [{ binary: 'cinder-backup' }, null],
     [{ is_up: 'maybe' }, null],
+    [{ is_up: null }, null],
     [{ service_id: 'x1' }, null],
     [{ resource_id: 'not-a-uuid' }, null],
     [{ unknown: 1 }, null],

@@ -78,8 +78,8 @@ export function workerRoutes(deps: ApiDeps) {
         host: body.host ?? null,
         binary: body.binary ?? null,
         // NOTE: Cinder's CleanupRequest defaults `is_up` to False: without it, only services
-        // that are down are cleaned. An explicit null means either.
-        is_up: body.is_up === undefined ? false : body.is_up === null ? null : boolFromString(body.is_up),
+        // that are down are cleaned (the schema refuses a null, as Cinder's boolean does).
+        is_up: body.is_up === undefined ? false : boolFromString(body.is_up),
         disabled:
           body.disabled === undefined || body.disabled === null ? null : boolFromString(body.disabled),
         resource_id: body.resource_id ?? null,
