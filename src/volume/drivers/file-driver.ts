@@ -1,4 +1,15 @@
-import { mkdir, open, readdir, rename, rm, stat, statfs, truncate, access, chmod } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  rename,
+  stat,
+  statfs,
+  truncate,
+  access,
+  chmod,
+  unlink,
+} from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { debuglog, promisify } from 'node:util';
@@ -62,6 +73,15 @@ function targetVolume(v: DriverVolume): TargetVolume {
     provider_auth: v.provider_auth ?? null,
     encrypted: v.encrypted ?? false,
   };
+}
+
+/** Removes a file that may be gone already (one unlink, where `rm` would lstat first). */
+async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
 }
 
 /** Mode of a volume file made by a copy (what createVolume gets under the usual umask 022). */
@@ -140,8 +160,8 @@ export class FileDriver implements VolumeDriver {
   }
 
   async deleteVolume(volume: DriverVolume): Promise<void> {
-    await rm(this.#path(volume), { force: true });
-    await rm(this.#partPath(volume.name), { force: true });
+    await removeFile(this.#path(volume));
+    await removeFile(this.#partPath(volume.name));
   }
 
   /** Grows the file to `newSize` GiB; the same size is a no-op, a smaller one an error. */
@@ -245,8 +265,8 @@ export class FileDriver implements VolumeDriver {
   }
 
   async deleteSnapshot(snapshot: DriverSnapshot & { volume: DriverVolume }): Promise<void> {
-    await rm(this.#path(snapshot), { force: true });
-    await rm(this.#partPath(snapshot.name), { force: true });
+    await removeFile(this.#path(snapshot));
+    await removeFile(this.#partPath(snapshot.name));
   }
 
   /** The snapshot's content in a new volume file, grown to `volume.size` GiB when that is larger. */
@@ -460,7 +480,7 @@ export class FileDriver implements VolumeDriver {
   async #copyInPlace(src: string, name: string, opts: { minBytes: number; mode: number }): Promise<string> {
     const dst = join(this.#opts.file_volume_dir, name);
     const part = this.#partPath(name);
-    await rm(part, { force: true });
+    await removeFile(part);
     const started = performance.now();
     try {
       const method = await copyVolumeFile(src, part);
@@ -483,7 +503,7 @@ export class FileDriver implements VolumeDriver {
       );
       return dst;
     } catch (e) {
-      await rm(part, { force: true });
+      await removeFile(part);
       throw e;
     }
   }
