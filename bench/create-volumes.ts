@@ -15,8 +15,9 @@
  * peak while it runs, and at the end. It first makes the project's volume and gigabyte quotas
  * unlimited (unless `--keep-quota`). With `--projects N` the workers create in N projects
  * (`<project>`, `<project>-1`, …) in turn, so creates do not all queue on one project's quota rows;
- * the list, delete and detail measurements are then left out. Exits 1 if any create or delete
- * failed.
+ * the list, delete and detail measurements are then left out. With `--token` it sends that
+ * Keystone token instead of noauth's `admin:<project>` (keystone mode; `bench/run-keystone.sh`).
+ * Exits 1 if any create or delete failed.
  */
 import { parseArgs } from 'node:util';
 import { deleteAndWait } from './lib/cleanup.js';
@@ -37,7 +38,8 @@ import {
 const USAGE = `usage: npx tsx bench/create-volumes.ts [--url http://127.0.0.1:8776] [--total N]
        [--concurrency 1,8,32] [--project admin] [--poll-ms 10] [--list-samples 50]
        [--warmup 10] [--keep-quota] [--write docs/performance.md]
-       [--detail-volumes 100] [--detail-seconds 5] [--server-pid PID] [--projects 1]`;
+       [--detail-volumes 100] [--detail-seconds 5] [--server-pid PID] [--projects 1]
+       [--token KEYSTONE_TOKEN (keystone mode: a token scoped to --project, the project's id)]`;
 
 interface Options {
   url: string;
@@ -53,6 +55,8 @@ interface Options {
   detailSeconds: number;
   serverPid: number | undefined;
   projects: number;
+  /** A Keystone token scoped to `project` (keystone mode); unset: the noauth admin token. */
+  token: string | undefined;
 }
 
 function positiveInt(name: string, raw: string): number {
@@ -78,6 +82,7 @@ function parseOptions(argv: string[]): Options {
       'detail-seconds': { type: 'string', default: '5' },
       'server-pid': { type: 'string' },
       projects: { type: 'string', default: '1' },
+      token: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -85,6 +90,8 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
+  if (values.token !== undefined && values.projects !== '1')
+    throw new Error('--token is scoped to one project: it cannot be used with --projects');
   const concurrency = values.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
   if (concurrency.some((c) => c === 0)) throw new Error('--concurrency values must be at least 1');
   return {
@@ -105,6 +112,7 @@ function parseOptions(argv: string[]): Options {
     serverPid:
       values['server-pid'] === undefined ? undefined : positiveInt('server-pid', values['server-pid']),
     projects: Math.max(1, positiveInt('projects', values.projects)),
+    token: values.token,
   };
 }
 
@@ -127,7 +135,12 @@ async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const connections = Math.max(...opts.concurrency) + 4;
   const lanes: Lane[] = Array.from({ length: opts.projects }, (_, i) => {
-    const c = new KindlingClient(opts.url, i === 0 ? opts.project : `${opts.project}-${i}`, connections);
+    const c = new KindlingClient(
+      opts.url,
+      i === 0 ? opts.project : `${opts.project}-${i}`,
+      connections,
+      opts.token,
+    );
     return { client: c, watcher: new StatusWatcher(c, opts.pollMs) };
   });
   const client = lanes[0]!.client;

@@ -4,6 +4,8 @@
 # against it (with the server's pid, so its RSS is sampled), and stops it.
 # Usage: bench/run-embedded.sh [bench args…]   (e.g. --total 600 --concurrency 32)
 # KINDLING_ROOT=<dir> runs the server from another checkout's dist/ (a before/after comparison).
+# KINDLING_BENCH_CONFIG=<file> is given to the server as one more --config-file (e.g. keystone
+# mode: bench/run-keystone.sh); KINDLING_NODE_ARGS are node's (e.g. --cpu-prof).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${KINDLING_ROOT:-$PWD}
@@ -27,7 +29,9 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-node ${KINDLING_NODE_ARGS:-} "$root/dist/cmd/kindling.js" serve --config-file "$dir/kindling.conf" >"$dir/serve.log" 2>&1 &
+extra=()
+[ -n "${KINDLING_BENCH_CONFIG:-}" ] && extra=(--config-file "$KINDLING_BENCH_CONFIG")
+node ${KINDLING_NODE_ARGS:-} "$root/dist/cmd/kindling.js" serve --config-file "$dir/kindling.conf" "${extra[@]}" >"$dir/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break || sleep 0.1; done
 sleep 1

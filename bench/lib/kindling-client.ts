@@ -36,15 +36,17 @@ export class KindlingClient {
   /**
    * `url` is the server root (`http://127.0.0.1:8776`), or several separated by commas (API
    * processes of one deployment: requests go to each in turn); `connections` caps each socket pool.
+   * `token` is sent as `X-Auth-Token`: by default the noauth token of an admin in `project`; a
+   * Keystone token (scoped to `project`) in keystone mode.
    */
-  constructor(url: string, project: string, connections: number) {
+  constructor(url: string, project: string, connections: number, token = `admin:${project}`) {
     this.#pools = url
       .split(',')
       .map(
         (u) => new Pool(new URL(u.trim()).origin, { connections, keepAliveTimeout: 60_000, pipelining: 1 }),
       );
     this.#headers = {
-      'x-auth-token': `admin:${project}`,
+      'x-auth-token': token,
       accept: 'application/json',
       'content-type': 'application/json',
     };
