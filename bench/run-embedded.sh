@@ -5,7 +5,8 @@
 # Usage: bench/run-embedded.sh [bench args…]   (e.g. --total 600 --concurrency 32)
 # KINDLING_ROOT=<dir> runs the server from another checkout's dist/ (a before/after comparison).
 # KINDLING_BENCH_CONFIG=<file> is given to the server as one more --config-file (e.g. keystone
-# mode: bench/run-keystone.sh); KINDLING_NODE_ARGS are node's (e.g. --cpu-prof).
+# mode: bench/run-keystone.sh); KINDLING_NODE_ARGS are node's (e.g. --cpu-prof); KINDLING_BENCH=<ts
+# file> runs that benchmark instead of bench/create-volumes.ts (given --url and the arguments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${KINDLING_ROOT:-$PWD}
@@ -35,4 +36,8 @@ node ${KINDLING_NODE_ARGS:-} "$root/dist/cmd/kindling.js" serve --config-file "$
 pid=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break || sleep 0.1; done
 sleep 1
-npx tsx bench/create-volumes.ts --url "http://127.0.0.1:$port" --keep-quota --server-pid "$pid" "$@"
+if [ -n "${KINDLING_BENCH:-}" ]; then
+  npx tsx "$KINDLING_BENCH" --url "http://127.0.0.1:$port" "$@"
+else
+  npx tsx bench/create-volumes.ts --url "http://127.0.0.1:$port" --keep-quota --server-pid "$pid" "$@"
+fi

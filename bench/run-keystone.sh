@@ -6,6 +6,8 @@
 # After the first request the token is in Kindling's cache, so the figures show what keystone
 # mode costs over noauth (compare with bench/run-embedded.sh, same arguments, same sitting).
 # Usage: bench/run-keystone.sh [bench args…]   (e.g. --total 600 --concurrency 32)
+#        bench/run-keystone.sh --tokens [N]     (bench/keystone-tokens.ts: N new tokens at once, then
+#                                               cached; default 64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ks_dir=${KINDLING_KS_DIR:-/tmp/kindling-keystone}
@@ -22,5 +24,10 @@ token=$(printf '%s\n' "$answer" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]ok
 project=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"]["project"]["id"])' \
   "$ks_dir/.bench-token.json")
 [ -n "$token" ] && [ -n "$project" ] || { echo "no token from Keystone" >&2; exit 1; }
-KINDLING_BENCH_PORT=$port KINDLING_BENCH_CONFIG="$ks_dir/kindling-keystone.conf" \
+export KINDLING_BENCH_PORT=$port KINDLING_BENCH_CONFIG="$ks_dir/kindling-keystone.conf"
+if [ "${1:-}" = --tokens ]; then
+  KINDLING_BENCH=bench/keystone-tokens.ts bench/run-embedded.sh --keystone "http://127.0.0.1:$ks_port" \
+    --password "${KINDLING_KS_PASSWORD:-secret}" --tokens "${2:-64}"
+else
   bench/run-embedded.sh --token "$token" --project "$project" "$@"
+fi
