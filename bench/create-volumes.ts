@@ -15,13 +15,15 @@
  * peak while it runs, and at the end. It first makes the project's volume and gigabyte quotas
  * unlimited (unless `--keep-quota`). With `--projects N` the workers create in N projects
  * (`<project>`, `<project>-1`, …) in turn, so creates do not all queue on one project's quota rows;
- * the list, delete and detail measurements are then left out. With `--token` it sends that
- * Keystone token instead of noauth's `admin:<project>` (keystone mode; `bench/run-keystone.sh`).
+ * the list, delete and detail measurements are then left out. With `--keystone URL` it first takes
+ * a token of Keystone user `--keystone-user` (admin) scoped to project `--project` (a name) and
+ * sends it instead of noauth's `admin:<project>` (keystone mode; `bench/run-keystone.sh`).
  * Exits 1 if any create or delete failed.
  */
 import { parseArgs } from 'node:util';
 import { deleteAndWait } from './lib/cleanup.js';
 import { runCreatePhase, type CreatePhaseResult, type Lane } from './lib/create-phase.js';
+import { issueToken } from './lib/keystone.js';
 import { KindlingClient } from './lib/kindling-client.js';
 import { renderTables, writeReport, type BenchReport, type ListResult } from './lib/report.js';
 import { nowMs, summarize } from './lib/stats.js';
@@ -39,7 +41,7 @@ const USAGE = `usage: npx tsx bench/create-volumes.ts [--url http://127.0.0.1:87
        [--concurrency 1,8,32] [--project admin] [--poll-ms 10] [--list-samples 50]
        [--warmup 10] [--keep-quota] [--write docs/performance.md]
        [--detail-volumes 100] [--detail-seconds 5] [--server-pid PID] [--projects 1]
-       [--token KEYSTONE_TOKEN (keystone mode: a token scoped to --project, the project's id)]`;
+       [--keystone URL [--keystone-user admin] [--keystone-password secret]] (keystone mode)`;
 
 interface Options {
   url: string;
@@ -55,8 +57,8 @@ interface Options {
   detailSeconds: number;
   serverPid: number | undefined;
   projects: number;
-  /** A Keystone token scoped to `project` (keystone mode); unset: the noauth admin token. */
-  token: string | undefined;
+  /** Keystone mode: where to take a token scoped to `project`, and whose; unset: noauth. */
+  keystone: { url: string; user: string; password: string } | undefined;
 }
 
 function positiveInt(name: string, raw: string): number {
@@ -82,7 +84,9 @@ function parseOptions(argv: string[]): Options {
       'detail-seconds': { type: 'string', default: '5' },
       'server-pid': { type: 'string' },
       projects: { type: 'string', default: '1' },
-      token: { type: 'string' },
+      keystone: { type: 'string' },
+      'keystone-user': { type: 'string', default: 'admin' },
+      'keystone-password': { type: 'string', default: 'secret' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -90,8 +94,8 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  if (values.token !== undefined && values.projects !== '1')
-    throw new Error('--token is scoped to one project: it cannot be used with --projects');
+  if (values.keystone !== undefined && values.projects !== '1')
+    throw new Error('--keystone takes a token of one project: it cannot be used with --projects');
   const concurrency = values.concurrency.split(',').map((c) => positiveInt('concurrency', c.trim()));
   if (concurrency.some((c) => c === 0)) throw new Error('--concurrency values must be at least 1');
   return {
@@ -112,7 +116,10 @@ function parseOptions(argv: string[]): Options {
     serverPid:
       values['server-pid'] === undefined ? undefined : positiveInt('server-pid', values['server-pid']),
     projects: Math.max(1, positiveInt('projects', values.projects)),
-    token: values.token,
+    keystone:
+      values.keystone === undefined
+        ? undefined
+        : { url: values.keystone, user: values['keystone-user'], password: values['keystone-password'] },
   };
 }
 
@@ -134,13 +141,12 @@ async function timeList(
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const connections = Math.max(...opts.concurrency) + 4;
+  const ks = opts.keystone;
+  const issued = ks && (await issueToken(ks.url, ks.user, opts.project, ks.password));
   const lanes: Lane[] = Array.from({ length: opts.projects }, (_, i) => {
-    const c = new KindlingClient(
-      opts.url,
-      i === 0 ? opts.project : `${opts.project}-${i}`,
-      connections,
-      opts.token,
-    );
+    const c = issued
+      ? new KindlingClient(opts.url, issued.projectId, connections, issued.token)
+      : new KindlingClient(opts.url, i === 0 ? opts.project : `${opts.project}-${i}`, connections);
     return { client: c, watcher: new StatusWatcher(c, opts.pollMs) };
   });
   const client = lanes[0]!.client;

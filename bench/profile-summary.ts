@@ -87,8 +87,8 @@ function main(): void {
   const bySelf = new Map<string, number>();
   for (const [id, t] of timeOf) {
     total += t;
-    const self = byId.get(id)!.callFrame;
-    bySelf.set(shortName(self), (bySelf.get(shortName(self)) ?? 0) + t);
+    const self = shortName(byId.get(id)!.callFrame);
+    bySelf.set(self, (bySelf.get(self) ?? 0) + t);
     let part: string | undefined;
     for (let x: number | undefined = id; x !== undefined && part === undefined; x = parent.get(x))
       part = partOf(byId.get(x)!.callFrame);
