@@ -81,6 +81,24 @@ type EntryInputs = CreateVolumeRequest &
   ExtractedRequest & { reservations: string[]; volume_type: VolumeTypeRecord };
 
 /**
+ * The record of a volume row just written with `values`: the row is exactly what was written, so
+ * it is built instead of read back (no attachments yet; admin metadata is not part of a record).
+ */
+export function createdVolumeRecord(values: VolumeCreateValues, volumeTypeName: string): VolumeRecord {
+  const { metadata, admin_metadata: _admin, created_at, ...row } = values;
+  return {
+    ...row,
+    metadata: { ...metadata },
+    volume_type_name: volumeTypeName,
+    volume_attachment: [],
+    created_at: created_at!,
+    updated_at: null,
+    deleted_at: null,
+    deleted: 0,
+  };
+}
+
+/**
  * Writes the volume row in `creating` (with its metadata and a note of its uncommitted
  * reservations, in one transaction), owned by the caller's project.
  * Revert: destroys the row and rolls its reservations back, unless quota was already committed
@@ -150,18 +168,7 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
           volumeCreate(trx, { ...values, admin_metadata: pendingQuotaMetadata(i.reservations) }),
         ),
     );
-    // NOTE: the row is exactly what we wrote; build the record instead of reading it back.
-    const { metadata, admin_metadata: _admin, created_at, ...row } = values;
-    return {
-      ...row,
-      metadata: { ...metadata },
-      volume_type_name: i.volume_type.name,
-      volume_attachment: [],
-      created_at: created_at!,
-      updated_at: null,
-      deleted_at: null,
-      deleted: 0,
-    };
+    return createdVolumeRecord(values, i.volume_type.name);
   }
 
   /** A clone starts bootable when its source volume (or the snapshot's volume) is. */

@@ -23,7 +23,7 @@ import { discardVolumeIfQuotaPending, pendingQuotaMetadata } from '../../../quot
 import type { SchedulerRPCAPI } from '../../../scheduler/rpcapi.js';
 import type { RequestSpec } from '../../../scheduler/types.js';
 import type { ExistingRef } from '../../driver.js';
-import { QuotaCommitTask, QuotaReserveTask } from './create-volume.js';
+import { createdVolumeRecord, QuotaCommitTask, QuotaReserveTask } from './create-volume.js';
 
 /** What `VolumeManageAPI.manageExisting` hands the flow (Cinder's `manage_what`). */
 export type ManageExistingRequest = {
@@ -115,17 +115,7 @@ export class EntryCreateTask extends Task<EntryInputs, VolumeRecord> {
         }),
       ),
     );
-    const { metadata, admin_metadata: _admin, created_at, ...row } = values;
-    return {
-      ...row,
-      metadata: { ...metadata },
-      volume_type_name: i.volume_type.name,
-      volume_attachment: [],
-      created_at: created_at!,
-      updated_at: null,
-      deleted_at: null,
-      deleted: 0,
-    };
+    return createdVolumeRecord(values, i.volume_type.name);
   }
 
   override async revert(_i: EntryInputs, { result }: RevertOutcome<VolumeRecord>): Promise<void> {
