@@ -5,17 +5,11 @@
  * connection info); {@link FakeTarget.simulateRestart} loses every export as a tgtd restart does.
  */
 import type { TargetOptions } from '../../config/target-options.js';
-import { generatePassword, generateUsername } from './chap.js';
+import { chapFor, exportModel } from './export-model.js';
 import { iscsiConnectionInfo, validateIscsiConnector } from './iscsi-properties.js';
-import {
-  formatProviderAuth,
-  formatProviderLocation,
-  parseProviderAuth,
-  parseProviderLocation,
-} from './provider-location.js';
+import { parseProviderAuth, parseProviderLocation } from './provider-location.js';
 import type { ConnectionInfo, ExportModel, RestartListener, TargetVolume, VolumeTarget } from './target.js';
 import { freeTid } from './tgt-show.js';
-import { VOLUME_LUN } from './tgt-commands.js';
 
 /** One export the fake target holds. */
 export interface FakeExport {
@@ -69,23 +63,9 @@ export class FakeTarget implements VolumeTarget {
   async createExport(volume: TargetVolume, path: string): Promise<ExportModel> {
     await this.start();
     const iqn = `${this.#o.target_prefix}${volume.name}`;
-    const chap = this.#o.use_chap_auth
-      ? (parseProviderAuth(volume.provider_auth) ??
-        (this.#o.chap_username
-          ? { username: this.#o.chap_username, password: this.#o.chap_password }
-          : { username: generateUsername(), password: generatePassword() }))
-      : null;
+    const chap = chapFor(this.#o, volume);
     const tid = this.#put(iqn, path, chap, null);
-    return {
-      provider_location: formatProviderLocation(
-        [this.#o.target_ip_address],
-        this.#o.target_port,
-        tid,
-        iqn,
-        VOLUME_LUN,
-      ),
-      provider_auth: chap ? formatProviderAuth(chap.username, chap.password) : null,
-    };
+    return exportModel(this.#o, tid, iqn, chap);
   }
 
   async ensureExport(volume: TargetVolume, path: string): Promise<void> {

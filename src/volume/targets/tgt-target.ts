@@ -9,14 +9,9 @@ import { resolve } from 'node:path';
 import { debuglog } from 'node:util';
 import { ISCSITargetCreateFailed, ISCSITargetRemoveFailed } from '../../common/errors.js';
 import type { TargetOptions } from '../../config/target-options.js';
-import { generatePassword, generateUsername } from './chap.js';
+import { chapFor, exportModel, type Chap } from './export-model.js';
 import { iscsiConnectionInfo, validateIscsiConnector } from './iscsi-properties.js';
-import {
-  formatProviderAuth,
-  formatProviderLocation,
-  parseProviderAuth,
-  parseProviderLocation,
-} from './provider-location.js';
+import { parseProviderAuth, parseProviderLocation } from './provider-location.js';
 import type {
   ConnectionInfo,
   ExportModel,
@@ -25,7 +20,7 @@ import type {
   TargetVolume,
   VolumeTarget,
 } from './target.js';
-import { deleteTarget, ensureTarget, readdLun, VOLUME_LUN, type LunSpec } from './tgt-commands.js';
+import { deleteTarget, ensureTarget, readdLun, type LunSpec } from './tgt-commands.js';
 import { persistenceConf, removePersistenceFile, writePersistenceFile } from './tgt-persistence.js';
 import { Tgtadm } from './tgtadm.js';
 import { acquireDaemon, releaseDaemon, type TgtdBinaries, type TgtdDaemon } from './tgtd-daemon.js';
@@ -37,8 +32,6 @@ export const debugLog: TargetLogger = {
   warn: (obj, msg) => debug('WARNING %s %j', msg, obj),
   error: (obj, msg) => debug('ERROR %s %j', msg, obj),
 };
-
-type Chap = { readonly username: string; readonly password: string };
 
 export class TgtAdm implements VolumeTarget {
   readonly #o: TargetOptions;
@@ -94,19 +87,10 @@ export class TgtAdm implements VolumeTarget {
 
   async createExport(volume: TargetVolume, path: string): Promise<ExportModel> {
     const iqn = this.#iqn(volume);
-    const chap = this.#chapFor(volume);
+    const chap = chapFor(this.#o, volume);
     await this.start();
     const tid = await this.#export(volume, iqn, path, chap, null);
-    return {
-      provider_location: formatProviderLocation(
-        [this.#o.target_ip_address],
-        this.#o.target_port,
-        tid,
-        iqn,
-        VOLUME_LUN,
-      ),
-      provider_auth: chap ? formatProviderAuth(chap.username, chap.password) : null,
-    };
+    return exportModel(this.#o, tid, iqn, chap);
   }
 
   async ensureExport(volume: TargetVolume, path: string): Promise<void> {
@@ -220,14 +204,5 @@ export class TgtAdm implements VolumeTarget {
     } catch {
       return this.#iqn(volume);
     }
-  }
-
-  /** The volume's CHAP credentials: those it has, else the configured ones, else new ones. */
-  #chapFor(volume: TargetVolume): Chap | null {
-    if (!this.#o.use_chap_auth) return null;
-    const existing = parseProviderAuth(volume.provider_auth);
-    if (existing) return existing;
-    if (this.#o.chap_username) return { username: this.#o.chap_username, password: this.#o.chap_password };
-    return { username: generateUsername(), password: generatePassword() };
   }
 }
