@@ -8,22 +8,10 @@ import type { FlowTracesTable } from '../schema.js';
 import { formatTimestamp, isoNow } from '../../common/time.js';
 
 /** What a stored trace holds, JSON columns parsed. */
-export interface StoredFlowTrace {
-  id: string;
-  volume_id: string;
-  project_id: string | null;
-  request_id: string | null;
-  flow: string;
-  host: string | null;
-  outcome: string;
-  started_at: string;
-  finished_at: string;
-  duration_ms: number;
+export type StoredFlowTrace = Omit<FlowTracesTable, 'tasks' | 'decision'> & {
   tasks: unknown[];
   decision: unknown;
-  created_at: string;
-  expires_at: string;
-}
+};
 
 /**
  * What a new row needs (tasks and decision as values; they are stored as JSON; the timestamps as
