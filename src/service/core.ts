@@ -65,6 +65,11 @@ export function coordinationUrl(config: Config): string | null {
  * The process logger: JSON lines at `info` (`debug` with `[DEFAULT] debug = true`) on standard
  * output, or appended to `[DEFAULT] log_file` (its directory is created), or to `destination`
  * (tests). Every line written while a request is being worked on carries its `request_id`.
+ *
+ * NOTE: lines are written asynchronously (sonic-boom `sync: false`): lines logged while a write is
+ * in flight go out together in the next one, instead of one blocking `write` per line on the event
+ * loop. pino flushes what is pending synchronously when the process exits (also after an uncaught
+ * exception); only a SIGKILL or a power loss can lose the lines of the last write in flight.
  * @throws ConfigError when the log file cannot be opened.
  */
 export function createLogger(config: Config, destination?: DestinationStream): Logger {
@@ -75,7 +80,7 @@ export function createLogger(config: Config, destination?: DestinationStream): L
   };
   if (destination) return pino(options, destination);
   const file = config.DEFAULT.log_file;
-  if (!file) return pino(options);
+  if (!file) return pino(options, pino.destination({ dest: 1, sync: false }));
   let fd: number;
   try {
     mkdirSync(dirname(file), { recursive: true });
@@ -83,7 +88,7 @@ export function createLogger(config: Config, destination?: DestinationStream): L
   } catch (err) {
     throw new ConfigError(`Cannot open log_file ${file}: ${(err as Error).message}`);
   }
-  return pino(options, pino.destination(fd));
+  return pino(options, pino.destination({ dest: fd, sync: false }));
 }
 
 /**

@@ -190,6 +190,8 @@ test('one serve per state directory: a second refuses, a lock left by kill -9 is
   // log_file: the log went to the file, not to standard output
   const log = readFileSync(logFile, 'utf8');
   assert.match(log, /"msg":"Kindling is serving"/);
+  // lines are written asynchronously; what was logged up to the exit is flushed at exit
+  assert.match(log, /"signal":"SIGTERM".*"msg":"shutting down"/);
   // a running service logs the configuration's warnings (WARN, 40) when it starts
   assert.match(
     log,
