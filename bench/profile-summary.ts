@@ -6,7 +6,9 @@
  *     KINDLING_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" bench/run-embedded.sh --total 1000 --concurrency 32
  *     npx tsx bench/profile-summary.ts /tmp/prof/*.cpuprofile
  *
- * With `--top N` it also lists the N functions with the most samples of their own.
+ * With `--top N` it also lists the N functions with the most samples of their own; with
+ * `--last S` it reads only the samples of the profile's last S seconds (the create benchmark's
+ * last phase is its `GET /volumes/detail` run: `--detail-seconds 10`, then `--last 9`).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -25,6 +27,8 @@ interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  endTime: number;
+  startTime: number;
 }
 
 /** The parts, tested in this order on each frame (a frame's url and function name). */
@@ -69,10 +73,10 @@ function pct(part: number, whole: number): string {
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string', default: '0' } },
+    options: { top: { type: 'string', default: '0' }, last: { type: 'string' } },
   });
   if (positionals.length !== 1) {
-    console.error('usage: npx tsx bench/profile-summary.ts [--top N] <file.cpuprofile>');
+    console.error('usage: npx tsx bench/profile-summary.ts [--top N] [--last S] <file.cpuprofile>');
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as CpuProfile;
@@ -80,8 +84,15 @@ function main(): void {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
+  // NOTE: timeDeltas[i] is the time from sample i-1 to sample i (µs), so sample times are their sum.
+  const from = values.last === undefined ? -Infinity : profile.endTime - Number(values.last) * 1e6;
   const timeOf = new Map<number, number>();
-  profile.samples.forEach((id, i) => timeOf.set(id, (timeOf.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (at >= from) timeOf.set(id, (timeOf.get(id) ?? 0) + dt);
+  });
   let total = 0;
   const byPart = new Map<string, number>();
   const bySelf = new Map<string, number>();

@@ -5,6 +5,7 @@
  */
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
+import { allRows } from '../sqlite-rows.js';
 import { Batch } from './batch.js';
 import type { GroupCommitSqliteConfig } from './config.js';
 import { ImmediateBegin } from './immediate-begin.js';
@@ -16,7 +17,7 @@ const OUTSIDE_TRANSACTION =
   /^\s*(pragma|vacuum|attach|detach|begin|commit|end|rollback|savepoint|release)\b/i;
 
 function toResult<R>(stmt: BetterSqlite3.Statement, parameters: readonly unknown[]): QueryResult<R> {
-  if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
+  if (stmt.reader) return { rows: allRows<R>(stmt, parameters) };
   const { changes, lastInsertRowid } = stmt.run(parameters);
   return {
     numAffectedRows: BigInt(changes),
