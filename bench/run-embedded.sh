@@ -7,6 +7,8 @@
 # KINDLING_BENCH_CONFIG=<file> is given to the server as one more --config-file (e.g. keystone
 # mode: bench/run-keystone.sh); KINDLING_NODE_ARGS are node's (e.g. --cpu-prof); KINDLING_BENCH=<ts
 # file> runs that benchmark instead of bench/create-volumes.ts (given --url and the arguments).
+# KINDLING_BENCH_PIN=<server cpus>:<bench cpus> (e.g. 0:1) pins the server and the benchmark to
+# those CPUs with taskset: on a shared 2-core VM the figures then vary far less from run to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${KINDLING_ROOT:-$PWD}
@@ -24,6 +26,12 @@ quota_gigabytes = -1
 volume_driver = file
 file_volume_dir = $dir/volumes/alpha
 CONF
+server_pin=()
+bench_pin=()
+if [ -n "${KINDLING_BENCH_PIN:-}" ]; then
+  server_pin=(taskset -c "${KINDLING_BENCH_PIN%%:*}")
+  bench_pin=(taskset -c "${KINDLING_BENCH_PIN##*:}")
+fi
 pid=
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
@@ -32,12 +40,12 @@ cleanup() {
 trap cleanup EXIT
 extra=()
 [ -n "${KINDLING_BENCH_CONFIG:-}" ] && extra=(--config-file "$KINDLING_BENCH_CONFIG")
-node ${KINDLING_NODE_ARGS:-} "$root/dist/cmd/kindling.js" serve --config-file "$dir/kindling.conf" "${extra[@]}" >"$dir/serve.log" 2>&1 &
+${server_pin[@]+"${server_pin[@]}"} node ${KINDLING_NODE_ARGS:-} "$root/dist/cmd/kindling.js" serve --config-file "$dir/kindling.conf" "${extra[@]}" >"$dir/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break || sleep 0.1; done
 sleep 1
 if [ -n "${KINDLING_BENCH:-}" ]; then
-  npx tsx "$KINDLING_BENCH" --url "http://127.0.0.1:$port" "$@"
+  ${bench_pin[@]+"${bench_pin[@]}"} npx tsx "$KINDLING_BENCH" --url "http://127.0.0.1:$port" "$@"
 else
-  npx tsx bench/create-volumes.ts --url "http://127.0.0.1:$port" --keep-quota --server-pid "$pid" "$@"
+  ${bench_pin[@]+"${bench_pin[@]}"} npx tsx bench/create-volumes.ts --url "http://127.0.0.1:$port" --keep-quota --server-pid "$pid" "$@"
 fi
