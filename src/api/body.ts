@@ -48,13 +48,14 @@ export function decodeBody(bytes: Uint8Array): string {
 }
 
 /**
- * The JSON value of a request body's text, or undefined for an empty (or all-blank) body.
+ * The JSON value of a request body's text, or undefined for an empty body. As in Cinder, only a
+ * body of no bytes is no body: a blank one (spaces, newlines) is not JSON.
  *
  * @throws BadRequest `Malformed request body` (Cinder's text) when it is not JSON, or nested
  *   deeper than {@link MAX_JSON_DEPTH} levels.
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') return undefined;
+  if (text.length === 0) return undefined;
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH))
     throw new BadRequest(`Malformed request body: JSON nested deeper than ${MAX_JSON_DEPTH} levels.`);
   try {

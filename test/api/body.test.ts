@@ -11,8 +11,13 @@ test('depth counts arrays and objects, not brackets inside strings', () => {
   assert.equal(jsonDepthExceeds(`["\\\\", [[]]]`, 2), true);
 });
 
-test('parseJsonBody: blank is no body, bad JSON and deep JSON are 400s', () => {
-  assert.equal(parseJsonBody(' \n'), undefined);
+test('parseJsonBody: empty is no body; blank, bad JSON and deep JSON are 400s', () => {
+  assert.equal(parseJsonBody(''), undefined);
+  for (const blank of [' ', ' \n', '\t'])
+    assert.throws(
+      () => parseJsonBody(blank),
+      (e) => e instanceof BadRequest && e.message === 'Malformed request body',
+    );
   assert.deepEqual(parseJsonBody('{"volume": {"size": 1}}'), { volume: { size: 1 } });
   assert.throws(
     () => parseJsonBody('{"volume"'),

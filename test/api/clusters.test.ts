@@ -116,6 +116,15 @@ test('without a cluster option: no clusters, 404s with Cinder texts, work-cleanu
     assert.equal(r.status, 400, JSON.stringify([body, r.body]));
     if (message) assert.equal(r.body.badRequest.message, message);
   }
+  // The body is optional, as in Cinder: an empty one is no body; a blank one is not JSON.
+  assert.equal((await k.req('POST', '/v3/workers/cleanup', '', W)).status, 202);
+  for (const blank of [' ', '\n', ' \r\n\t']) {
+    const r = await k.req('POST', '/v3/workers/cleanup', blank, W);
+    assert.deepEqual(
+      [r.status, r.body],
+      [400, { badRequest: { code: 400, message: 'Malformed request body' } }],
+    );
+  }
 });
 
 test('a clustered volume service: list, show, disable stops placement, enable, freeze as a whole', async (t) => {
