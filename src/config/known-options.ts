@@ -65,7 +65,8 @@ export function unknownOptionWarnings(
   const seen = new Set<string>();
   const sectionNames = [...Object.keys(KNOWN_SECTIONS), ...backends];
   const knownIn = (section: string): ReadonlySet<string> | undefined =>
-    KNOWN_SECTIONS[section] ?? (backends.includes(section) ? BACKEND_OPTION_NAMES : undefined);
+    (Object.hasOwn(KNOWN_SECTIONS, section) ? KNOWN_SECTIONS[section] : undefined) ??
+    (backends.includes(section) ? BACKEND_OPTION_NAMES : undefined);
   for (const { source, sections } of sources) {
     const where = source === 'environment' ? 'environment' : source;
     for (const [section, keys] of sections) {

@@ -23,7 +23,7 @@ const QEMU_FORMAT: Readonly<Record<string, string>> = { iso: 'raw', vhd: 'vpc', 
 
 /** qemu-img's name for a Glance `disk_format` (`fixup_disk_format`). */
 export function qemuFormatOf(diskFormat: string): string {
-  return QEMU_FORMAT[diskFormat] ?? diskFormat;
+  return Object.hasOwn(QEMU_FORMAT, diskFormat) ? QEMU_FORMAT[diskFormat]! : diskFormat;
 }
 
 /** The image options a volume service reads (Cinder's names and defaults). */

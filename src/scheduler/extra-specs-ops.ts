@@ -70,7 +70,7 @@ export function matchExtraSpec(value: unknown, req: string | null): boolean {
   // NOTE: Python's str.split() splits on runs of whitespace and drops leading/trailing blanks.
   const words = req.split(/\s+/).filter((w) => w !== '');
   const op = words.shift();
-  const method = op === undefined ? undefined : OPERATORS[op];
+  const method = op !== undefined && Object.hasOwn(OPERATORS, op) ? OPERATORS[op] : undefined;
 
   if (op !== '<or>' && method === undefined) {
     // NOTE: Cinder compares `value == req` as is, so a boolean capability never equals 'True'

@@ -369,7 +369,7 @@ export class SnapshotAPI {
   }
 
   async deleteMetadataKey(ctx: RequestContext, s: SnapshotRecord, key: string): Promise<void> {
-    if (!(key in s.metadata)) throw new SnapshotMetadataNotFound(s.id, key);
+    if (!Object.hasOwn(s.metadata, key)) throw new SnapshotMetadataNotFound(s.id, key);
     authorize(ctx, 'volume:delete_snapshot_metadata', s.project_id);
     await snapshotMetadataDelete(this.#db, s.id, key);
   }

@@ -51,6 +51,16 @@ memcached_servers = 127.0.0.1:11211
   ]);
 });
 
+test('a section named like an inherited member of every object is an unknown section too', () => {
+  const messages = withFile('[constructor]\nx = 1\n[toString]\ny = 2\n', (path) =>
+    loadConfig({ env: {}, files: [path] }).warnings.map((w) => w.message.replace(path, 'F')),
+  );
+  assert.deepEqual(
+    messages.map((m) => m.replace(/ ignored: .*/, '')),
+    ['F: unknown section [constructor]', 'F: unknown section [tostring]'],
+  );
+});
+
 test('a comment after a value is a warning (oslo keeps it in the value), not repeating the value', () => {
   const text =
     '[DEFAULT]\nstorage_availability_zone = az1   # the rack\n[file]\nfile_volume_dir = /srv/k#1\n';

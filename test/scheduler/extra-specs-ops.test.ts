@@ -12,6 +12,10 @@ describe('matchExtraSpec: plain equality', () => {
   test('an unknown first word is not an operator: the whole string is compared', () => {
     assert.equal(match('foo bar', 'foo bar'), true);
     assert.equal(match('bar', 'foo bar'), false);
+    // the names of members every object inherits are not operators either
+    assert.equal(match('constructor 1', 'constructor 1'), true);
+    assert.equal(match(1, 'constructor 1'), false);
+    assert.equal(match('x', 'toString x'), false);
   });
 
   test('booleans compare as Python prints them', () => {

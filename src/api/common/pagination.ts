@@ -67,7 +67,7 @@ function parseSort(query: Record<string, string>, keys: SortKeyMap): SortSpec[] 
   return pairs.map(([k, d]) => {
     const dir = d.toLowerCase();
     if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid sort direction: ${d}`);
-    const col = keys[k];
+    const col = Object.hasOwn(keys, k) ? keys[k] : undefined;
     if (!col) throw new BadRequest(`Invalid input received: Invalid sort key ${k}`);
     return { key: col, dir };
   });

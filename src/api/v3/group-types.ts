@@ -152,7 +152,7 @@ export function groupTypeRoutes(deps: ApiDeps) {
       authorize(ctx, 'group:group_types_specs:get');
       const { id, key } = req.params;
       const specs = (await getType(ctx, id)).group_specs;
-      if (!(key in specs)) throw new NotFound(`Group Type ${id} has no extra spec with key ${key}.`);
+      if (!Object.hasOwn(specs, key)) throw new NotFound(`Group Type ${id} has no extra spec with key ${key}.`);
       return { [key]: specs[key] };
     }
 
@@ -162,7 +162,7 @@ export function groupTypeRoutes(deps: ApiDeps) {
       const body = validateUpdateGroupSpec(req.body);
       const { id, key } = req.params;
       await getType(ctx, id);
-      if (!(key in body)) throw new BadRequest('Request body and URI mismatch');
+      if (!Object.hasOwn(body, key)) throw new BadRequest('Request body and URI mismatch');
       await setGroupSpecs(db, id, body);
       await notify(ctx, 'groupTypeSpecs', 'group_type_specs.update', { type_id: id, id: key });
       return body;

@@ -226,7 +226,7 @@ export function groupRoutes(deps: ApiDeps) {
       gate(req);
       const body: unknown = req.body;
       const name = body && typeof body === 'object' ? Object.keys(body)[0] : undefined;
-      const action = name ? ACTIONS[name] : undefined;
+      const action = name && Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
       if (!action) throw noSuchAction(name ?? 'None');
       if (!state(req).version.gte(action.since)) throw new ItemNotFound();
       await action.run(req, req.params.id, body);

@@ -49,14 +49,14 @@ export function snapshotMetadataRoutes(deps: ApiDeps) {
       const s = await snapshotOf(req);
       const key = req.params.key;
       const meta = await api.getMetadata(state(req).ctx, s);
-      if (!(key in meta)) throw new SnapshotMetadataNotFound(s.id, key);
+      if (!Object.hasOwn(meta, key)) throw new SnapshotMetadataNotFound(s.id, key);
       return { meta: { [key]: meta[key] } };
     }
 
     async function update(req: FastifyRequest<ByKey>) {
       const item = assertValidBody(req.body, 'meta');
       const key = req.params.key;
-      if (!(key in item)) throw new BadRequest('Request body and URI mismatch');
+      if (!Object.hasOwn(item, key)) throw new BadRequest('Request body and URI mismatch');
       if (Object.keys(item).length > 1) throw new BadRequest('Request body contains too many items');
       const s = await snapshotOf(req);
       await api.updateMetadata(state(req).ctx, s, item, false);

@@ -77,7 +77,7 @@ export function typeExtraSpecsRoutes(deps: ApiDeps) {
       authorize(ctx, 'volume_extension:types_extra_specs:show');
       const { id: typeId, key } = req.params;
       const specs = visibleExtraSpecs(ctx, (await checkType(ctx, typeId)).extra_specs);
-      if (!(key in specs)) throw new VolumeTypeExtraSpecsNotFound(typeId, key);
+      if (!Object.hasOwn(specs, key)) throw new VolumeTypeExtraSpecsNotFound(typeId, key);
       return { [key]: specs[key] };
     }
 
@@ -88,7 +88,7 @@ export function typeExtraSpecsRoutes(deps: ApiDeps) {
       const { id: typeId, key } = req.params;
       await allowUpdate(typeId);
       await checkType(ctx, typeId);
-      if (!(key in body)) throw new BadRequest('Request body and URI mismatch');
+      if (!Object.hasOwn(body, key)) throw new BadRequest('Request body and URI mismatch');
       await setExtraSpecs(db, typeId, body);
       await notify(ctx, 'volume_type_extra_specs.update', { type_id: typeId, id: key });
       return body;

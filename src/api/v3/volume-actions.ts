@@ -328,7 +328,7 @@ export function volumeActionRoutes(deps: ApiDeps) {
     async function dispatch(req: FastifyRequest<ById>, reply: FastifyReply) {
       const s = state(req);
       const { action, body } = peekAction(req.body);
-      const handler = HANDLERS[action];
+      const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;
       const id = req.params.id;
       if (!handler) {
         if (NOT_YET.has(action)) {

@@ -183,14 +183,15 @@ export function volumeFiltersFromQuery(
       const b = version.gte('3.2') ? boolFromString(value, true) : boolFromString(value);
       filters.columns!.bootable = b ? 1 : 0;
     } else if (key.endsWith('~') && version.gte('3.34')) {
-      const col = LIKE_FILTERS[key.slice(0, -1)];
+      const name = key.slice(0, -1);
+      const col = Object.hasOwn(LIKE_FILTERS, name) ? LIKE_FILTERS[name] : undefined;
       if (col) filters.like![col] = value;
     } else if ((key === 'created_at' || key === 'updated_at') && !summary) {
       (filters.times ??= {})[key] = timeComparisons(value);
     } else if (key === 'use_quota') {
       filters.columns!.use_quota = getBoolParam('use_quota', q) ? 1 : 0;
-    } else if (COLUMN_FILTERS[key]) {
-      const col = COLUMN_FILTERS[key];
+    } else if (Object.hasOwn(COLUMN_FILTERS, key)) {
+      const col = COLUMN_FILTERS[key]!;
       filters.columns![col] = col === 'size' ? Number(value) : value;
     }
     // NOTE: other keys are ignored, as Cinder ignores unknown filters for admins below 3.31.

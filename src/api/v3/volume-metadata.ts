@@ -66,14 +66,14 @@ export function volumeMetadataRoutes(deps: ApiDeps) {
       const v = await volumeOf(req);
       const key = req.params.key;
       const meta = await api.getMetadata(state(req).ctx, v);
-      if (!(key in meta)) throw new VolumeMetadataNotFound(v.id, key);
+      if (!Object.hasOwn(meta, key)) throw new VolumeMetadataNotFound(v.id, key);
       return { meta: { [key]: meta[key] } };
     }
 
     async function update(req: FastifyRequest<ByKey>) {
       const item = validateMetaItemBody(req.body).meta;
       const key = req.params.key;
-      if (!(key in item)) throw new BadRequest('Request body and URI mismatch');
+      if (!Object.hasOwn(item, key)) throw new BadRequest('Request body and URI mismatch');
       const v = await volumeOf(req);
       checkIfMatch(req, v.metadata);
       await api.updateMetadata(state(req).ctx, v, item, false);

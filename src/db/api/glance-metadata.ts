@@ -173,7 +173,7 @@ export async function volumeGlanceMetadataUpdate(
       if (key in metadata && metadata[key] !== value) changed[key] = metadata[key]!;
       else untouched[key] = value;
     }
-    const added = Object.fromEntries(Object.entries(metadata).filter(([k]) => !(k in current)));
+    const added = Object.fromEntries(Object.entries(metadata).filter(([k]) => !Object.hasOwn(current, k)));
     for (const [key, value] of Object.entries(changed))
       await trx
         .updateTable('volume_glance_metadata')

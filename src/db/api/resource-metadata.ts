@@ -104,7 +104,7 @@ export async function metadataUpdate(
   const now = isoNow();
   const current = await metadataGet(db, table, ownerId);
   if (replace) {
-    const gone = Object.keys(current).filter((k) => !(k in meta));
+    const gone = Object.keys(current).filter((k) => !Object.hasOwn(meta, k));
     if (gone.length)
       await db
         .updateTable(table)
@@ -115,7 +115,7 @@ export async function metadataUpdate(
         .execute();
   }
   for (const [key, value] of Object.entries(meta)) {
-    if (key in current) {
+    if (Object.hasOwn(current, key)) {
       if (current[key] !== value)
         await db
           .updateTable(table)

@@ -62,7 +62,7 @@ export async function unsetImageMetadata(
 ): Promise<void> {
   authorize(ctx, 'volume_extension:volume_image_metadata:remove', v.project_id);
   const meta = await showImageMetadata(d, ctx, v);
-  if (!(key in meta)) throw new GlanceMetadataNotFound(v.id);
+  if (!Object.hasOwn(meta, key)) throw new GlanceMetadataNotFound(v.id);
   authorize(ctx, 'volume:delete_volume_metadata', v.project_id);
   if (FROZEN.includes(v.status))
     throw new InvalidVolume(`Deleting volume metadata is not allowed for volumes in ${v.status} status.`);

@@ -58,7 +58,7 @@ export function uploadImageMeta(
     // NOTE: as Cinder, `properties` is set (maybe empty) only when some custom key exists.
     if (custom.length)
       meta.properties = Object.fromEntries(
-        custom.filter((k) => !(k in request)).map((k) => [k, volumeImageMetadata[k]]),
+        custom.filter((k) => !Object.hasOwn(request, k)).map((k) => [k, volumeImageMetadata[k]]),
       );
   }
   const reserved = [...GLANCE_RESERVED_NAMESPACES];
