@@ -100,6 +100,15 @@ test('is_public filter: public (default), private only, all, and a bad value', a
   // A key that is no attribute of a type matches nothing, as in Cinder.
   assert.deepEqual(await names('?colour=red'), []);
 
+  // extra_specs that is not a dict: Cinder fails with a 500; Kindling says what is wrong.
+  for (const value of ['x', '1', '', "['a']"]) {
+    const r = await k.req('GET', `/v3/types?extra_specs=${encodeURIComponent(value)}`);
+    assert.deepEqual(
+      [r.status, r.body],
+      [400, { badRequest: { code: 400, message: `Invalid filter value for extra_specs: ${value}` } }],
+    );
+  }
+
   const bad = await k.req('GET', '/v3/types?is_public=maybe');
   assert.equal(bad.status, 400);
   assert.deepEqual(bad.body, { badRequest: { code: 400, message: 'Invalid is_public filter [maybe]' } });

@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps.js';
 import { state, queryOf } from '../request.js';
 import { authorize } from '../../auth/policy.js';
 import type { RequestContext } from '../../common/context.js';
-import { BadRequest, InternalError } from '../../common/errors.js';
+import { BadRequest } from '../../common/errors.js';
 import { boolFromString } from '../../common/strutils.js';
 import type { VolumeTypeListFilters, VolumeTypeRecord } from '../../db/api/volume-types.js';
 import type { VolumeTypesTable } from '../../db/schema.js';
@@ -24,6 +24,7 @@ import { collectionLinks } from '../common/pagination.js';
 import { volumeTypeManageView, volumeTypeView, withTypeAccess } from '../views/types.js';
 import { columnSortKeys, takeModelListParams } from './list-params.js';
 import { rejectInvalidFilters, resourceFilters, type ResourceFiltersFile } from '../resource-filters.js';
+import { parseDictFilter } from './volume-filters.js';
 
 /** Columns of `volume_types` a list may be filtered or sorted by. */
 const TYPE_COLUMNS = [
@@ -51,24 +52,6 @@ function parseIsPublic(value: string | undefined): boolean | null {
   }
 }
 
-/** `ast.literal_eval` of an `extra_specs` filter, for the dict forms clients send. */
-function parseSpecsFilter(raw: string): Record<string, string> | null {
-  for (const text of [raw, raw.replace(/'/g, '"')]) {
-    try {
-      const v: unknown = JSON.parse(text);
-      if (v && typeof v === 'object' && !Array.isArray(v)) {
-        return Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]),
-        );
-      }
-      return null;
-    } catch {
-      // try the next form
-    }
-  }
-  return null;
-}
-
 /** Filters of a type list from what is left of the query (Cinder's `_get_volume_types`). */
 function typeFilters(
   req: FastifyRequest,
@@ -88,9 +71,8 @@ function typeFilters(
   delete filters.is_public;
   let extraSpecs: Record<string, string> | null = null;
   if ('extra_specs' in filters) {
-    extraSpecs = parseSpecsFilter(filters.extra_specs);
-    // NOTE: Cinder fails with an unhandled error when the value is not a dict.
-    if (!extraSpecs) throw new InternalError('extra_specs filter is not a dict');
+    // NOTE: Cinder fails with an unhandled error (500) when the value is not a dict.
+    extraSpecs = parseDictFilter(filters.extra_specs, 'extra_specs');
     if (
       !ctx.isAdmin &&
       Object.keys(extraSpecs).some(
