@@ -145,3 +145,33 @@ test('metadata and spec keys named like inherited members: kept, shown, missing 
     toString: 'a',
   });
 });
+
+test('a key named __proto__ is stored and shown like any other key', async (t) => {
+  const k = await start(t);
+  // NOTE: raw JSON text: in a JavaScript literal `__proto__` would be the prototype, not a key.
+  const created = await k.req(
+    'POST',
+    '/v3/admin/volumes',
+    '{"volume": {"size": 1, "metadata": {"__proto__": "p"}}}',
+  );
+  assert.equal(created.status, 202, created.text);
+  const id = created.body.volume.id;
+  const shown = await k.req('GET', `/v3/admin/volumes/${id}/metadata`);
+  assert.equal(shown.text, '{"metadata":{"__proto__":"p"}}');
+  await k.req('POST', `/v3/admin/volumes/${id}/metadata`, '{"metadata": {"a": "1"}}');
+  assert.equal(
+    (await k.req('GET', `/v3/admin/volumes/${id}/metadata`)).text,
+    '{"metadata":{"__proto__":"p","a":"1"}}',
+  );
+
+  const type = await k.req(
+    'POST',
+    '/v3/admin/types',
+    '{"volume_type": {"name": "t", "extra_specs": {"__proto__": "x"}}}',
+  );
+  assert.equal(type.status, 200, type.text);
+  assert.equal(
+    (await k.req('GET', `/v3/admin/types/${type.body.volume_type.id}/extra_specs`)).text,
+    '{"extra_specs":{"__proto__":"x"}}',
+  );
+});

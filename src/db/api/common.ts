@@ -9,6 +9,7 @@ import {
 } from 'kysely';
 import type { Database } from '../schema.js';
 import { isoNow } from '../../common/time.js';
+import { setKey } from '../../common/dict.js';
 
 /** Either the database or a transaction on it: every db/api function accepts both. */
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -21,7 +22,7 @@ export function softDeleteValues(now = isoNow()): { deleted: 1; deleted_at: stri
 /** Rows of a key/value table → `{key: value}`. */
 export function toDict(rows: readonly { key: string; value: string }[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const r of rows) out[r.key] = r.value;
+  for (const r of rows) setKey(out, r.key, r.value);
   return out;
 }
 

@@ -15,6 +15,7 @@ import type { Database } from '../schema.js';
 import type { Db } from './common.js';
 import { softDeleteValues } from './common.js';
 import { isoNow } from '../../common/time.js';
+import { setKey } from '../../common/dict.js';
 
 /** Cinder's `GlanceMetadataNotFound` (404). */
 export class GlanceMetadataNotFound extends NotFound {
@@ -46,7 +47,7 @@ async function getOf(db: Db, owner: Owner, id: string): Promise<Record<string, s
     .orderBy('id')
     .execute();
   const out: Record<string, string> = {};
-  for (const r of rows) out[r.key] = r.value;
+  for (const r of rows) setKey(out, r.key, r.value);
   return out;
 }
 
@@ -79,7 +80,7 @@ export async function volumeGlanceMetadataListGet(
     .execute();
   for (const r of rows) {
     const d = out.get(r.volume_id!) ?? {};
-    d[r.key] = r.value;
+    setKey(d, r.key, r.value);
     out.set(r.volume_id!, d);
   }
   return out;
@@ -170,8 +171,8 @@ export async function volumeGlanceMetadataUpdate(
     const changed: Record<string, string> = {};
     const untouched: Record<string, string> = {};
     for (const [key, value] of Object.entries(current)) {
-      if (key in metadata && metadata[key] !== value) changed[key] = metadata[key]!;
-      else untouched[key] = value;
+      if (Object.hasOwn(metadata, key) && metadata[key] !== value) setKey(changed, key, metadata[key]!);
+      else setKey(untouched, key, value);
     }
     const added = Object.fromEntries(Object.entries(metadata).filter(([k]) => !Object.hasOwn(current, k)));
     for (const [key, value] of Object.entries(changed))

@@ -7,6 +7,7 @@ import type { Db } from './common.js';
 import { softDeleteValues, toDict } from './common.js';
 import type { Database } from '../schema.js';
 import { isoNow } from '../../common/time.js';
+import { setKey } from '../../common/dict.js';
 
 /** Each key/value table and the column that names the row it belongs to (checked against the schema). */
 const OWNER_COLUMN = {
@@ -83,7 +84,7 @@ export function groupMetadata(
   const out = new Map<string, Record<string, string>>();
   for (const r of rows) {
     const d = out.get(r.owner) ?? {};
-    d[r.key] = r.value;
+    setKey(d, r.key, r.value);
     out.set(r.owner, d);
   }
   return out;
