@@ -183,7 +183,8 @@ export function propertyPatch(
     ops.push({ op: k in current ? 'replace' : 'add', path: attributePath(k), value });
   }
   for (const k of remove) {
-    if (Object.hasOwn(current, k) && !Object.hasOwn(set, k)) ops.push({ op: 'remove', path: attributePath(k) });
+    if (Object.hasOwn(current, k) && !Object.hasOwn(set, k))
+      ops.push({ op: 'remove', path: attributePath(k) });
   }
   return ops;
 }

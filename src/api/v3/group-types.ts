@@ -152,7 +152,8 @@ export function groupTypeRoutes(deps: ApiDeps) {
       authorize(ctx, 'group:group_types_specs:get');
       const { id, key } = req.params;
       const specs = (await getType(ctx, id)).group_specs;
-      if (!Object.hasOwn(specs, key)) throw new NotFound(`Group Type ${id} has no extra spec with key ${key}.`);
+      if (!Object.hasOwn(specs, key))
+        throw new NotFound(`Group Type ${id} has no extra spec with key ${key}.`);
       return { [key]: specs[key] };
     }
 
