@@ -26,6 +26,19 @@ export function toDict(rows: readonly { key: string; value: string }[]): Record<
   return out;
 }
 
+/** Rows of several owners → `{key: value}` per owner, in row order. */
+export function groupMetadata(
+  rows: readonly { owner: string; key: string; value: string }[],
+): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const r of rows) {
+    const d = out.get(r.owner) ?? {};
+    setKey(d, r.key, r.value);
+    out.set(r.owner, d);
+  }
+  return out;
+}
+
 /** A sort request: column and direction, already mapped to column names. */
 export interface SortSpec {
   key: string;

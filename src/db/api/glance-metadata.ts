@@ -13,7 +13,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import { Invalid, NotFound } from '../../common/errors.js';
 import type { Database } from '../schema.js';
 import type { Db } from './common.js';
-import { softDeleteValues } from './common.js';
+import { groupMetadata, softDeleteValues, toDict } from './common.js';
 import { isoNow } from '../../common/time.js';
 import { setKey } from '../../common/dict.js';
 
@@ -46,9 +46,7 @@ async function getOf(db: Db, owner: Owner, id: string): Promise<Record<string, s
     .where('deleted', '=', 0)
     .orderBy('id')
     .execute();
-  const out: Record<string, string> = {};
-  for (const r of rows) setKey(out, r.key, r.value);
-  return out;
+  return toDict(rows);
 }
 
 /** `volume_glance_metadata_get`: a volume's image metadata (`{}` when it has none). */
@@ -69,21 +67,16 @@ export async function volumeGlanceMetadataListGet(
   db: Db,
   volumeIds: readonly string[],
 ): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
-  if (volumeIds.length === 0) return out;
+  if (volumeIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('volume_glance_metadata')
-    .select(['volume_id', 'key', 'value'])
+    .select(['volume_id as owner', 'key', 'value'])
     .where('volume_id', 'in', volumeIds)
     .where('deleted', '=', 0)
     .orderBy('id')
+    .$narrowType<{ owner: string }>()
     .execute();
-  for (const r of rows) {
-    const d = out.get(r.volume_id!) ?? {};
-    setKey(d, r.key, r.value);
-    out.set(r.volume_id!, d);
-  }
-  return out;
+  return groupMetadata(rows);
 }
 
 function insertRows(db: Db, owner: Owner, id: string, meta: Record<string, string>, now = isoNow()) {

@@ -4,10 +4,9 @@
  * These helpers read and write them the same way for every such table.
  */
 import type { Db } from './common.js';
-import { softDeleteValues, toDict } from './common.js';
+import { groupMetadata, softDeleteValues, toDict } from './common.js';
 import type { Database } from '../schema.js';
 import { isoNow } from '../../common/time.js';
-import { setKey } from '../../common/dict.js';
 
 /** Each key/value table and the column that names the row it belongs to (checked against the schema). */
 const OWNER_COLUMN = {
@@ -75,19 +74,6 @@ export async function metadataGetMany(
     .where('deleted', '=', 0);
   if (keys) q = q.where('key', 'in', keys);
   return groupMetadata(await q.orderBy('id').execute());
-}
-
-/** Rows of several owners → `{key: value}` per owner, in row order. */
-export function groupMetadata(
-  rows: readonly { owner: string; key: string; value: string }[],
-): Map<string, Record<string, string>> {
-  const out = new Map<string, Record<string, string>>();
-  for (const r of rows) {
-    const d = out.get(r.owner) ?? {};
-    setKey(d, r.key, r.value);
-    out.set(r.owner, d);
-  }
-  return out;
 }
 
 /**
