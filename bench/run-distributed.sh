@@ -44,15 +44,15 @@ cleanup() {
 trap cleanup EXIT
 k="$root/dist/cmd/kindling.js"
 node "$k" manage --config-file "$dir/kindling.conf" db sync >/dev/null
-node "$k" scheduler --config-file "$dir/kindling.conf" >"$dir/scheduler.log" 2>&1 & pids+=($!)
+node ${KINDLING_NODE_ARGS:-} "$k" scheduler --config-file "$dir/kindling.conf" >"$dir/scheduler.log" 2>&1 & pids+=($!)
 sleep 1
 for b in ${backends//,/ }; do
-  node "$k" volume --backend "$b" --config-file "$dir/kindling.conf" >"$dir/$b.log" 2>&1 & pids+=($!)
+  node ${KINDLING_NODE_ARGS:-} "$k" volume --backend "$b" --config-file "$dir/kindling.conf" >"$dir/$b.log" 2>&1 & pids+=($!)
 done
 urls=()
 for i in $(seq 0 $((apis - 1))); do
   p=$((port + i))
-  KINDLING__DEFAULT__osapi_volume_listen_port=$p node "$k" api --config-file "$dir/kindling.conf" >"$dir/api$i.log" 2>&1 & pids+=($!)
+  KINDLING__DEFAULT__osapi_volume_listen_port=$p node ${KINDLING_NODE_ARGS:-} "$k" api --config-file "$dir/kindling.conf" >"$dir/api$i.log" 2>&1 & pids+=($!)
   urls+=("http://127.0.0.1:$p")
 done
 for u in "${urls[@]}"; do

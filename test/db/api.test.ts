@@ -31,6 +31,7 @@ import {
   type VolumeCreateValues,
 } from '../../src/db/api/volumes.js';
 import { snapshotCountForVolume, snapshotGet } from '../../src/db/api/snapshots.js';
+import { volumeGlanceMetadataBulkCreate } from '../../src/db/api/glance-metadata.js';
 import {
   projectDefaultVolumeTypeId,
   volumeTypeCount,
@@ -131,6 +132,38 @@ for (const dialect of DIALECTS) {
         true,
       );
       assert.equal((await volumeGet(db, v.id))?.status, 'deleting');
+    });
+
+    test('volumes: user, image and visible admin metadata each read into their own place', async () => {
+      const a = vol({ project_id: 'pkv', metadata: { z: 'user-z', k: 'user-k' } });
+      const b = vol({ project_id: 'pkv', metadata: { k: 'b-user' } });
+      const bare = vol({ project_id: 'pkv' });
+      await volumeCreate(db, {
+        ...a,
+        admin_metadata: { attached_mode: 'rw', hidden: 'x', readonly: 'True' },
+      });
+      await volumeCreate(db, b);
+      await volumeCreate(db, bare);
+      await volumeGlanceMetadataBulkCreate(db, a.id, { k: 'image-k', image_id: 'img' });
+      await volumeGlanceMetadataBulkCreate(db, b.id, { min_disk: '1' });
+      const check = (got: Awaited<ReturnType<typeof volumeGet>>) => {
+        // The same key in two tables stays apart; each table keeps its keys' written order.
+        assert.deepEqual(Object.entries(got?.metadata ?? {}), [
+          ['z', 'user-z'],
+          ['k', 'user-k'],
+        ]);
+        assert.deepEqual(got?.glance_metadata, { k: 'image-k', image_id: 'img' });
+        assert.deepEqual(got?.visible_admin_metadata, { attached_mode: 'rw', readonly: 'True' });
+      };
+      check(await volumeGet(db, a.id));
+      const listed = await volumeGetAll(db, { project_id: 'pkv' }, {});
+      check(listed.find((v) => v.id === a.id) ?? null);
+      const gotB = listed.find((v) => v.id === b.id);
+      assert.deepEqual(gotB?.metadata, { k: 'b-user' });
+      assert.deepEqual(gotB?.glance_metadata, { min_disk: '1' });
+      assert.equal(gotB?.visible_admin_metadata, undefined);
+      const gotBare = await volumeGet(db, bare.id);
+      assert.deepEqual([gotBare?.metadata, gotBare?.glance_metadata], [{}, {}]);
     });
 
     test('volumes: metadata merge, replace and delete', async () => {

@@ -207,6 +207,22 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    test("class default limits, then a project's own, decide a reserve", async () => {
+      const withClass = new QuotaEngine(t.handle, { ...OPTS, use_default_quota_class: true });
+      await withClass.setClassLimits('default', { volumes: 1, gigabytes: 2, per_volume_gigabytes: 2 });
+      await withClass.setProjectLimits('pc-own', { volumes: 3, per_volume_gigabytes: 9 });
+      // Class limits over config defaults: one volume, two gigabytes, two per volume.
+      await withClass.commit(await withClass.reserve('pc-class', { volumes: 1, gigabytes: 2 }));
+      await assert.rejects(withClass.reserve('pc-class', { volumes: 1 }), OverQuota);
+      await assert.rejects(withClass.checkPerVolumeSize('pc-class', 3), VolumeSizeExceedsLimit);
+      // The project's own rows over the class: three volumes, nine per volume; gigabytes still the class's.
+      await withClass.commit(await withClass.reserve('pc-own', { volumes: 3 }, { perVolumeGigabytes: 3 }));
+      await assert.rejects(withClass.reserve('pc-own', { gigabytes: 3 }), OverQuota);
+      // Without the class, the config defaults and the project's rows.
+      await q.commit(await q.reserve('pc-class', { volumes: 1, gigabytes: 3 }, { perVolumeGigabytes: 3 }));
+      await withClass.setClassLimits('default', { volumes: 10, gigabytes: 100, per_volume_gigabytes: -1 });
+    });
+
     test('expired reservations are rolled back', async () => {
       const r = await q.reserve('p3', { volumes: 3 });
       assert.equal(await q.expire(new Date(Date.now() - 1000)), 0);
