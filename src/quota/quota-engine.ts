@@ -8,7 +8,7 @@ import {
   quotaProjectLimitRows,
   quotaProjectLimitSet,
   quotaProjectLimitsDestroy,
-  quotaLimitsOf,
+  quotaProjectLimitsOf,
 } from '../db/api/quotas.js';
 import {
   quotaUsagesCreate,
@@ -144,10 +144,12 @@ export class QuotaEngine {
   async #limitsFor(db: Db, projectId: string, resources: string[]): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const r of resources) out[r] = this.#opts.defaults[r] ?? -1;
-    const rows = await quotaLimitsOf(db, projectId, resources, this.#opts.use_default_quota_class);
-    // NOTE: the order of a UNION ALL's rows is not guaranteed: the class rows go first here.
-    for (const level of ['class', 'project'] as const)
-      for (const r of rows) if (r.level === level) out[r.resource] = r.hard_limit;
+    if (this.#opts.use_default_quota_class) {
+      const rows = await quotaClassDefaultLimits(db, resources);
+      for (const r of rows) out[r.resource] = r.hard_limit;
+    }
+    const rows = await quotaProjectLimitsOf(db, projectId, resources);
+    for (const r of rows) out[r.resource] = r.hard_limit;
     return out;
   }
 

@@ -3,17 +3,22 @@
  * (`quotas`, Cinder's `quota_*`). The engine that combines them with config defaults and usages is
  * src/quota/quota-engine.ts.
  */
-import { sql } from 'kysely';
 import type { Db } from './common.js';
 
-/** The live limits of class `default`, Cinder's `quota_class_get_defaults`. */
-export function quotaClassDefaultLimits(db: Db): Promise<{ resource: string; hard_limit: number }[]> {
-  return db
+/**
+ * The live limits of class `default` (of just `resources` when given), Cinder's
+ * `quota_class_get_defaults`.
+ */
+export function quotaClassDefaultLimits(
+  db: Db,
+  resources?: readonly string[],
+): Promise<{ resource: string; hard_limit: number }[]> {
+  let q = db
     .selectFrom('quota_classes')
     .select(['resource', 'hard_limit'])
-    .where('class_name', '=', 'default')
-    .where('deleted', '=', 0)
-    .execute();
+    .where('class_name', '=', 'default');
+  if (resources) q = q.where('resource', 'in', [...resources]);
+  return q.where('deleted', '=', 0).execute();
 }
 
 /** The live limit rows of class `className` and of class `default`, in id order. */
@@ -65,33 +70,18 @@ export function quotaProjectLimitRows(
     .execute();
 }
 
-/**
- * The limits that decide `resources` for a project, in one query (one round trip on a server
- * database): class `default`'s live rows first when `classDefaults`, then the project's own, each
- * marked with where it came from, so that a project's row, applied last, wins.
- */
-export function quotaLimitsOf(
+/** A project's own live limits of just `resources`. */
+export function quotaProjectLimitsOf(
   db: Db,
   projectId: string,
   resources: readonly string[],
-  classDefaults: boolean,
-): Promise<{ level: 'class' | 'project'; resource: string; hard_limit: number }[]> {
-  const project = db
+): Promise<{ resource: string; hard_limit: number }[]> {
+  return db
     .selectFrom('quotas')
-    .select([sql.lit('project').as('level'), 'resource', 'hard_limit'])
+    .select(['resource', 'hard_limit'])
     .where('project_id', '=', projectId)
     .where('resource', 'in', [...resources])
     .where('deleted', '=', 0)
-    .$narrowType<{ level: 'class' | 'project' }>();
-  if (!classDefaults) return project.execute();
-  return db
-    .selectFrom('quota_classes')
-    .select([sql.lit('class').as('level'), 'resource', 'hard_limit'])
-    .where('class_name', '=', 'default')
-    .where('resource', 'in', [...resources])
-    .where('deleted', '=', 0)
-    .$narrowType<{ level: 'class' | 'project' }>()
-    .unionAll(project)
     .execute();
 }
 

@@ -1,17 +1,22 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import type { SelectQueryBuilder } from 'kysely';
 import type { Db, PageRequest } from './common.js';
-import { groupMetadata, paginate, softDeleteValues, withTieBreakers } from './common.js';
+import { paginate, softDeleteValues, withTieBreakers } from './common.js';
 import { conditionalUpdate, rowUpdate, type Expected } from './conditional-update.js';
 import {
   metadataDelete,
   metadataDeleteAll,
   metadataGet,
+  metadataGetMany,
   metadataInsert,
   metadataUpdate,
 } from './resource-metadata.js';
 import type { Database, VolumesTable } from '../schema.js';
 import { attachmentsByVolume, type AttachmentRecord } from './attachments.js';
-import { volumeGlanceMetadataDeleteByVolume, whereGlanceMetadata } from './glance-metadata.js';
+import {
+  volumeGlanceMetadataDeleteByVolume,
+  volumeGlanceMetadataListGet,
+  whereGlanceMetadata,
+} from './glance-metadata.js';
 import { isoNow } from '../../common/time.js';
 
 /** A volume row with what the views and flows read beside it (admin metadata: see volumeAdminMetadataGet). */
@@ -86,63 +91,30 @@ export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<
 type VolumeRowWithType = VolumesTable & { volume_type_name: string | null };
 
 /**
- * A volume's three key/value tables read together: user metadata, image metadata and the
- * user-visible admin metadata keys of every volume in `ids`, as one `UNION ALL` query (one round
- * trip instead of three: on a server database each is a wake-up of the database and of us). Each
- * table's keys keep the order they were written in.
- */
-async function volumeKeyValuesOfMany(db: Db, ids: readonly string[]) {
-  const rows = await db
-    .selectFrom('volume_metadata')
-    .select([sql.lit('user').as('source'), 'volume_id as owner', 'key', 'value', 'id'])
-    .where('volume_id', 'in', ids)
-    .where('deleted', '=', 0)
-    .unionAll(
-      db
-        .selectFrom('volume_glance_metadata')
-        .select([sql.lit('image').as('source'), 'volume_id as owner', 'key', 'value', 'id'])
-        .where('volume_id', 'in', ids)
-        .where('deleted', '=', 0)
-        .$narrowType<{ owner: string }>(),
-    )
-    .unionAll(
-      db
-        .selectFrom('volume_admin_metadata')
-        .select([sql.lit('admin').as('source'), 'volume_id as owner', 'key', 'value', 'id'])
-        .where('volume_id', 'in', ids)
-        .where('deleted', '=', 0)
-        .where('key', 'in', VISIBLE_ADMIN_METADATA_KEYS),
-    )
-    .orderBy('id')
-    .$narrowType<{ owner: string; source: 'user' | 'image' | 'admin' }>()
-    .execute();
-  const bySource = { user: [] as typeof rows, image: [] as typeof rows, admin: [] as typeof rows };
-  for (const r of rows) bySource[r.source].push(r);
-  return {
-    metadata: groupMetadata(bySource.user),
-    glance: groupMetadata(bySource.image),
-    visibleAdmin: groupMetadata(bySource.admin),
-  };
-}
-
-/**
  * Adds user metadata (and the user-visible admin metadata keys), attachments and image metadata to
- * rows already joined with their type name, in two queries whatever the row count.
+ * rows already joined with their type name, in one query each whatever the row count.
  */
 async function hydrate(db: Db, rows: VolumeRowWithType[]): Promise<VolumeRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const { metadata, glance, visibleAdmin } = await volumeKeyValuesOfMany(db, ids);
+  const byVolume = await metadataGetMany(db, 'volume_metadata', ids);
   const attachments = await attachmentsByVolume(db, ids);
+  const glance = await volumeGlanceMetadataListGet(db, ids);
+  const visibleByVolume = await metadataGetMany(
+    db,
+    'volume_admin_metadata',
+    ids,
+    VISIBLE_ADMIN_METADATA_KEYS,
+  );
   // NOTE: the rows are this call's own (fresh from the driver), so they are completed in place
   // rather than copied: a list of 100 volumes would otherwise copy 100 objects of 37 keys.
   return rows.map((r) => {
     const out: VolumeRecord = Object.assign(r, {
-      metadata: metadata.get(r.id) ?? {},
+      metadata: byVolume.get(r.id) ?? {},
       volume_attachment: attachments.get(r.id) ?? [],
       glance_metadata: glance.get(r.id) ?? {},
     });
-    const v = visibleAdmin.get(r.id);
+    const v = visibleByVolume.get(r.id);
     if (v) out.visible_admin_metadata = v;
     return out;
   });
