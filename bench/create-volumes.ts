@@ -12,7 +12,9 @@
  * in flight as its concurrency, until gone) and `GET /volumes/detail` requests/s with
  * `--detail-volumes` (100) volumes present (`--detail-seconds`, closed loop, that many
  * connections). With `--server-pid` it reports the server's RSS: idle before the first create, the
- * peak while it runs, and at the end. It first makes the project's volume and gigabyte quotas
+ * peak while it runs, and at the end. With `--cpu-of api=PID,postgres=@postgres,…` it reports the
+ * CPU time each named process (or every process of a user) used per create in each phase, beside
+ * the whole machine's (bench/lib/process-cpu.ts). It first makes the project's volume and gigabyte quotas
  * unlimited (unless `--keep-quota`). With `--projects N` the workers create in N projects
  * (`<project>`, `<project>-1`, …) in turn, so creates do not all queue on one project's quota rows;
  * the list, delete and detail measurements are then left out. With `--keystone URL` it first takes
@@ -22,6 +24,7 @@
  */
 import { parseArgs } from 'node:util';
 import { deleteAndWait } from './lib/cleanup.js';
+import { cpuBetween, cpuSnapshot, machineBusyMs, parseCpuGroups, type CpuGroup } from './lib/process-cpu.js';
 import { runCreatePhase, type CreatePhaseResult, type Lane } from './lib/create-phase.js';
 import { issueToken } from './lib/keystone.js';
 import { KindlingClient } from './lib/kindling-client.js';
@@ -40,7 +43,7 @@ import {
 const USAGE = `usage: npx tsx bench/create-volumes.ts [--url http://127.0.0.1:8776] [--total N]
        [--concurrency 1,8,32] [--project admin] [--poll-ms 10] [--list-samples 50]
        [--warmup 10] [--keep-quota] [--write docs/performance.md]
-       [--detail-volumes 100] [--detail-seconds 5] [--server-pid PID] [--projects 1]
+       [--detail-volumes 100] [--detail-seconds 5] [--server-pid PID] [--cpu-of name=pid|name=@user,…] [--projects 1]
        [--keystone URL [--keystone-user admin] [--keystone-password secret]] (keystone mode)`;
 
 interface Options {
@@ -56,6 +59,8 @@ interface Options {
   detailVolumes: number;
   detailSeconds: number;
   serverPid: number | undefined;
+  /** `--cpu-of`: process groups whose CPU each create phase reports. */
+  cpuOf: CpuGroup[];
   projects: number;
   /** Keystone mode: where to take a token scoped to `project`, and whose; unset: noauth. */
   keystone: { url: string; user: string; password: string } | undefined;
@@ -83,6 +88,7 @@ function parseOptions(argv: string[]): Options {
       'detail-volumes': { type: 'string', default: '100' },
       'detail-seconds': { type: 'string', default: '5' },
       'server-pid': { type: 'string' },
+      'cpu-of': { type: 'string' },
       projects: { type: 'string', default: '1' },
       keystone: { type: 'string' },
       'keystone-user': { type: 'string', default: 'admin' },
@@ -115,6 +121,7 @@ function parseOptions(argv: string[]): Options {
     detailSeconds: positiveInt('detail-seconds', values['detail-seconds']),
     serverPid:
       values['server-pid'] === undefined ? undefined : positiveInt('server-pid', values['server-pid']),
+    cpuOf: values['cpu-of'] === undefined ? [] : parseCpuGroups(values['cpu-of']),
     projects: Math.max(1, positiveInt('projects', values.projects)),
     keystone:
       values.keystone === undefined
@@ -174,8 +181,14 @@ async function main(): Promise<number> {
     for (const [i, c] of opts.concurrency.entries()) {
       console.error(`concurrency ${c}: ${opts.total} creates`);
       const cpu0 = opts.serverPid === undefined ? Number.NaN : cpuMs(opts.serverPid);
+      const groups0 = cpuSnapshot(opts.cpuOf);
+      const busy0 = machineBusyMs();
       const phase = await runCreatePhase(lanes, c, opts.total);
       if (opts.serverPid !== undefined) phase.serverCpuMs = cpuMs(opts.serverPid) - cpu0;
+      if (opts.cpuOf.length > 0) {
+        phase.cpuByGroup = cpuBetween(groups0, cpuSnapshot(opts.cpuOf));
+        phase.machineBusyMs = machineBusyMs() - busy0;
+      }
       phases.push(phase);
       try {
         if (i === opts.concurrency.length - 1 && lanes.length === 1) {

@@ -6,6 +6,8 @@
 # KINDLING_APIS=2 (default 1): API processes on consecutive ports, the bench sending to each in turn;
 # KINDLING_ROOT=<dir> runs another checkout's dist/ (a before/after comparison).
 # KINDLING_BENCH_POOL=<n> sets [database] max_pool_size of every process (default 5, oslo.db's).
+# KINDLING_NODE_ARGS are node's, for every Kindling process (e.g. --cpu-prof --cpu-prof-dir=DIR).
+# Each create phase reports the CPU per create of every process (--cpu-of; bench/lib/process-cpu.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${KINDLING_ROOT:-$PWD}
@@ -46,13 +48,16 @@ k="$root/dist/cmd/kindling.js"
 node "$k" manage --config-file "$dir/kindling.conf" db sync >/dev/null
 node ${KINDLING_NODE_ARGS:-} "$k" scheduler --config-file "$dir/kindling.conf" >"$dir/scheduler.log" 2>&1 & pids+=($!)
 sleep 1
+cpu_of="scheduler=$!"
 for b in ${backends//,/ }; do
   node ${KINDLING_NODE_ARGS:-} "$k" volume --backend "$b" --config-file "$dir/kindling.conf" >"$dir/$b.log" 2>&1 & pids+=($!)
+  cpu_of+=",volume-$b=$!"
 done
 urls=()
 for i in $(seq 0 $((apis - 1))); do
   p=$((port + i))
   KINDLING__DEFAULT__osapi_volume_listen_port=$p node ${KINDLING_NODE_ARGS:-} "$k" api --config-file "$dir/kindling.conf" >"$dir/api$i.log" 2>&1 & pids+=($!)
+  cpu_of="api$i=$!,$cpu_of"
   urls+=("http://127.0.0.1:$p")
 done
 for u in "${urls[@]}"; do
@@ -60,4 +65,6 @@ for u in "${urls[@]}"; do
 done
 sleep 2
 echo "distributed: $apis api, scheduler, volume per backend ($backends); $(uptime)" >&2
-npx tsx bench/create-volumes.ts --url "$(IFS=,; echo "${urls[*]}")" --keep-quota "$@"
+# Per create, the CPU of each Kindling process, of PostgreSQL's processes and of RabbitMQ's.
+cpu_of+=",postgresql=@postgres,rabbitmq=@rabbitmq"
+npx tsx bench/create-volumes.ts --url "$(IFS=,; echo "${urls[*]}")" --keep-quota --cpu-of "$cpu_of" "$@"

@@ -31,6 +31,10 @@ export interface CreatePhaseResult {
   errors: string[];
   /** CPU time the server used during the phase, ms (when its pid is known). */
   serverCpuMs?: number;
+  /** CPU time each `--cpu-of` group used during the phase, ms. */
+  cpuByGroup?: Record<string, number>;
+  /** CPU time the whole machine was busy during the phase (all cores), ms. */
+  machineBusyMs?: number;
 }
 
 /**

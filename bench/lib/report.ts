@@ -68,6 +68,21 @@ export function renderTables(r: BenchReport): string {
     lines.push('', "| concurrency | server CPU ms per create (incl. the bench's polling) |", '|---:|---:|');
     for (const p of cpu) lines.push(`| ${p.concurrency} | ${(p.serverCpuMs! / p.total).toFixed(2)} |`);
   }
+  const groups = r.phases.filter((p) => p.cpuByGroup !== undefined);
+  if (groups.length > 0) {
+    const names = Object.keys(groups[0]!.cpuByGroup!);
+    lines.push(
+      '',
+      `| concurrency | CPU ms per create: ${names.join(' | ')} | the whole machine |`,
+      `|---:|${names.map(() => '---:|').join('')}---:|`,
+    );
+    for (const p of groups) {
+      const per = (ms: number) => (ms / p.total).toFixed(2);
+      lines.push(
+        `| ${p.concurrency} | ${names.map((n) => per(p.cpuByGroup![n]!)).join(' | ')} | ${per(p.machineBusyMs!)} |`,
+      );
+    }
+  }
   if (r.deletes !== undefined) {
     const d = r.deletes;
     lines.push(
