@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './api/common.js';
 import type { DialectName } from './dialect-name.js';
+import { isStalePlan } from './pg-named-statements.js';
 
 /**
  * Whether `err` is the engine telling us it broke a deadlock (or a serialization conflict) by
@@ -16,14 +17,16 @@ export function isDeadlock(err: unknown): boolean {
 /**
  * Runs `fn` (one whole transaction) again when the database aborted it as a deadlock victim, up to
  * `maxRetries` times with a short randomized back-off, as oslo.db's
- * `wrap_db_retry(retry_on_deadlock=True)` does around Cinder's quota functions.
+ * `wrap_db_retry(retry_on_deadlock=True)` does around Cinder's quota functions. Also when
+ * PostgreSQL refused one of its prepared statements after a schema change (pg-named-statements.ts):
+ * that transaction did nothing either, and the connection prepares afresh.
  */
 export async function withDeadlockRetry<T>(fn: () => Promise<T>, maxRetries = 5): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
-      if (attempt >= maxRetries || !isDeadlock(e)) throw e;
+      if (attempt >= maxRetries || !(isDeadlock(e) || isStalePlan(e))) throw e;
       await new Promise((r) => setTimeout(r, (10 << attempt) * (0.5 + Math.random())));
     }
   }

@@ -1,5 +1,6 @@
 import { MysqlDialect, PostgresDialect, type Dialect } from 'kysely';
 import { ConfigError } from '../common/errors.js';
+import { nameStatements, namedStatementsFromEnv } from './pg-named-statements.js';
 
 /** Pool settings of the server engines (cinder.conf `[database] max_pool_size`). */
 export interface ServerPoolOptions {
@@ -62,7 +63,11 @@ export async function openPostgresDialect(target: string, opts: ServerPoolOption
   // the client is lent): a connection dropped between two statements of a transaction (a database
   // restart, pg_terminate_backend) would crash the process. The statement in flight fails, and the
   // pool discards the broken client when it is released.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const named = namedStatementsFromEnv();
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    if (named) nameStatements(client);
+  });
   return new PostgresDialect({ pool });
 }
 
