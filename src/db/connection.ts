@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Database } from './schema.js';
 import type { DialectName } from './dialect-name.js';
+import { envSwitch } from './env-switch.js';
 import { GroupCommitSqliteDialect } from './group-commit-sqlite.js';
 import { observedDialect, type DatabaseObserver } from './observed-dialect.js';
 import { openMysqlDialect, openPostgresDialect, type ServerPoolOptions } from './server-dialects.js';
@@ -72,28 +73,16 @@ export interface OpenDatabaseOptions extends ServerPoolOptions {
   sqliteGroupCommit?: boolean;
 }
 
-/** Whether `KINDLING_SQLITE_GROUP_COMMIT` leaves group commit on (unset, or not 0/false/off/no). */
-function sqliteGroupCommitFromEnv(): boolean {
-  const v = process.env.KINDLING_SQLITE_GROUP_COMMIT?.trim().toLowerCase();
-  return v === undefined || !['0', 'false', 'off', 'no'].includes(v);
-}
-
-/** Whether `KINDLING_SQLITE_WORKER` asks for the worker path (1/true/on/yes); unset means no. */
-function sqliteWorkerFromEnv(): boolean {
-  const v = process.env.KINDLING_SQLITE_WORKER?.trim().toLowerCase();
-  return v !== undefined && ['1', 'true', 'on', 'yes'].includes(v);
-}
-
 async function openSqliteDialect(target: string, opts: OpenDatabaseOptions): Promise<Dialect> {
   const synchronous = parseSqliteSynchronous(opts.sqliteSynchronous ?? process.env.KINDLING_SQLITE_SYNC);
   if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
-  if (opts.sqliteWorker ?? sqliteWorkerFromEnv()) {
+  if (opts.sqliteWorker ?? envSwitch('KINDLING_SQLITE_WORKER', false)) {
     const { WorkerSqliteDialect } = await import('./sqlite-worker/worker-sqlite-dialect.js');
     return new WorkerSqliteDialect({ filename: target, synchronous });
   }
   const { default: SQLite } = await import('better-sqlite3');
   // NOTE: durable commits (FULL) by default: a create that returned 202 must survive a crash.
-  if (!(opts.sqliteGroupCommit ?? sqliteGroupCommitFromEnv())) {
+  if (!(opts.sqliteGroupCommit ?? envSwitch('KINDLING_SQLITE_GROUP_COMMIT', true))) {
     return new SqliteDialect({ database: openSqlite(SQLite, { filename: target, synchronous }) });
   }
   // NOTE: FULL on a file database: SQLite writes each commit's WAL frames (NORMAL) and the

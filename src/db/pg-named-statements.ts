@@ -32,12 +32,6 @@ export function isStalePlan(err: unknown): boolean {
   );
 }
 
-/** Whether `KINDLING_PG_NAMED_STATEMENTS` leaves naming on (unset, or not 0/false/off/no). */
-export function namedStatementsFromEnv(): boolean {
-  const v = process.env.KINDLING_PG_NAMED_STATEMENTS?.trim().toLowerCase();
-  return v === undefined || !['0', 'false', 'off', 'no'].includes(v);
-}
-
 type QueryFn = (text: unknown, values?: unknown, callback?: unknown) => unknown;
 
 /** Makes `client` send its parameterized statements as named ones (see the file's comment). */
@@ -62,8 +56,8 @@ export function nameStatements(client: pg.ClientBase): void {
       else if (/^\s*(commit|end|abort|rollback(?!\s+to\b))\b/i.test(text)) inTransaction = false;
       return send(text, values, callback);
     }
-    const name = nameOf(text);
-    if (name === undefined || callback !== undefined) return send(text, values, callback);
+    const name = callback === undefined ? nameOf(text) : undefined;
+    if (name === undefined) return send(text, values, callback);
     return (send({ name, text, values }) as Promise<pg.QueryResult>).catch((err: unknown) => {
       if (!isStalePlan(err)) throw err;
       generation++;

@@ -1,6 +1,7 @@
 import { MysqlDialect, PostgresDialect, type Dialect } from 'kysely';
 import { ConfigError } from '../common/errors.js';
-import { nameStatements, namedStatementsFromEnv } from './pg-named-statements.js';
+import { envSwitch } from './env-switch.js';
+import { nameStatements } from './pg-named-statements.js';
 
 /** Pool settings of the server engines (cinder.conf `[database] max_pool_size`). */
 export interface ServerPoolOptions {
@@ -63,7 +64,7 @@ export async function openPostgresDialect(target: string, opts: ServerPoolOption
   // the client is lent): a connection dropped between two statements of a transaction (a database
   // restart, pg_terminate_backend) would crash the process. The statement in flight fails, and the
   // pool discards the broken client when it is released.
-  const named = namedStatementsFromEnv();
+  const named = envSwitch('KINDLING_PG_NAMED_STATEMENTS', true);
   pool.on('connect', (client) => {
     client.on('error', () => {});
     if (named) nameStatements(client);
