@@ -13,6 +13,7 @@ import { imageVolumeCacheMigration } from './migrations/010-image-volume-cache.j
 import { flowTracesMigration } from './migrations/011-flow-traces.js';
 import { clustersMigration } from './migrations/012-clusters.js';
 import { defaultCgsnapshotTypeMigration } from './migrations/013-default-cgsnapshot-type.js';
+import { capacityAllocationsMigration } from './migrations/014-capacity-allocations.js';
 
 /** Every migration, in order. Statically imported so `dist/` needs no file globbing. */
 function allMigrations(handle: DatabaseHandle, seed: SeedValues): Record<string, Migration> {
@@ -30,6 +31,7 @@ function allMigrations(handle: DatabaseHandle, seed: SeedValues): Record<string,
     '011-flow-traces': flowTracesMigration(handle.dialect),
     '012-clusters': clustersMigration(handle.dialect),
     '013-default-cgsnapshot-type': defaultCgsnapshotTypeMigration(),
+    '014-capacity-allocations': capacityAllocationsMigration(handle.dialect),
   };
 }
 

@@ -313,6 +313,17 @@ export interface Database {
   volume_glance_metadata: VolumeGlanceMetadataTable;
   image_volume_cache_entries: ImageVolumeCacheEntriesTable;
   flow_traces: FlowTracesTable;
+  capacity_allocations: CapacityAllocationsTable;
+}
+
+/**
+ * GiB of live volumes per `host` or `cluster_name` value (migration 014, Kindling's own), kept by
+ * triggers on `volumes`: what the scheduler's capacity claim and the volume stats read.
+ */
+export interface CapacityAllocationsTable {
+  kind: 'host' | 'cluster_name';
+  location: string;
+  allocated_gb: number;
 }
 
 /**

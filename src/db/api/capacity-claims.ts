@@ -5,8 +5,11 @@ import { extractHost } from '../../common/host.js';
 
 /**
  * The scheduler's final capacity claim, in one transaction: with the backend's service row locked
- * (so claims on one backend queue up across every scheduler process), sum the GiB already placed
+ * (so claims on one backend queue up across every scheduler process), read the GiB already placed
  * on the pool and record the volume there only if `size` still fits under `limitGb`.
+ * The GiB placed come from `capacity_allocations` (kept by triggers on `volumes`, migration 014):
+ * one row, however many volumes the pool holds; the volume being claimed does not count against
+ * itself (a reschedule back onto a pool it is already recorded on).
  * NOTE: Cinder trusts each scheduler's in-memory view, so two schedulers can over-commit a
  * backend; the database is shared, so it decides.
  */
@@ -24,6 +27,8 @@ export async function claimVolumeHost(
   // members' rows and count by `cluster_name`.
   const cluster = args.values.cluster_name ?? null;
   const backend = extractHost(cluster ?? args.volumeHost, 'backend') ?? cluster ?? args.volumeHost;
+  const kind = cluster ? 'cluster_name' : 'host';
+  const location = cluster ?? args.volumeHost;
   return h.db.transaction().execute(async (trx) => {
     if (h.dialect !== 'sqlite') {
       // SQLite transactions already run one at a time on the single connection.
@@ -37,15 +42,21 @@ export async function claimVolumeHost(
         .forUpdate()
         .execute();
     }
-    let sum = trx
-      .selectFrom('volumes')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), eb.val(0)).as('gb'))
-      .where(cluster ? 'cluster_name' : 'host', '=', cluster ?? args.volumeHost)
-      .where('deleted', '=', 0)
-      .where('id', '!=', args.volumeId);
+    let placed = trx
+      .selectFrom('capacity_allocations')
+      .select('allocated_gb')
+      .where('kind', '=', kind)
+      .where('location', '=', location);
     // NOTE: MySQL's repeatable-read snapshot could predate the lock; a locking read sees the latest.
-    if (h.dialect === 'mysql') sum = sum.forUpdate();
-    const allocatedGb = Number((await sum.executeTakeFirst())?.gb ?? 0);
+    if (h.dialect === 'mysql') placed = placed.forUpdate();
+    const self = await trx
+      .selectFrom('volumes')
+      .select('size')
+      .where('id', '=', args.volumeId)
+      .where(kind, '=', location)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    const allocatedGb = Number((await placed.executeTakeFirst())?.allocated_gb ?? 0) - (self?.size ?? 0);
     if (args.limitGb !== null && allocatedGb + args.size > args.limitGb)
       return { claimed: false, allocatedGb, updated: false };
     const res = await trx

@@ -288,7 +288,7 @@ export class MarkerNotFound extends Error {
 
 /**
  * GiB placed per `host` (or per `cluster_name`) value starting with `prefix` (`host@backend#` or
- * `cluster@backend#`), over live volumes.
+ * `cluster@backend#`), over live volumes: the counts `capacity_allocations` keeps (migration 014).
  */
 export async function volumeAllocatedBy(
   db: Db,
@@ -296,13 +296,12 @@ export async function volumeAllocatedBy(
   prefix: string,
 ): Promise<Map<string, number>> {
   const rows = await db
-    .selectFrom('volumes')
-    .select((eb) => [eb.ref(column).as('key'), eb.fn.sum<number>('size').as('size')])
-    .where('deleted', '=', 0)
-    .where(column, 'like', `${prefix}%`)
-    .groupBy(column)
+    .selectFrom('capacity_allocations')
+    .select(['location', 'allocated_gb'])
+    .where('kind', '=', column)
+    .where('location', 'like', `${prefix}%`)
     .execute();
-  return new Map(rows.map((r) => [r.key ?? '', Number(r.size)]));
+  return new Map(rows.map((r) => [r.location, Number(r.allocated_gb)]));
 }
 
 // ---- metadata ---------------------------------------------------------------------------------------
