@@ -102,7 +102,9 @@ try {
     topic: 'cinder-volume',
     availability_zone: 'nova',
   });
-  console.log(`| volumes present (${h.dialect}) | µs per claim | this process's CPU µs per claim | µs per stats read |`);
+  console.log(
+    `| volumes present (${h.dialect}) | µs per claim | this process's CPU µs per claim | µs per stats read |`,
+  );
   console.log('|---:|---:|---:|---:|');
   let present = 0;
   for (const size of sizes) {

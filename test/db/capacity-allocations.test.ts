@@ -6,7 +6,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { volumeRow } from '../support/volume-row.js';
-import { DIALECTS, TEST_SEED, openFreshDatabase, unavailable, type OpenTestDatabase } from '../support/dialects.js';
+import {
+  DIALECTS,
+  TEST_SEED,
+  openFreshDatabase,
+  unavailable,
+  type OpenTestDatabase,
+} from '../support/dialects.js';
 import type { Db } from '../../src/db/api/common.js';
 import {
   volumeAllocatedBy,
@@ -21,14 +27,20 @@ import { claimVolumeHost } from '../../src/db/api/capacity-claims.js';
 import { capacityAllocationsMigration } from '../../src/db/migrations/014-capacity-allocations.js';
 
 function vol(over: Partial<VolumeCreateValues> = {}): VolumeCreateValues {
-  return volumeRow({ user_id: 'u1', project_id: 'pa', volume_type_id: TEST_SEED.defaultVolumeTypeId, ...over });
+  return volumeRow({
+    user_id: 'u1',
+    project_id: 'pa',
+    volume_type_id: TEST_SEED.defaultVolumeTypeId,
+    ...over,
+  });
 }
 
 /** What the table says, per kind and location (zero rows left out). */
 async function kept(db: Db): Promise<Record<string, number>> {
   const rows = await db.selectFrom('capacity_allocations').selectAll().execute();
   const out: Record<string, number> = {};
-  for (const r of rows) if (Number(r.allocated_gb) !== 0) out[`${r.kind} ${r.location}`] = Number(r.allocated_gb);
+  for (const r of rows)
+    if (Number(r.allocated_gb) !== 0) out[`${r.kind} ${r.location}`] = Number(r.allocated_gb);
   return out;
 }
 

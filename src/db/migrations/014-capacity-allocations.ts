@@ -36,9 +36,10 @@ export function capacityAllocationsMigration(dialect: DialectName): Migration {
           INSERT INTO capacity_allocations (kind, location, allocated_gb)
           SELECT ${column}, ${sql.ref(column)}, SUM(size) FROM volumes
           WHERE deleted = 0 AND ${sql.ref(column)} IS NOT NULL GROUP BY ${sql.ref(column)}`;
-        await (dialect === 'mysql'
-          ? sql`${fill} ON DUPLICATE KEY UPDATE allocated_gb = VALUES(allocated_gb)`
-          : sql`${fill} ON CONFLICT (kind, location) DO UPDATE SET allocated_gb = excluded.allocated_gb`
+        await (
+          dialect === 'mysql'
+            ? sql`${fill} ON DUPLICATE KEY UPDATE allocated_gb = VALUES(allocated_gb)`
+            : sql`${fill} ON CONFLICT (kind, location) DO UPDATE SET allocated_gb = excluded.allocated_gb`
         ).execute(db);
       }
     },
