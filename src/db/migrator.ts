@@ -14,6 +14,7 @@ import { flowTracesMigration } from './migrations/011-flow-traces.js';
 import { clustersMigration } from './migrations/012-clusters.js';
 import { defaultCgsnapshotTypeMigration } from './migrations/013-default-cgsnapshot-type.js';
 import { capacityAllocationsMigration } from './migrations/014-capacity-allocations.js';
+import { lookupIndexesMigration } from './migrations/015-lookup-indexes.js';
 
 /** Every migration, in order. Statically imported so `dist/` needs no file globbing. */
 function allMigrations(handle: DatabaseHandle, seed: SeedValues): Record<string, Migration> {
@@ -32,6 +33,7 @@ function allMigrations(handle: DatabaseHandle, seed: SeedValues): Record<string,
     '012-clusters': clustersMigration(handle.dialect),
     '013-default-cgsnapshot-type': defaultCgsnapshotTypeMigration(),
     '014-capacity-allocations': capacityAllocationsMigration(handle.dialect),
+    '015-lookup-indexes': lookupIndexesMigration(handle.dialect),
   };
 }
 

@@ -1,0 +1,81 @@
+/**
+ * Migration 015: the lookups of a reserve, of a delete and of the periodic expiries find their rows
+ * through an index instead of reading the whole table (these tables grow with use: one row of
+ * limits per project and resource, every reservation ever finished until `db purge`).
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { DIALECTS, openFreshDatabase, unavailable, type OpenTestDatabase } from '../support/dialects.js';
+import type { Database } from '../../src/db/schema.js';
+import { quotaClassDefaultLimits, quotaProjectLimitsOf } from '../../src/db/api/quotas.js';
+import { reservationsExpiredBefore } from '../../src/db/api/reservations.js';
+import { messageDestroyExpired } from '../../src/db/api/messages.js';
+import { imageVolumeCacheDelete, imageVolumeCacheGetByVolumeId } from '../../src/db/api/image-cache.js';
+import { lookupIndexesMigration } from '../../src/db/migrations/015-lookup-indexes.js';
+
+/** Runs each lookup once on a SQLite file, returning the SQL texts it sent. */
+async function lookupStatements(file: string): Promise<string[]> {
+  const sqlite = new BetterSqlite3(file);
+  const texts: string[] = [];
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    log: (event) => {
+      texts.push(event.query.sql);
+    },
+  });
+  try {
+    const now = '2026-12-07T00:00:00.000000';
+    await quotaProjectLimitsOf(db, 'p1', ['volumes', 'gigabytes']);
+    await quotaClassDefaultLimits(db, ['volumes', 'gigabytes']);
+    await reservationsExpiredBefore(db, now);
+    await messageDestroyExpired(db, now);
+    await imageVolumeCacheGetByVolumeId(db, 'v1');
+    await imageVolumeCacheDelete(db, 'v1');
+  } finally {
+    await db.destroy();
+  }
+  return texts;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`lookup indexes [${dialect}]`, { skip: await unavailable(dialect) }, () => {
+    let t: OpenTestDatabase;
+    before(async () => {
+      t = await openFreshDatabase(dialect);
+    });
+    after(() => t?.close());
+
+    test('the migration can be taken back and made again', async () => {
+      const migration = lookupIndexesMigration(t.handle.dialect);
+      await migration.down!(t.handle.db);
+      await migration.up(t.handle.db);
+      const tables = await t.handle.db.introspection.getTables();
+      assert.ok(tables.some((x) => x.name === 'reservations'));
+    });
+
+    test(
+      'each lookup reads through an index, not the whole table',
+      { skip: dialect !== 'sqlite' },
+      async () => {
+        const file = t.url.replace(/^sqlite:\/\/\//, '');
+        const texts = await lookupStatements(file);
+        assert.equal(texts.length, 6);
+        const sqlite = new BetterSqlite3(file, { readonly: true });
+        try {
+          for (const text of texts) {
+            const params = Array<null>((text.match(/\?/g) ?? []).length).fill(null);
+            const plan = sqlite.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[];
+            const scans = plan.filter(
+              (p) => /^SCAN /.test(p.detail) && !/USING (COVERING )?INDEX/.test(p.detail),
+            );
+            assert.deepEqual(scans, [], `${text}\n${plan.map((p) => p.detail).join('\n')}`);
+          }
+        } finally {
+          sqlite.close();
+        }
+      },
+    );
+  });
+}
