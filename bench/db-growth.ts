@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { openDatabase, type DatabaseHandle } from '../src/db/connection.js';
+import { openDatabase } from '../src/db/connection.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { claimVolumeHost } from '../src/db/api/capacity-claims.js';
 import { NEW_VOLUME_DEFAULTS, volumeAllocatedBy } from '../src/db/api/volumes.js';
