@@ -5,7 +5,10 @@
  * - a quota reserve and its commit (`QuotaEngine.reserve`, `commit`: every create), with N rows of
  *   project limits (`quotas`, N / 5 projects with five limits of their own);
  * - the reservation expiry (`QuotaEngine.expire`), with N finished reservations kept (every create
- *   and delete leaves a few, until `kindling manage db purge`).
+ *   and delete leaves a few, until `kindling manage db purge`);
+ * - the first page of a project's volume list (`volumeGetAll`, newest first, 100 to a page, as
+ *   `GET /volumes/detail?limit=100` reads it), and of the same list filtered by a status none has,
+ *   with the N volumes in that one project.
  *
  *     npx tsx bench/db-growth.ts [--db sqlite|postgres|mysql|<connection url>] [--sizes 1000,10000,50000] [--ops 300]
  *
@@ -25,7 +28,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../src/db/connection.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { claimVolumeHost } from '../src/db/api/capacity-claims.js';
-import { NEW_VOLUME_DEFAULTS, volumeAllocatedBy } from '../src/db/api/volumes.js';
+import { NEW_VOLUME_DEFAULTS, volumeAllocatedBy, volumeGetAll } from '../src/db/api/volumes.js';
 import { serviceGetOrCreate } from '../src/db/api/services.js';
 import { QuotaEngine } from '../src/quota/quota-engine.js';
 import { isoNow } from '../src/common/time.js';
@@ -123,9 +126,9 @@ try {
     use_default_quota_class: true,
   });
   console.log(
-    `| rows present (${h.dialect}) | claim µs | claim CPU µs | stats read µs | reserve + commit µs | reserve + commit CPU µs | reservation expiry µs |`,
+    `| rows present (${h.dialect}) | claim µs | claim CPU µs | stats read µs | reserve + commit µs | reserve + commit CPU µs | reservation expiry µs | list page µs | filtered list page µs |`,
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const present = { volumes: 0, quotas: 0, reservations: 0 };
   for (const size of sizes) {
     // Nine volumes in ten on the measured pool; then the claims, each placing a new one there.
@@ -176,8 +179,13 @@ try {
       quotas.commit(await quotas.reserve(project, { volumes: 1, gigabytes: 1 })),
     );
     const expiry = await timed(20, () => quotas.expire());
+    const newest = { limit: 100, sort: [{ key: 'created_at', dir: 'desc' as const }] };
+    const list = await timed(20, () => volumeGetAll(h.db, { project_id: 'p' }, newest));
+    const filtered = await timed(20, () =>
+      volumeGetAll(h.db, { project_id: 'p', columns: { status: 'downloading' } }, newest),
+    );
     console.log(
-      `| ${size} | ${claim.us.toFixed(0)} | ${claim.cpu.toFixed(0)} | ${stats.us.toFixed(0)} | ${reserve.us.toFixed(0)} | ${reserve.cpu.toFixed(0)} | ${expiry.us.toFixed(0)} |`,
+      `| ${size} | ${claim.us.toFixed(0)} | ${claim.cpu.toFixed(0)} | ${stats.us.toFixed(0)} | ${reserve.us.toFixed(0)} | ${reserve.cpu.toFixed(0)} | ${expiry.us.toFixed(0)} | ${list.us.toFixed(0)} | ${filtered.us.toFixed(0)} |`,
     );
   }
 } finally {

@@ -1,7 +1,8 @@
 /**
- * Migration 015: the lookups of a reserve, of a delete and of the periodic expiries find their rows
- * through an index instead of reading the whole table (these tables grow with use: one row of
- * limits per project and resource, every reservation ever finished until `db purge`).
+ * Migration 015: the lookups of a reserve, of a delete, of the periodic expiries and the first page
+ * of a list find their rows through an index, in the list's order, instead of reading (and
+ * sorting) the whole table: these tables grow with use (one row of limits per project and
+ * resource, every reservation ever finished until `db purge`, every volume of a project).
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,9 @@ import { quotaClassDefaultLimits, quotaProjectLimitsOf } from '../../src/db/api/
 import { reservationsExpiredBefore } from '../../src/db/api/reservations.js';
 import { messageDestroyExpired } from '../../src/db/api/messages.js';
 import { imageVolumeCacheDelete, imageVolumeCacheGetByVolumeId } from '../../src/db/api/image-cache.js';
+import { volumeGetAll } from '../../src/db/api/volumes.js';
+import { snapshotGetAll } from '../../src/db/api/snapshots.js';
+import { backupGetAll } from '../../src/db/api/backups.js';
 import { lookupIndexesMigration } from '../../src/db/migrations/015-lookup-indexes.js';
 
 /** Runs each lookup once on a SQLite file, returning the SQL texts it sent. */
@@ -33,6 +37,14 @@ async function lookupStatements(file: string): Promise<string[]> {
     await messageDestroyExpired(db, now);
     await imageVolumeCacheGetByVolumeId(db, 'v1');
     await imageVolumeCacheDelete(db, 'v1');
+    // First pages, newest first: of a project's volumes, of those in one status, of every
+    // project's (an admin's `all_tenants`), of a project's snapshots and backups.
+    const newest = { limit: 100, sort: [{ key: 'created_at', dir: 'desc' as const }] };
+    await volumeGetAll(db, { project_id: 'p1' }, newest);
+    await volumeGetAll(db, { project_id: 'p1', columns: { status: 'available' } }, newest);
+    await volumeGetAll(db, {}, newest);
+    await snapshotGetAll(db, { project_id: 'p1' }, newest);
+    await backupGetAll(db, { project_id: 'p1' }, newest);
   } finally {
     await db.destroy();
   }
@@ -61,7 +73,7 @@ for (const dialect of DIALECTS) {
       async () => {
         const file = t.url.replace(/^sqlite:\/\/\//, '');
         const texts = await lookupStatements(file);
-        assert.equal(texts.length, 6);
+        assert.equal(texts.length, 11);
         const sqlite = new BetterSqlite3(file, { readonly: true });
         try {
           for (const text of texts) {
