@@ -9,6 +9,8 @@
 # file> runs that benchmark instead of bench/create-volumes.ts (given --url and the arguments).
 # KINDLING_BENCH_PIN=<server cpus>:<bench cpus> (e.g. 0:1) pins the server and the benchmark to
 # those CPUs with taskset: on a shared 2-core VM the figures then vary far less from run to run.
+# KINDLING_BENCH_PREFILL=<n> writes n volumes of the bench's project onto its pool before the server
+# starts (bench/prefill-volumes.ts): a service that already holds many volumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${KINDLING_ROOT:-$PWD}
@@ -40,6 +42,13 @@ cleanup() {
 trap cleanup EXIT
 extra=()
 [ -n "${KINDLING_BENCH_CONFIG:-}" ] && extra=(--config-file "$KINDLING_BENCH_CONFIG")
+if [ -n "${KINDLING_BENCH_PREFILL:-}" ]; then
+  # Room on the pool for them: its capacity is the real filesystem's.
+  printf 'max_over_subscription_ratio = 100000\n' >> "$dir/kindling.conf"
+  node "$root/dist/cmd/kindling.js" manage --config-file "$dir/kindling.conf" db sync >/dev/null
+  npx tsx bench/prefill-volumes.ts --connection "sqlite:///$dir/kindling.sqlite" \
+    --count "$KINDLING_BENCH_PREFILL" --project admin --host "$(hostname)@alpha#alpha"
+fi
 ${server_pin[@]+"${server_pin[@]}"} node ${KINDLING_NODE_ARGS:-} "$root/dist/cmd/kindling.js" serve --config-file "$dir/kindling.conf" "${extra[@]}" >"$dir/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break || sleep 0.1; done
