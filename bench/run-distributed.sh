@@ -7,6 +7,8 @@
 # KINDLING_ROOT=<dir> runs another checkout's dist/ (a before/after comparison).
 # KINDLING_BENCH_POOL=<n> sets [database] max_pool_size of every process (default 5, oslo.db's).
 # KINDLING_NODE_ARGS are node's, for every Kindling process (e.g. --cpu-prof --cpu-prof-dir=DIR).
+# KINDLING_BENCH_PREFILL=<n> writes n volumes of the bench's project onto the first backend's pool
+# before the services start (bench/prefill-volumes.ts): a service that already holds many volumes.
 # Each create phase reports the CPU per create of every process (--cpu-of; bench/lib/process-cpu.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +35,8 @@ max_pool_size = ${KINDLING_BENCH_POOL:-5}
 CONF
 for b in ${backends//,/ }; do
   printf '[%s]\nvolume_driver = file\nfile_volume_dir = %s\n' "$b" "$dir/volumes/$b" >> "$dir/kindling.conf"
+  # Room on the pool for prefilled volumes: its capacity is the real filesystem's.
+  if [ -n "${KINDLING_BENCH_PREFILL:-}" ]; then printf 'max_over_subscription_ratio = 100000\n' >> "$dir/kindling.conf"; fi
 done
 pids=()
 cleanup() {
@@ -46,6 +50,10 @@ cleanup() {
 trap cleanup EXIT
 k="$root/dist/cmd/kindling.js"
 node "$k" manage --config-file "$dir/kindling.conf" db sync >/dev/null
+if [ -n "${KINDLING_BENCH_PREFILL:-}" ]; then
+  npx tsx bench/prefill-volumes.ts --connection "postgresql://postgres@127.0.0.1:5432/$db" \
+    --count "$KINDLING_BENCH_PREFILL" --project admin --host "$(hostname)@${backends%%,*}#${backends%%,*}"
+fi
 node ${KINDLING_NODE_ARGS:-} "$k" scheduler --config-file "$dir/kindling.conf" >"$dir/scheduler.log" 2>&1 & pids+=($!)
 sleep 1
 cpu_of="scheduler=$!"
