@@ -127,6 +127,46 @@ for (const dialect of DIALECTS) {
       assert.equal((await kept(db))['host cl@b#p'], 7);
     });
 
+    test('claims racing from several connections never place more than the pool holds', async () => {
+      const base = { binary: 'cinder-volume', topic: 'cinder-volume', availability_zone: 'nova' };
+      const handles = [t.handle, ...(await Promise.all([1, 2, 3, 4].map(() => t.open())))];
+      // Five backends, each's first claim at the same time (no allocation row exists yet), then
+      // twelve claims of 1 GiB on one pool that holds 10.
+      for (let b = 0; b < 5; b++) await serviceGetOrCreate(db, { ...base, host: `race${b}@b` });
+      const firsts = Array.from({ length: 5 }, () => vol({ size: 1 }));
+      const many = Array.from({ length: 12 }, () => vol({ size: 1 }));
+      for (const v of [...firsts, ...many]) await volumeCreate(db, v);
+      const first = await Promise.all(
+        firsts.map((v, b) =>
+          claimVolumeHost(handles[b]!, {
+            volumeId: v.id,
+            volumeHost: `race${b}@b#p`,
+            size: 1,
+            limitGb: 10,
+            values: {},
+          }),
+        ),
+      );
+      assert.deepEqual(
+        first.map((r) => r.claimed),
+        [true, true, true, true, true],
+      );
+      const racing = await Promise.all(
+        many.map((v, i) =>
+          claimVolumeHost(handles[i % handles.length]!, {
+            volumeId: v.id,
+            volumeHost: 'race0@b#p',
+            size: 1,
+            limitGb: 10,
+            values: {},
+          }),
+        ),
+      );
+      assert.equal(racing.filter((r) => r.claimed).length, 9);
+      assert.equal((await kept(db))['host race0@b#p'], 10);
+      assert.deepEqual(await kept(db), await summed(db));
+    });
+
     test('the migration counts the volumes already there; taken back, nothing is counted', async () => {
       const migration = capacityAllocationsMigration(t.handle.dialect);
       await migration.down!(db);

@@ -2,6 +2,7 @@ import type { DatabaseHandle } from '../connection.js';
 import type { VolumesTable } from '../schema.js';
 import { isoNow } from '../../common/time.js';
 import { extractHost } from '../../common/host.js';
+import { withDeadlockRetry } from '../retry.js';
 
 /**
  * The scheduler's final capacity claim, in one transaction: with the backend's service row locked
@@ -29,42 +30,47 @@ export async function claimVolumeHost(
   const backend = extractHost(cluster ?? args.volumeHost, 'backend') ?? cluster ?? args.volumeHost;
   const kind = cluster ? 'cluster_name' : 'host';
   const location = cluster ?? args.volumeHost;
-  return h.db.transaction().execute(async (trx) => {
-    if (h.dialect !== 'sqlite') {
-      // SQLite transactions already run one at a time on the single connection.
-      await trx
-        .selectFrom('services')
-        .select('id')
-        .where(cluster ? 'cluster_name' : 'host', '=', backend)
-        .where('binary', '=', 'cinder-volume')
+  return withDeadlockRetry(() =>
+    h.db.transaction().execute(async (trx) => {
+      if (h.dialect !== 'sqlite') {
+        // SQLite transactions already run one at a time on the single connection.
+        await trx
+          .selectFrom('services')
+          .select('id')
+          .where(cluster ? 'cluster_name' : 'host', '=', backend)
+          .where('binary', '=', 'cinder-volume')
+          .where('deleted', '=', 0)
+          .orderBy('id')
+          .forUpdate()
+          .execute();
+      }
+      // NOTE: plain reads, after the lock: MySQL takes its repeatable-read snapshot at the first
+      // plain read, so it sees every claim committed before ours. A locking read is not needed and
+      // would, on a pool's first claim (no row yet), take a gap lock: the pattern by which two
+      // transactions inserting into the same gap can deadlock on InnoDB.
+      const self = await trx
+        .selectFrom('volumes')
+        .select('size')
+        .where('id', '=', args.volumeId)
+        .where(kind, '=', location)
         .where('deleted', '=', 0)
-        .orderBy('id')
-        .forUpdate()
-        .execute();
-    }
-    let placed = trx
-      .selectFrom('capacity_allocations')
-      .select('allocated_gb')
-      .where('kind', '=', kind)
-      .where('location', '=', location);
-    // NOTE: MySQL's repeatable-read snapshot could predate the lock; a locking read sees the latest.
-    if (h.dialect === 'mysql') placed = placed.forUpdate();
-    const self = await trx
-      .selectFrom('volumes')
-      .select('size')
-      .where('id', '=', args.volumeId)
-      .where(kind, '=', location)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    const allocatedGb = Number((await placed.executeTakeFirst())?.allocated_gb ?? 0) - (self?.size ?? 0);
-    if (args.limitGb !== null && allocatedGb + args.size > args.limitGb)
-      return { claimed: false, allocatedGb, updated: false };
-    const res = await trx
-      .updateTable('volumes')
-      .set({ ...args.values, host: args.volumeHost, updated_at: isoNow() })
-      .where('id', '=', args.volumeId)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    return { claimed: true, allocatedGb: allocatedGb + args.size, updated: Number(res.numUpdatedRows) > 0 };
-  });
+        .executeTakeFirst();
+      const placed = await trx
+        .selectFrom('capacity_allocations')
+        .select('allocated_gb')
+        .where('kind', '=', kind)
+        .where('location', '=', location)
+        .executeTakeFirst();
+      const allocatedGb = Number(placed?.allocated_gb ?? 0) - (self?.size ?? 0);
+      if (args.limitGb !== null && allocatedGb + args.size > args.limitGb)
+        return { claimed: false, allocatedGb, updated: false };
+      const res = await trx
+        .updateTable('volumes')
+        .set({ ...args.values, host: args.volumeHost, updated_at: isoNow() })
+        .where('id', '=', args.volumeId)
+        .where('deleted', '=', 0)
+        .executeTakeFirst();
+      return { claimed: true, allocatedGb: allocatedGb + args.size, updated: Number(res.numUpdatedRows) > 0 };
+    }),
+  );
 }
