@@ -28,7 +28,8 @@ import { sql } from 'kysely';
 import { openDatabase } from '../src/db/connection.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { claimVolumeHost } from '../src/db/api/capacity-claims.js';
-import { NEW_VOLUME_DEFAULTS, volumeAllocatedBy, volumeGetAll } from '../src/db/api/volumes.js';
+import { volumeAllocatedBy, volumeGetAll } from '../src/db/api/volumes.js';
+import { liveVolumeRow } from './lib/volume-rows.js';
 import { serviceGetOrCreate } from '../src/db/api/services.js';
 import { QuotaEngine } from '../src/quota/quota-engine.js';
 import { isoNow } from '../src/common/time.js';
@@ -73,22 +74,9 @@ async function freshDatabase(kind: string): Promise<{ url: string; drop: () => P
   };
 }
 
-/** A live 1 GiB volume row of project `p`, on `host` (or none yet). */
-function volume(typeId: string, host: string | null, status: string) {
-  return {
-    ...NEW_VOLUME_DEFAULTS,
-    id: randomUUID(),
-    user_id: 'u',
-    project_id: 'p',
-    size: 1,
-    status,
-    availability_zone: 'nova',
-    volume_type_id: typeId,
-    host,
-    created_at: isoNow(),
-    deleted: 0 as const,
-  };
-}
+/** A live volume of project `p`, on `host` (or none yet). */
+const volume = (typeId: string, host: string | null, status: string) =>
+  liveVolumeRow({ typeId, host, status });
 
 /** The rows made by `row(i)` for `count` values of i from `from`, 500 to a batch. */
 function* batches<T>(from: number, count: number, row: (i: number) => T): Generator<T[]> {

@@ -7,10 +7,9 @@
  *     npx tsx bench/prefill-volumes.ts --connection sqlite:////tmp/x/kindling.sqlite --count 50000 \
  *       --project admin --host "$(hostname)@alpha#alpha"
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/connection.js';
-import { NEW_VOLUME_DEFAULTS } from '../src/db/api/volumes.js';
+import { liveVolumeRow } from './lib/volume-rows.js';
 import { formatTimestamp } from '../src/common/time.js';
 
 const { values: args } = parseArgs({
@@ -38,20 +37,15 @@ try {
   // An hour ago and before, one second apart: older than anything the benchmark creates.
   const start = Date.now() - 3_600_000 - count * 1000;
   for (let n = 0; n < count; n += 500) {
-    const rows = Array.from({ length: Math.min(500, count - n) }, (_, i) => ({
-      ...NEW_VOLUME_DEFAULTS,
-      id: randomUUID(),
-      user_id: 'prefill',
-      project_id: args.project,
-      size: 1,
-      status: 'available',
-      availability_zone: 'nova',
-      volume_type_id: type.id,
-      host: args.host,
-      display_name: `prefill-${n + i}`,
-      created_at: formatTimestamp(new Date(start + (n + i) * 1000)),
-      deleted: 0 as const,
-    }));
+    const rows = Array.from({ length: Math.min(500, count - n) }, (_, i) =>
+      liveVolumeRow({
+        typeId: type.id,
+        host: args.host!,
+        project: args.project,
+        name: `prefill-${n + i}`,
+        createdAt: formatTimestamp(new Date(start + (n + i) * 1000)),
+      }),
+    );
     await h.db.insertInto('volumes').values(rows).execute();
   }
 } finally {
