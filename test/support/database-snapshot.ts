@@ -120,6 +120,9 @@ export async function restoreSnapshot(db: Db, snap: DatabaseSnapshot): Promise<b
             IS DISTINCT FROM (${sql.join(cols.map((c) => sql`p.${id(c)}`))})`.execute(tx)
       : { rows: [{ n: '0' }] };
     if (data.length) await sql`TRUNCATE ${sql.join(data.map((t) => table(s, t)))}`.execute(tx);
+    // NOTE: the copies are put back as they were: triggers must not count the volumes copied back
+    // again into `capacity_allocations`, which is copied back too.
+    await sql`SET LOCAL session_replication_role = replica`.execute(tx);
     for (const t of data)
       if (snap.counts.get(t))
         await sql`INSERT INTO ${table(s, t)} OVERRIDING SYSTEM VALUE
