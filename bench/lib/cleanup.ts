@@ -2,17 +2,20 @@
 import type { KindlingClient } from './kindling-client.js';
 
 /**
- * Deletes every volume in `ids` (`parallel` DELETEs at a time), then polls the project's volume
- * list until none of them is left. Returns ids that failed to delete (`error_deleting`, DELETE
- * refused) or were still present after `timeoutMs`.
+ * Deletes every volume in `ids` (`parallel` DELETEs at a time), then polls the project's volumes
+ * in `deleting` and in `error_deleting` (two short lists, whatever else the project holds) until
+ * none of them is left deleting, then makes sure each is gone (`verify`, one GET each). Returns
+ * ids that failed to delete (`error_deleting`, DELETE refused, still there) or were still
+ * deleting after `timeoutMs`.
  */
 export async function deleteAndWait(
   client: KindlingClient,
   ids: readonly string[],
   parallel = 8,
   timeoutMs = 120_000,
+  verify = true,
 ): Promise<string[]> {
-  const failed = new Set<string>();
+  let failed = new Set<string>();
   const queue = [...ids];
   const worker = async (): Promise<void> => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
@@ -28,15 +31,14 @@ export async function deleteAndWait(
   const waiting = new Set(ids.filter((id) => !failed.has(id)));
   const deadline = Date.now() + timeoutMs;
   while (waiting.size > 0) {
-    const listed = await client.listDetail('limit=1000');
-    const present = new Map(listed.map((v) => [v.id, v.status]));
+    // NOTE: a 202 to DELETE means the volume was `deleting` already: once in neither list, it is gone.
+    const deleting = new Set((await client.listDetail('status=deleting&limit=1000')).map((v) => v.id));
+    const errored = new Set((await client.listDetail('status=error_deleting&limit=1000')).map((v) => v.id));
     for (const id of [...waiting]) {
-      const status = present.get(id);
-      if (status === undefined) waiting.delete(id);
-      else if (status === 'error_deleting') {
+      if (errored.has(id)) {
         waiting.delete(id);
         failed.add(id);
-      }
+      } else if (!deleting.has(id)) waiting.delete(id);
     }
     if (waiting.size === 0) break;
     if (Date.now() > deadline) {
@@ -45,5 +47,25 @@ export async function deleteAndWait(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  if (verify) failed = new Set([...failed, ...(await stillThere(client, ids, parallel))]);
   return [...failed];
+}
+
+/**
+ * Which of `ids` a GET still finds (`parallel` at a time): a volume the backend refused to delete
+ * goes back to `available` (Cinder's `VolumeIsBusy`) and leaves neither list.
+ */
+export async function stillThere(
+  client: KindlingClient,
+  ids: readonly string[],
+  parallel = 8,
+): Promise<string[]> {
+  const there: string[] = [];
+  const queue = [...ids];
+  const worker = async (): Promise<void> => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift())
+      if ((await client.getVolume(id)) !== undefined) there.push(id);
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return there;
 }
