@@ -16,17 +16,13 @@ export async function deleteAndWait(
   verify = true,
 ): Promise<string[]> {
   let failed = new Set<string>();
-  const queue = [...ids];
-  const worker = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      try {
-        await client.deleteVolume(id);
-      } catch {
-        failed.add(id);
-      }
+  await eachInParallel(ids, parallel, async (id) => {
+    try {
+      await client.deleteVolume(id);
+    } catch {
+      failed.add(id);
     }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
+  });
 
   const waiting = new Set(ids.filter((id) => !failed.has(id)));
   const deadline = Date.now() + timeoutMs;
@@ -61,11 +57,21 @@ export async function stillThere(
   parallel = 8,
 ): Promise<string[]> {
   const there: string[] = [];
+  await eachInParallel(ids, parallel, async (id) => {
+    if ((await client.getVolume(id)) !== undefined) there.push(id);
+  });
+  return there;
+}
+
+/** Runs `fn` on every id, `parallel` at a time, each worker taking the next id when done. */
+async function eachInParallel(
+  ids: readonly string[],
+  parallel: number,
+  fn: (id: string) => Promise<void>,
+): Promise<void> {
   const queue = [...ids];
   const worker = async (): Promise<void> => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift())
-      if ((await client.getVolume(id)) !== undefined) there.push(id);
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) await fn(id);
   };
   await Promise.all(Array.from({ length: parallel }, worker));
-  return there;
 }

@@ -37,7 +37,7 @@ export async function claimVolumeHost(
         await trx
           .selectFrom('services')
           .select('id')
-          .where(cluster ? 'cluster_name' : 'host', '=', backend)
+          .where(kind, '=', backend)
           .where('binary', '=', 'cinder-volume')
           .where('deleted', '=', 0)
           .orderBy('id')

@@ -57,9 +57,9 @@ export interface PageRequest {
  * The keyset condition of `paginate_query`: rows strictly after `marker` in `sort` order —
  * `(k1 > m1) OR (k1 = m1 AND k2 > m2) OR …` (`<` for descending keys). A null marker value is
  * matched with `IS NULL` for equality and gives no "after" term of its own.
- * NOTE: `k1 >= m1 AND (…)` when m1 is not null: every row the terms select has it already, but
- * only this form lets the engines seek an index on k1 to the marker; with the bare OR, each next
- * page read the list from its start (a page 200 deep in a list of 200,000 read 200,000 entries).
+ * NOTE: `k1 >= m1 AND (…)` (`<=` for a descending k1) when m1 is not null: every row the terms
+ * select has it already, but only this form lets the engines seek an index on k1 to the marker;
+ * with the bare OR, each next page read the list's index from its start.
  */
 export function keysetAfter<DB, TB extends keyof DB>(
   eb: ExpressionBuilder<DB, TB>,
