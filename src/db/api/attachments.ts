@@ -9,6 +9,7 @@ import { markerSortValues, paginate, softDeleteValues, withTieBreakers } from '.
 import { conditionalUpdate, type Expected } from './conditional-update.js';
 import type { VolumeAttachmentTable } from '../schema.js';
 import { isoNow } from '../../common/time.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /** An attachment with its JSON columns parsed. */
 export interface AttachmentRecord extends Omit<VolumeAttachmentTable, 'connection_info' | 'connector'> {
@@ -123,18 +124,21 @@ export async function attachmentGet(
 }
 
 /** The live attachments of the given volumes, oldest first, by volume id. */
+const liveAttachmentsOf = preparedQuery((db, v: { ids: readonly string[] }) =>
+  selectAttachments(db)
+    .where('volume_attachment.volume_id', 'in', v.ids)
+    .where('volume_attachment.deleted', '=', 0)
+    .orderBy('volume_attachment.created_at')
+    .orderBy('volume_attachment.id'),
+);
+
 export async function attachmentsByVolume(
   db: Db,
   volumeIds: readonly string[],
 ): Promise<Map<string, AttachmentRecord[]>> {
   const out = new Map<string, AttachmentRecord[]>();
   if (!volumeIds.length) return out;
-  const rows = await selectAttachments(db)
-    .where('volume_attachment.volume_id', 'in', volumeIds as string[])
-    .where('volume_attachment.deleted', '=', 0)
-    .orderBy('volume_attachment.created_at')
-    .orderBy('volume_attachment.id')
-    .execute();
+  const { rows } = await liveAttachmentsOf(db, { ids: volumeIds });
   for (const r of rows) {
     const list = out.get(r.volume_id) ?? [];
     list.push(toRecord(r));

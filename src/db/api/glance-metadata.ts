@@ -10,6 +10,7 @@
  * after a crash) copies once.
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
+import { preparedQueries, preparedQuery } from '../prepared-query.js';
 import { Invalid, NotFound } from '../../common/errors.js';
 import type { Database } from '../schema.js';
 import type { Db } from './common.js';
@@ -63,20 +64,22 @@ export function volumeSnapshotGlanceMetadataGet(db: Db, snapshotId: string): Pro
  * `volume_glance_metadata_list_get`: the image metadata of many volumes in one query, per volume
  * id; volumes without any are absent from the map.
  */
+const liveRowsOfVolumes = preparedQuery((db, v: { ids: readonly string[] }) =>
+  db
+    .selectFrom('volume_glance_metadata')
+    .select(['volume_id as owner', 'key', 'value'])
+    .where('volume_id', 'in', v.ids)
+    .where('deleted', '=', 0)
+    .orderBy('id')
+    .$narrowType<{ owner: string }>(),
+);
+
 export async function volumeGlanceMetadataListGet(
   db: Db,
   volumeIds: readonly string[],
 ): Promise<Map<string, Record<string, string>>> {
   if (volumeIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('volume_glance_metadata')
-    .select(['volume_id as owner', 'key', 'value'])
-    .where('volume_id', 'in', volumeIds)
-    .where('deleted', '=', 0)
-    .orderBy('id')
-    .$narrowType<{ owner: string }>()
-    .execute();
-  return groupMetadata(rows);
+  return groupMetadata((await liveRowsOfVolumes(db, { ids: volumeIds })).rows);
 }
 
 function insertRows(db: Db, owner: Owner, id: string, meta: Record<string, string>, now = isoNow()) {
@@ -193,13 +196,17 @@ export async function volumeGlanceMetadataDeleteKey(db: Db, volumeId: string, ke
   return Number(res.numUpdatedRows) > 0;
 }
 
+const deleteByOwner = preparedQueries(
+  (owner: Owner) => (db: Db, v: { id: string } & ReturnType<typeof softDeleteValues>) =>
+    db
+      .updateTable('volume_glance_metadata')
+      .set({ deleted: v.deleted, deleted_at: v.deleted_at, updated_at: v.updated_at })
+      .where(owner, '=', v.id)
+      .where('deleted', '=', 0),
+);
+
 async function deleteBy(db: Db, owner: Owner, id: string, now = isoNow()): Promise<void> {
-  await db
-    .updateTable('volume_glance_metadata')
-    .set(softDeleteValues(now))
-    .where(owner, '=', id)
-    .where('deleted', '=', 0)
-    .execute();
+  await deleteByOwner(owner)(db, { id, ...softDeleteValues(now) });
 }
 
 /** `volume_glance_metadata_delete_by_volume`: soft-deletes all of a volume's rows. */

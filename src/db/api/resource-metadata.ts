@@ -7,6 +7,7 @@ import type { Db } from './common.js';
 import { groupMetadata, softDeleteValues, toDict } from './common.js';
 import type { Database } from '../schema.js';
 import { isoNow } from '../../common/time.js';
+import { preparedQueries } from '../prepared-query.js';
 
 /** Each key/value table and the column that names the row it belongs to (checked against the schema). */
 const OWNER_COLUMN = {
@@ -55,6 +56,23 @@ export async function metadataGet(
   );
 }
 
+interface OwnersKeys {
+  ids: readonly string[];
+  keys: readonly string[] | undefined;
+}
+
+/** Per table, its live rows of some owners (and keys), oldest first. */
+const liveRowsQuery = preparedQueries((table: MetadataTable) => (db: Db, v: OwnersKeys) => {
+  const owner = OWNER_COLUMN[table];
+  let q = db
+    .selectFrom(table)
+    .select(['key', 'value', `${owner} as owner`])
+    .where(owner, 'in', v.ids)
+    .where('deleted', '=', 0);
+  if (v.keys) q = q.where('key', 'in', v.keys);
+  return q.orderBy('id');
+});
+
 /**
  * The live rows of many owners as `{key: value}` per owner id, in one query; `keys` limits the
  * rows to those keys. Owners without rows are absent. Keys keep the order the rows were written in.
@@ -66,14 +84,7 @@ export async function metadataGetMany(
   keys?: readonly string[],
 ): Promise<Map<string, Record<string, string>>> {
   if (ownerIds.length === 0) return new Map();
-  const owner = OWNER_COLUMN[table];
-  let q = db
-    .selectFrom(table)
-    .select(['key', 'value', `${owner} as owner`])
-    .where(owner, 'in', ownerIds)
-    .where('deleted', '=', 0);
-  if (keys) q = q.where('key', 'in', keys);
-  return groupMetadata(await q.orderBy('id').execute());
+  return groupMetadata((await liveRowsQuery(table)(db, { ids: ownerIds, keys })).rows);
 }
 
 /**
@@ -142,10 +153,16 @@ export async function metadataDeleteAll(
   ownerId: string,
   deletedValues = softDeleteValues(),
 ): Promise<void> {
-  await db
-    .updateTable(table)
-    .set(deletedValues)
-    .where(OWNER_COLUMN[table], '=', ownerId)
-    .where('deleted', '=', 0)
-    .execute();
+  await deleteAllQuery(table)(db, { ownerId, ...deletedValues });
 }
+
+type DeleteAll = { ownerId: string } & ReturnType<typeof softDeleteValues>;
+
+/** Per table, the soft delete of all an owner's live rows. */
+const deleteAllQuery = preparedQueries((table: MetadataTable) => (db: Db, v: DeleteAll) =>
+  db
+    .updateTable(table)
+    .set({ deleted: v.deleted, deleted_at: v.deleted_at, updated_at: v.updated_at })
+    .where(OWNER_COLUMN[table], '=', v.ownerId)
+    .where('deleted', '=', 0),
+);

@@ -18,6 +18,7 @@ import {
   whereGlanceMetadata,
 } from './glance-metadata.js';
 import { isoNow } from '../../common/time.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /** A volume row with what the views and flows read beside it (admin metadata: see volumeAdminMetadataGet). */
 export interface VolumeRecord extends VolumesTable {
@@ -134,11 +135,16 @@ export function volumeAdminMetadataGet(db: Db, volumeId: string): Promise<Record
   return metadataGet(db, 'volume_admin_metadata', volumeId);
 }
 
+const selectLiveVolume = preparedQuery((db, v: { id: string; projectId: string | undefined }) => {
+  let q = selectVolumes(db).where('volumes.id', '=', v.id).where('volumes.deleted', '=', 0);
+  if (v.projectId !== undefined) q = q.where('volumes.project_id', '=', v.projectId);
+  return q;
+});
+
 /** One live volume, or null. `projectId` restricts to that project (non-admin visibility). */
 export async function volumeGet(db: Db, id: string, projectId?: string | null): Promise<VolumeRecord | null> {
-  let q = selectVolumes(db).where('volumes.id', '=', id).where('volumes.deleted', '=', 0);
-  if (projectId) q = q.where('volumes.project_id', '=', projectId);
-  const row = await q.executeTakeFirst();
+  const { rows } = await selectLiveVolume(db, { id, projectId: projectId || undefined });
+  const row = rows[0];
   return row ? ((await hydrate(db, [row]))[0] ?? null) : null;
 }
 
@@ -160,28 +166,57 @@ export function volumeConditionalUpdate(
   return conditionalUpdate(db, 'volumes', id, values, expected);
 }
 
+type DeletedAt = ReturnType<typeof softDeleteValues>;
+
+const destroyVolumeRow = preparedQuery((db, v: { id: string } & DeletedAt) =>
+  db
+    .updateTable('volumes')
+    .set({
+      deleted: v.deleted,
+      deleted_at: v.deleted_at,
+      updated_at: v.updated_at,
+      status: 'deleted',
+      terminated_at: v.deleted_at,
+      attach_status: 'detached',
+    })
+    .where('id', '=', v.id)
+    .where('deleted', '=', 0),
+);
+
+// As Cinder's volume_destroy: its attachments (a forced delete of a reserved volume) and its
+// pending transfers go with it.
+const detachAllOfVolume = preparedQuery((db, v: { id: string } & DeletedAt) =>
+  db
+    .updateTable('volume_attachment')
+    .set({
+      deleted: v.deleted,
+      deleted_at: v.deleted_at,
+      updated_at: v.updated_at,
+      attach_status: 'detached',
+      detach_time: v.deleted_at,
+    })
+    .where('volume_id', '=', v.id)
+    .where('deleted', '=', 0),
+);
+
+const deleteTransfersOfVolume = preparedQuery((db, v: { id: string } & DeletedAt) =>
+  db
+    .updateTable('transfers')
+    .set({ deleted: v.deleted, deleted_at: v.deleted_at, updated_at: v.updated_at })
+    .where('volume_id', '=', v.id)
+    .where('deleted', '=', 0),
+);
+
 /** Soft-deletes a volume and its metadata (`volume_destroy`). */
 export async function volumeDestroy(db: Db, id: string): Promise<void> {
   const sd = softDeleteValues();
-  await db
-    .updateTable('volumes')
-    .set({ ...sd, status: 'deleted', terminated_at: sd.deleted_at, attach_status: 'detached' })
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .execute();
+  await destroyVolumeRow(db, { id, ...sd });
   await metadataDeleteAll(db, 'volume_metadata', id, sd);
   await metadataDeleteAll(db, 'volume_admin_metadata', id, sd);
   // Its image metadata too (Cinder's VOLUME_DEPENDENT_MODELS).
   await volumeGlanceMetadataDeleteByVolume(db, id);
-  // As Cinder's volume_destroy: its attachments (a forced delete of a reserved volume) and its
-  // pending transfers go with it.
-  await db
-    .updateTable('volume_attachment')
-    .set({ ...sd, attach_status: 'detached', detach_time: sd.deleted_at })
-    .where('volume_id', '=', id)
-    .where('deleted', '=', 0)
-    .execute();
-  await db.updateTable('transfers').set(sd).where('volume_id', '=', id).where('deleted', '=', 0).execute();
+  await detachAllOfVolume(db, { id, ...sd });
+  await deleteTransfersOfVolume(db, { id, ...sd });
 }
 
 // ---- listing --------------------------------------------------------------------------------------

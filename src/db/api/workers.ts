@@ -1,5 +1,6 @@
 import type { Db } from './common.js';
 import { isoNow } from '../../common/time.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /**
  * The `workers` table (Cinder's cleanup anchor): a row says "service S is working on resource R,
@@ -15,30 +16,40 @@ export interface WorkerRow {
   race_preventer: number;
 }
 
+interface WorkerStart {
+  resource_type: string;
+  resource_id: string;
+  status: string;
+  service_id: number | null;
+}
+
+const deleteWorker = preparedQuery((db, v: { resource_type: string; resource_id: string }) =>
+  db.deleteFrom('workers').where('resource_type', '=', v.resource_type).where('resource_id', '=', v.resource_id),
+);
+
+const insertWorker = preparedQuery((db, v: WorkerStart & { now: string }) =>
+  db.insertInto('workers').values({
+    resource_type: v.resource_type,
+    resource_id: v.resource_id,
+    status: v.status,
+    service_id: v.service_id,
+    cleaning: 0,
+    created_at: v.now,
+    updated_at: v.now,
+    deleted: 0,
+  }),
+);
+
 /** Records that `serviceId` now works on a resource (replacing any older row for it). */
-export async function workerStart(
-  db: Db,
-  w: { resource_type: string; resource_id: string; status: string; service_id: number | null },
-): Promise<void> {
-  const now = isoNow();
-  await db
-    .deleteFrom('workers')
-    .where('resource_type', '=', w.resource_type)
-    .where('resource_id', '=', w.resource_id)
-    .execute();
-  await db
-    .insertInto('workers')
-    .values({ ...w, cleaning: 0, created_at: now, updated_at: now, deleted: 0 })
-    .execute();
+export async function workerStart(db: Db, w: WorkerStart): Promise<void> {
+  await deleteWorker(db, { resource_type: w.resource_type, resource_id: w.resource_id });
+  const { resource_type, resource_id, status, service_id } = w;
+  await insertWorker(db, { resource_type, resource_id, status, service_id, now: isoNow() });
 }
 
 /** The work on a resource is over (done, failed cleanly, or handed to another service). */
 export async function workerFinish(db: Db, resourceType: string, resourceId: string): Promise<void> {
-  await db
-    .deleteFrom('workers')
-    .where('resource_type', '=', resourceType)
-    .where('resource_id', '=', resourceId)
-    .execute();
+  await deleteWorker(db, { resource_type: resourceType, resource_id: resourceId });
 }
 
 /** Unfinished work of one service. */
