@@ -62,10 +62,10 @@ function compileTemplate<V extends object>(
 ): Template {
   const placeholders = placeholdersFor(values);
   const compiled = build(db, placeholders).compile();
-  const bound = new Set(compiled.parameters.filter((p) => p instanceof Placeholder));
+  const bound = new Set<unknown>(compiled.parameters.filter((p) => p instanceof Placeholder));
   for (const name in placeholders) {
     const p = (placeholders as Record<string, unknown>)[name];
-    for (const one of Array.isArray(p) ? p : [p]) {
+    for (const one of Array.isArray(p) ? (p as unknown[]) : [p]) {
       if (!bound.has(one))
         throw new Error(`prepared query: value '${name}' is not a bound parameter of: ${compiled.sql}`);
     }
@@ -100,7 +100,7 @@ export function preparedQuery<V extends object, R>(
   return (db, values) => {
     const adapter = db.getExecutor().adapter;
     let shapes = byDatabase.get(adapter);
-    if (shapes === undefined) byDatabase.set(adapter, (shapes = new Map()));
+    if (shapes === undefined) byDatabase.set(adapter, (shapes = new Map<string, Template>()));
     const shape = shapeOf(values);
     let template = shapes.get(shape);
     if (template === undefined) {
