@@ -1,8 +1,10 @@
 import type { DatabaseHandle } from '../connection.js';
+import type { Db } from './common.js';
 import type { VolumesTable } from '../schema.js';
 import { isoNow } from '../../common/time.js';
 import { extractHost } from '../../common/host.js';
 import { withDeadlockRetry } from '../retry.js';
+import { preparedQueries, preparedQuery } from '../prepared-query.js';
 
 /**
  * The scheduler's final capacity claim, in one transaction: with the backend's service row locked
@@ -48,19 +50,8 @@ export async function claimVolumeHost(
       // plain read, so it sees every claim committed before ours. A locking read is not needed and
       // would, on a pool's first claim (no row yet), take a gap lock: the pattern by which two
       // transactions inserting into the same gap can deadlock on InnoDB.
-      const self = await trx
-        .selectFrom('volumes')
-        .select('size')
-        .where('id', '=', args.volumeId)
-        .where(kind, '=', location)
-        .where('deleted', '=', 0)
-        .executeTakeFirst();
-      const placed = await trx
-        .selectFrom('capacity_allocations')
-        .select('allocated_gb')
-        .where('kind', '=', kind)
-        .where('location', '=', location)
-        .executeTakeFirst();
+      const self = (await sizeIfPlacedOn(kind)(trx, { id: args.volumeId, location })).rows[0];
+      const placed = (await allocatedAt(trx, { kind, location })).rows[0];
       const allocatedGb = Number(placed?.allocated_gb ?? 0) - (self?.size ?? 0);
       if (args.limitGb !== null && allocatedGb + args.size > args.limitGb)
         return { claimed: false, allocatedGb, updated: false };
@@ -74,3 +65,23 @@ export async function claimVolumeHost(
     }),
   );
 }
+
+/** The size of a live volume, if it is placed on `location` (a host or a cluster, per `kind`). */
+const sizeIfPlacedOn = preparedQueries(
+  (kind: 'host' | 'cluster_name') => (db: Db, v: { id: string; location: string }) =>
+    db
+      .selectFrom('volumes')
+      .select('size')
+      .where('id', '=', v.id)
+      .where(kind, '=', v.location)
+      .where('deleted', '=', 0),
+);
+
+/** The GiB placed on a host or a cluster (`capacity_allocations`, migration 014). */
+const allocatedAt = preparedQuery((db, v: { kind: 'host' | 'cluster_name'; location: string }) =>
+  db
+    .selectFrom('capacity_allocations')
+    .select('allocated_gb')
+    .where('kind', '=', v.kind)
+    .where('location', '=', v.location),
+);

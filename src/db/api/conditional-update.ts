@@ -6,6 +6,7 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Db } from './common.js';
 import type { Bool, Database } from '../schema.js';
 import { isoNow } from '../../common/time.js';
+import { preparedQueries } from '../prepared-query.js';
 
 /** Soft-deleted tables keyed by a string `id` (volumes, snapshots, …). */
 export type ResourceTable = {
@@ -58,12 +59,21 @@ export async function conditionalUpdate<T extends ResourceTable>(
   return Number(res.numUpdatedRows) > 0;
 }
 
+/** Per table, an update of one live row: `row_id` names it, every other value is a column's. */
+const updateLiveRow = preparedQueries(
+  (table: ResourceTable) => (db: Db, v: { row_id: string } & Partial<Database[ResourceTable]>) => {
+    const { row_id, ...columns } = v;
+    return db.updateTable(table).set(columns).where('id', '=', row_id).where('deleted', '=', 0);
+  },
+);
+
 /** Applies `values` (and a fresh `updated_at`) to live row `id`; returns whether a row changed. */
-export function rowUpdate<T extends ResourceTable>(
+export async function rowUpdate<T extends ResourceTable>(
   db: Db,
   table: T,
   id: string,
   values: Partial<Database[T]>,
 ): Promise<boolean> {
-  return conditionalUpdate(db, table, id, values, {});
+  const res = await updateLiveRow(table)(db, { ...values, updated_at: isoNow(), row_id: id });
+  return Number(res.numAffectedRows) > 0;
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from './common.js';
 import type { FlowTracesTable } from '../schema.js';
 import { formatTimestamp, isoNow } from '../../common/time.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /** What a stored trace holds, JSON columns parsed. */
 export type StoredFlowTrace = Omit<FlowTracesTable, 'tasks' | 'decision'> & {
@@ -28,6 +29,8 @@ function json(value: unknown): string {
   return JSON.stringify({ truncated: true, head: text.slice(0, MAX_JSON - 100) });
 }
 
+const insertTrace = preparedQuery((db, row: FlowTracesTable) => db.insertInto('flow_traces').values(row));
+
 /** Stores one flow run; it expires `ttlSeconds` from now. Returns its id. */
 export async function flowTraceCreate(db: Db, v: FlowTraceValues, ttlSeconds: number): Promise<string> {
   const id = randomUUID();
@@ -48,7 +51,7 @@ export async function flowTraceCreate(db: Db, v: FlowTraceValues, ttlSeconds: nu
     created_at: isoNow(),
     expires_at: formatTimestamp(new Date(now.getTime() + ttlSeconds * 1000)),
   };
-  await db.insertInto('flow_traces').values(row).execute();
+  await insertTrace(db, row);
   return id;
 }
 

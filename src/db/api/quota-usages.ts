@@ -4,6 +4,8 @@ import type { Db } from './common.js';
 import { sqliteWriteLock, withDeadlockRetry } from '../retry.js';
 import { isoNow } from '../../common/time.js';
 import { PENDING_QUOTA_KEY } from './volume-quota-note.js';
+import { preparedQueries } from '../prepared-query.js';
+import type { DialectName } from '../dialect-name.js';
 
 /** One usage number that does not match what the tables say (`cinder-manage quota check`). */
 export interface QuotaDiscrepancy {
@@ -43,16 +45,21 @@ export function quotaUsagesLock(
   projectId: string,
   resources: readonly string[],
 ): Promise<{ id: number; resource: string; in_use: number; reserved: number }[]> {
-  let q = trx
-    .selectFrom('quota_usages')
-    .select(['id', 'resource', 'in_use', 'reserved'])
-    .where('project_id', '=', projectId)
-    .where('resource', 'in', [...resources])
-    .where('deleted', '=', 0)
-    .orderBy('id');
-  if (h.dialect !== 'sqlite') q = q.forUpdate();
-  return q.execute();
+  return usagesOfProjectLocked(h.dialect)(trx, { projectId, resources }).then((r) => r.rows);
 }
+
+const usagesOfProjectLocked = preparedQueries(
+  (dialect: DialectName) => (db: Db, v: { projectId: string; resources: readonly string[] }) => {
+    const q = db
+      .selectFrom('quota_usages')
+      .select(['id', 'resource', 'in_use', 'reserved'])
+      .where('project_id', '=', v.projectId)
+      .where('resource', 'in', v.resources)
+      .where('deleted', '=', 0)
+      .orderBy('id');
+    return dialect === 'sqlite' ? q : q.forUpdate();
+  },
+);
 
 /** The usage rows of `ids`, in id order, locked until the transaction ends (not on SQLite). */
 export function quotaUsagesLockByIds(
@@ -60,14 +67,17 @@ export function quotaUsagesLockByIds(
   h: Pick<DatabaseHandle, 'dialect'>,
   ids: readonly number[],
 ): Promise<{ id: number; in_use: number; reserved: number }[]> {
-  let q = trx
+  return usagesLocked(h.dialect)(trx, { ids }).then((r) => r.rows);
+}
+
+const usagesLocked = preparedQueries((dialect: DialectName) => (db: Db, v: { ids: readonly number[] }) => {
+  const q = db
     .selectFrom('quota_usages')
     .select(['id', 'in_use', 'reserved'])
-    .where('id', 'in', [...ids])
+    .where('id', 'in', v.ids)
     .orderBy('id');
-  if (h.dialect !== 'sqlite') q = q.forUpdate();
-  return q.execute();
-}
+  return dialect === 'sqlite' ? q : q.forUpdate();
+});
 
 /**
  * Creates zeroed live usage rows of `resources` for a project in one statement; a row that exists

@@ -4,6 +4,7 @@
  * src/quota/quota-engine.ts.
  */
 import type { Db } from './common.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /**
  * The live limits of class `default` (of just `resources` when given), Cinder's
@@ -13,13 +14,17 @@ export function quotaClassDefaultLimits(
   db: Db,
   resources?: readonly string[],
 ): Promise<{ resource: string; hard_limit: number }[]> {
+  return defaultLimitsOf(db, { resources }).then((r) => r.rows);
+}
+
+const defaultLimitsOf = preparedQuery((db, v: { resources: readonly string[] | undefined }) => {
   let q = db
     .selectFrom('quota_classes')
     .select(['resource', 'hard_limit'])
     .where('class_name', '=', 'default');
-  if (resources) q = q.where('resource', 'in', [...resources]);
-  return q.where('deleted', '=', 0).execute();
-}
+  if (v.resources) q = q.where('resource', 'in', v.resources);
+  return q.where('deleted', '=', 0);
+});
 
 /** The live limit rows of class `className` and of class `default`, in id order. */
 export function quotaClassLimitsWithDefault(
@@ -76,14 +81,17 @@ export function quotaProjectLimitsOf(
   projectId: string,
   resources: readonly string[],
 ): Promise<{ resource: string; hard_limit: number }[]> {
-  return db
+  return projectLimitsOf(db, { projectId, resources }).then((r) => r.rows);
+}
+
+const projectLimitsOf = preparedQuery((db, v: { projectId: string; resources: readonly string[] }) =>
+  db
     .selectFrom('quotas')
     .select(['resource', 'hard_limit'])
-    .where('project_id', '=', projectId)
-    .where('resource', 'in', [...resources])
-    .where('deleted', '=', 0)
-    .execute();
-}
+    .where('project_id', '=', v.projectId)
+    .where('resource', 'in', v.resources)
+    .where('deleted', '=', 0),
+);
 
 /** Sets one limit of a project: updates its live row, or inserts one (allocated 0) when it has none. */
 export async function quotaProjectLimitSet(

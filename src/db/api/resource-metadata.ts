@@ -46,15 +46,18 @@ export async function metadataGet(
   table: MetadataTable,
   ownerId: string,
 ): Promise<Record<string, string>> {
-  return toDict(
-    await db
+  return toDict((await liveRowsOfOne(table)(db, { ownerId })).rows);
+}
+
+/** Per table, the live rows of one owner. */
+const liveRowsOfOne = preparedQueries(
+  (table: MetadataTable) => (db: Db, v: { ownerId: string }) =>
+    db
       .selectFrom(table)
       .select(['key', 'value'])
-      .where(OWNER_COLUMN[table], '=', ownerId)
-      .where('deleted', '=', 0)
-      .execute(),
-  );
-}
+      .where(OWNER_COLUMN[table], '=', v.ownerId)
+      .where('deleted', '=', 0),
+);
 
 interface OwnersKeys {
   ids: readonly string[];
@@ -159,10 +162,11 @@ export async function metadataDeleteAll(
 type DeleteAll = { ownerId: string } & ReturnType<typeof softDeleteValues>;
 
 /** Per table, the soft delete of all an owner's live rows. */
-const deleteAllQuery = preparedQueries((table: MetadataTable) => (db: Db, v: DeleteAll) =>
-  db
-    .updateTable(table)
-    .set({ deleted: v.deleted, deleted_at: v.deleted_at, updated_at: v.updated_at })
-    .where(OWNER_COLUMN[table], '=', v.ownerId)
-    .where('deleted', '=', 0),
+const deleteAllQuery = preparedQueries(
+  (table: MetadataTable) => (db: Db, v: DeleteAll) =>
+    db
+      .updateTable(table)
+      .set({ deleted: v.deleted, deleted_at: v.deleted_at, updated_at: v.updated_at })
+      .where(OWNER_COLUMN[table], '=', v.ownerId)
+      .where('deleted', '=', 0),
 );

@@ -8,6 +8,7 @@ import type { Db } from './common.js';
 import { softDeleteValues } from './common.js';
 import type { EncryptionTable } from '../schema.js';
 import { isoNow } from '../../common/time.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /** The columns a client may set. */
 export const ENCRYPTION_FIELDS = ['cipher', 'key_size', 'provider', 'control_location'] as const;
@@ -19,14 +20,12 @@ export type EncryptionValues = Partial<
 
 /** The live encryption row of a type, or null. */
 export async function volumeTypeEncryptionGet(db: Db, typeId: string): Promise<EncryptionTable | null> {
-  const row = await db
-    .selectFrom('encryption')
-    .selectAll()
-    .where('volume_type_id', '=', typeId)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return row ?? null;
+  return (await liveEncryptionOf(db, { typeId })).rows[0] ?? null;
 }
+
+const liveEncryptionOf = preparedQuery((db, v: { typeId: string }) =>
+  db.selectFrom('encryption').selectAll().where('volume_type_id', '=', v.typeId).where('deleted', '=', 0),
+);
 
 /** Adds a type's encryption row; returns it. */
 export async function volumeTypeEncryptionCreate(

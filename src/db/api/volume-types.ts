@@ -5,6 +5,7 @@ import { metadataDelete, metadataDeleteAll, metadataGet, metadataGetMany } from 
 import type { VolumeTypesTable } from '../schema.js';
 import { VolumeTypeAccessExists, VolumeTypeAccessNotFound, VolumeTypeNotFound } from '../../common/errors.js';
 import { isoNow } from '../../common/time.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /** A volume type row with its extra specs, as the API and flows use it. */
 export interface VolumeTypeRecord {
@@ -57,14 +58,13 @@ export async function volumeTypeGet(
 }
 
 export async function volumeTypeGetByName(db: Db, name: string): Promise<VolumeTypeRecord | null> {
-  const row = await db
-    .selectFrom('volume_types')
-    .selectAll()
-    .where('name', '=', name)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
+  const row = (await liveTypeNamed(db, { name })).rows[0];
   return row ? toRecord(row, await specsOf(db, row.id)) : null;
 }
+
+const liveTypeNamed = preparedQuery((db, v: { name: string }) =>
+  db.selectFrom('volume_types').selectAll().where('name', '=', v.name).where('deleted', '=', 0),
+);
 
 /** Projects that may use a private type. */
 export async function volumeTypeProjects(db: Db, typeId: string): Promise<string[]> {
@@ -315,13 +315,13 @@ export async function projectDefaultVolumeTypeUnset(db: Db, projectId: string): 
 
 /** The project's default type (3.62 `/default-types`), if one is set. */
 export async function projectDefaultVolumeTypeId(db: Db, projectId: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('default_volume_types')
-    .select('volume_type_id')
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
+  const row = (await defaultTypeOf(db, { projectId })).rows[0];
   return row?.volume_type_id ?? null;
 }
+
+const defaultTypeOf = preparedQuery((db, v: { projectId: string }) =>
+  db.selectFrom('default_volume_types').select('volume_type_id').where('project_id', '=', v.projectId),
+);
 
 // ---- listing, counting and renaming (the `/types` API) -----------------------------------------------
 

@@ -24,7 +24,10 @@ interface WorkerStart {
 }
 
 const deleteWorker = preparedQuery((db, v: { resource_type: string; resource_id: string }) =>
-  db.deleteFrom('workers').where('resource_type', '=', v.resource_type).where('resource_id', '=', v.resource_id),
+  db
+    .deleteFrom('workers')
+    .where('resource_type', '=', v.resource_type)
+    .where('resource_id', '=', v.resource_id),
 );
 
 const insertWorker = preparedQuery((db, v: WorkerStart & { now: string }) =>
