@@ -8,11 +8,13 @@
  * statement's parameters. The SQL text is the same at every call, so the statement caches below
  * (better-sqlite3's prepared statements, PostgreSQL's named statements) see one text too.
  *
- * `build` may look at which values are present and at each list's length — that is the shape, and
- * each shape is built once — but never at the values themselves, which it only receives as
- * placeholders. Every value a call passes must reach the SQL as a bound parameter: a value the query
- * does not use (pass exactly its values, not a wider object) or one kysely would inline into the
- * text is refused when the shape is first built, so a mistake fails at its first run.
+ * A value that is an array is a list of values (for `IN`), each item bound on its own; every other
+ * value is bound as one parameter. `build` may look at which values are present and at each
+ * list's length (that is the shape, and each shape is built once) but never at the values
+ * themselves, which it only receives as placeholders. Every value a call passes must reach the
+ * SQL as a bound parameter: a value the query does not use (pass exactly its values, not a wider
+ * object) or one kysely would inline into the text is refused when the shape is first built, so
+ * a mistake fails at its first run.
  */
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import type { Db } from './api/common.js';

@@ -9,6 +9,7 @@ import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { Database, ImageVolumeCacheEntriesTable } from '../schema.js';
 import type { Db } from './common.js';
 import { isoNow } from '../../common/time.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /** One entry, as read. */
 export type ImageVolumeCacheEntry = Selectable<ImageVolumeCacheEntriesTable>;
@@ -82,14 +83,17 @@ export async function imageVolumeCacheGetByVolumeId(
   db: Db,
   volumeId: string,
 ): Promise<ImageVolumeCacheEntry | null> {
-  const entry = await db
+  return (await entryOfVolume(db, { volumeId })).rows[0] ?? null;
+}
+
+const entryOfVolume = preparedQuery((db, v: { volumeId: string }) =>
+  db
     .selectFrom('image_volume_cache_entries')
     .selectAll()
-    .where('volume_id', '=', volumeId)
+    .where('volume_id', '=', v.volumeId)
     .orderBy('id')
-    .executeTakeFirst();
-  return entry ?? null;
-}
+    .limit(1),
+);
 
 /** `image_volume_cache_get_all`: the entries of `scope`, most recently used first. */
 export async function imageVolumeCacheGetAll(

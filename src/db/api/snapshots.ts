@@ -12,6 +12,7 @@ import {
 import type { Database, SnapshotsTable, VolumesTable } from '../schema.js';
 import { isoNow } from '../../common/time.js';
 import { MarkerNotFound } from './volumes.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /** A snapshot row with its user metadata. */
 export interface SnapshotRecord extends SnapshotsTable {
@@ -73,14 +74,17 @@ export async function snapshotsForVolume(db: Db, volumeId: string): Promise<Snap
 
 /** Count of live snapshots of a volume (a volume with snapshots is not deletable without cascade). */
 export async function snapshotCountForVolume(db: Db, volumeId: string): Promise<number> {
-  const r = await db
-    .selectFrom('snapshots')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('volume_id', '=', volumeId)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
+  const r = (await liveSnapshotsOfVolume(db, { volumeId })).rows[0];
   return Number(r?.n ?? 0);
 }
+
+const liveSnapshotsOfVolume = preparedQuery((db, v: { volumeId: string }) =>
+  db
+    .selectFrom('snapshots')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('volume_id', '=', v.volumeId)
+    .where('deleted', '=', 0),
+);
 
 /** Updates columns of a live snapshot; returns whether a row changed. */
 export function snapshotUpdate(db: Db, id: string, values: Partial<SnapshotsTable>): Promise<boolean> {

@@ -4,6 +4,7 @@
  * volumes at start-up and in cleanup), beside the row API of volumes.ts.
  */
 import type { Db } from './common.js';
+import { preparedQuery } from '../prepared-query.js';
 
 /**
  * Live volumes still `creating` with no host, made before `cutoff` and not updated since (a
@@ -29,13 +30,16 @@ export function volumePlacementGet(
 ): Promise<
   { status: string; host: string | null; cluster_name: string | null; project_id: string | null } | undefined
 > {
-  return db
+  return placementOf(db, { id }).then((r) => r.rows[0]);
+}
+
+const placementOf = preparedQuery((db, v: { id: string }) =>
+  db
     .selectFrom('volumes')
     .select(['status', 'host', 'cluster_name', 'project_id'])
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-}
+    .where('id', '=', v.id)
+    .where('deleted', '=', 0),
+);
 
 /** The `host` and `cluster_name` of volume `id` (deleted or not), or undefined when there is no such row. */
 export function volumeBackendGet(

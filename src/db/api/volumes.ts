@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from 'kysely';
+import type { Insertable, SelectQueryBuilder } from 'kysely';
 import type { Db, PageRequest } from './common.js';
 import { paginate, softDeleteValues, withTieBreakers } from './common.js';
 import { conditionalUpdate, rowUpdate, type Expected } from './conditional-update.js';
@@ -77,14 +77,13 @@ export const NEW_VOLUME_DEFAULTS = {
   use_quota: 1,
 } as const satisfies Partial<VolumeCreateValues>;
 
+const insertVolume = preparedQuery((db, row: Insertable<VolumesTable>) => db.insertInto('volumes').values(row));
+
 /** Inserts a volume and its metadata (EntryCreateTask's `db.volume_create`). */
 export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<void> {
   const { metadata, admin_metadata, ...row } = values;
   const now = row.created_at ?? isoNow();
-  await db
-    .insertInto('volumes')
-    .values({ ...row, created_at: now, updated_at: null, deleted_at: null, deleted: 0 })
-    .execute();
+  await insertVolume(db, { ...row, created_at: now, updated_at: null, deleted_at: null, deleted: 0 });
   await metadataInsert(db, 'volume_metadata', row.id, metadata ?? {}, now);
   await metadataInsert(db, 'volume_admin_metadata', row.id, admin_metadata ?? {}, now);
 }
