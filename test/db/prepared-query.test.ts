@@ -88,7 +88,10 @@ for (const dialect of DIALECTS) {
       const now = '2026-02-02T00:00:00';
       const r = await setLimit(db, { project: 'p1', resource: 'volumes', limit: 20, now });
       assert.equal(r.numAffectedRows, 1n);
-      assert.equal((await setLimit(db, { project: 'nobody', resource: 'volumes', limit: 1, now })).numAffectedRows, 0n);
+      assert.equal(
+        (await setLimit(db, { project: 'nobody', resource: 'volumes', limit: 1, now })).numAffectedRows,
+        0n,
+      );
       await assert.rejects(
         db.transaction().execute(async (tx) => {
           await setLimit(tx, { project: 'p1', resource: 'volumes', limit: 30, now });
@@ -106,7 +109,10 @@ for (const dialect of DIALECTS) {
       const dropsName = preparedQuery((db, v: { project: string; name: string }) =>
         db.selectFrom('quotas').select('resource').where('project_id', '=', v.project),
       );
-      await assert.rejects(dropsName(db, { project: 'p1', name: 'x' }), /value 'name' is not a bound parameter/);
+      await assert.rejects(
+        dropsName(db, { project: 'p1', name: 'x' }),
+        /value 'name' is not a bound parameter/,
+      );
       const inlines = preparedQuery((db, v: { project: string }) =>
         db
           .selectFrom('quotas')

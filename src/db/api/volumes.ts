@@ -77,7 +77,9 @@ export const NEW_VOLUME_DEFAULTS = {
   use_quota: 1,
 } as const satisfies Partial<VolumeCreateValues>;
 
-const insertVolume = preparedQuery((db, row: Insertable<VolumesTable>) => db.insertInto('volumes').values(row));
+const insertVolume = preparedQuery((db, row: Insertable<VolumesTable>) =>
+  db.insertInto('volumes').values(row),
+);
 
 /** Inserts a volume and its metadata (EntryCreateTask's `db.volume_create`). */
 export async function volumeCreate(db: Db, values: VolumeCreateValues): Promise<void> {
