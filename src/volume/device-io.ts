@@ -224,6 +224,9 @@ async function feedCommand(device: Extract<BackupDevice, { type: 'command' }>, i
     env: { ...process.env, ...device.env },
   });
   const exited = commandExit(child, device.argv);
+  // NOTE: the command may fail while its input is still being written; its rejection is awaited
+  // below, and must not count as unhandled meanwhile (that would end the process).
+  exited.catch(() => {});
   try {
     await pipeline(createReadStream(image), child.stdin);
   } catch (e) {
