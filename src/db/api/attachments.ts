@@ -123,7 +123,6 @@ export async function attachmentGet(
   return row ? toRecord(row) : null;
 }
 
-/** The live attachments of the given volumes, oldest first, by volume id. */
 const liveAttachmentsOf = preparedQuery((db, v: { ids: readonly string[] }) =>
   selectAttachments(db)
     .where('volume_attachment.volume_id', 'in', v.ids)
@@ -132,6 +131,7 @@ const liveAttachmentsOf = preparedQuery((db, v: { ids: readonly string[] }) =>
     .orderBy('volume_attachment.id'),
 );
 
+/** The live attachments of the given volumes, oldest first, by volume id. */
 export async function attachmentsByVolume(
   db: Db,
   volumeIds: readonly string[],

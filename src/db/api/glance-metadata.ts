@@ -60,10 +60,6 @@ export function volumeSnapshotGlanceMetadataGet(db: Db, snapshotId: string): Pro
   return getOf(db, 'snapshot_id', snapshotId);
 }
 
-/**
- * `volume_glance_metadata_list_get`: the image metadata of many volumes in one query, per volume
- * id; volumes without any are absent from the map.
- */
 const liveRowsOfVolumes = preparedQuery((db, v: { ids: readonly string[] }) =>
   db
     .selectFrom('volume_glance_metadata')
@@ -74,6 +70,10 @@ const liveRowsOfVolumes = preparedQuery((db, v: { ids: readonly string[] }) =>
     .$narrowType<{ owner: string }>(),
 );
 
+/**
+ * `volume_glance_metadata_list_get`: the image metadata of many volumes in one query, per volume
+ * id; volumes without any are absent from the map.
+ */
 export async function volumeGlanceMetadataListGet(
   db: Db,
   volumeIds: readonly string[],
@@ -197,12 +197,9 @@ export async function volumeGlanceMetadataDeleteKey(db: Db, volumeId: string, ke
 }
 
 const deleteByOwner = preparedQueries(
-  (owner: Owner) => (db: Db, v: { id: string } & ReturnType<typeof softDeleteValues>) =>
-    db
-      .updateTable('volume_glance_metadata')
-      .set({ deleted: v.deleted, deleted_at: v.deleted_at, updated_at: v.updated_at })
-      .where(owner, '=', v.id)
-      .where('deleted', '=', 0),
+  (owner: Owner) =>
+    (db: Db, { id, ...sd }: { id: string } & ReturnType<typeof softDeleteValues>) =>
+      db.updateTable('volume_glance_metadata').set(sd).where(owner, '=', id).where('deleted', '=', 0),
 );
 
 async function deleteBy(db: Db, owner: Owner, id: string, now = isoNow()): Promise<void> {

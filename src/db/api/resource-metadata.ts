@@ -163,10 +163,7 @@ type DeleteAll = { ownerId: string } & ReturnType<typeof softDeleteValues>;
 
 /** Per table, the soft delete of all an owner's live rows. */
 const deleteAllQuery = preparedQueries(
-  (table: MetadataTable) => (db: Db, v: DeleteAll) =>
-    db
-      .updateTable(table)
-      .set({ deleted: v.deleted, deleted_at: v.deleted_at, updated_at: v.updated_at })
-      .where(OWNER_COLUMN[table], '=', v.ownerId)
-      .where('deleted', '=', 0),
+  (table: MetadataTable) =>
+    (db: Db, { ownerId, ...sd }: DeleteAll) =>
+      db.updateTable(table).set(sd).where(OWNER_COLUMN[table], '=', ownerId).where('deleted', '=', 0),
 );

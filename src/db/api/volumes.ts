@@ -169,43 +169,26 @@ export function volumeConditionalUpdate(
 
 type DeletedAt = ReturnType<typeof softDeleteValues>;
 
-const destroyVolumeRow = preparedQuery((db, v: { id: string } & DeletedAt) =>
+const destroyVolumeRow = preparedQuery((db, { id, ...sd }: { id: string } & DeletedAt) =>
   db
     .updateTable('volumes')
-    .set({
-      deleted: v.deleted,
-      deleted_at: v.deleted_at,
-      updated_at: v.updated_at,
-      status: 'deleted',
-      terminated_at: v.deleted_at,
-      attach_status: 'detached',
-    })
-    .where('id', '=', v.id)
+    .set({ ...sd, status: 'deleted', terminated_at: sd.deleted_at, attach_status: 'detached' })
+    .where('id', '=', id)
     .where('deleted', '=', 0),
 );
 
 // As Cinder's volume_destroy: its attachments (a forced delete of a reserved volume) and its
 // pending transfers go with it.
-const detachAllOfVolume = preparedQuery((db, v: { id: string } & DeletedAt) =>
+const detachAllOfVolume = preparedQuery((db, { id, ...sd }: { id: string } & DeletedAt) =>
   db
     .updateTable('volume_attachment')
-    .set({
-      deleted: v.deleted,
-      deleted_at: v.deleted_at,
-      updated_at: v.updated_at,
-      attach_status: 'detached',
-      detach_time: v.deleted_at,
-    })
-    .where('volume_id', '=', v.id)
+    .set({ ...sd, attach_status: 'detached', detach_time: sd.deleted_at })
+    .where('volume_id', '=', id)
     .where('deleted', '=', 0),
 );
 
-const deleteTransfersOfVolume = preparedQuery((db, v: { id: string } & DeletedAt) =>
-  db
-    .updateTable('transfers')
-    .set({ deleted: v.deleted, deleted_at: v.deleted_at, updated_at: v.updated_at })
-    .where('volume_id', '=', v.id)
-    .where('deleted', '=', 0),
+const deleteTransfersOfVolume = preparedQuery((db, { id, ...sd }: { id: string } & DeletedAt) =>
+  db.updateTable('transfers').set(sd).where('volume_id', '=', id).where('deleted', '=', 0),
 );
 
 /** Soft-deletes a volume and its metadata (`volume_destroy`). */
