@@ -214,14 +214,10 @@ export class QuotaEngine {
     const rows = resources.map((resource) => ({
       uuid: randomUUID(),
       usage_id: usages.get(resource)!.id,
-      project_id: projectId,
       resource,
       delta: deltas[resource]!,
-      expire,
-      created_at: now,
-      deleted: 0 as const,
     }));
-    await reservationsCreate(trx, rows);
+    await reservationsCreate(trx, { project_id: projectId, expire, created_at: now }, rows);
     const reserved = new Map<number, number>();
     for (const r of rows)
       if (r.delta > 0) reserved.set(usages.get(r.resource)!.id, usages.get(r.resource)!.reserved + r.delta);

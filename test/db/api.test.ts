@@ -30,7 +30,14 @@ import {
   volumeUpdate,
   type VolumeCreateValues,
 } from '../../src/db/api/volumes.js';
-import { snapshotCountForVolume, snapshotGet } from '../../src/db/api/snapshots.js';
+import {
+  snapshotCountForVolume,
+  snapshotCreate,
+  snapshotGet,
+  volumeConditionalUpdateGuarded,
+  type SnapshotGuard,
+} from '../../src/db/api/snapshots.js';
+import { quotaUsagesCreate, quotaUsagesOfProject, quotaUsagesUpdate } from '../../src/db/api/quota-usages.js';
 import { volumeGlanceMetadataBulkCreate } from '../../src/db/api/glance-metadata.js';
 import {
   projectDefaultVolumeTypeId,
@@ -132,6 +139,130 @@ for (const dialect of DIALECTS) {
         true,
       );
       assert.equal((await volumeGet(db, v.id))?.status, 'deleting');
+    });
+
+    test('conditional update: each call of one prepared shape applies its own row, values and expectations', async () => {
+      const a = vol({ project_id: 'pcs', status: 'available' });
+      const b = vol({ project_id: 'pcs', status: 'in-use', host: 'h1' });
+      await volumeCreate(db, a);
+      await volumeCreate(db, b);
+      const cas = (id: string, status: string, expected: string[]) =>
+        volumeConditionalUpdate(db, id, { status }, { status: expected });
+      // One shape (one value, one expected column of one value), four calls.
+      assert.equal(await cas(a.id, 'x1', ['in-use']), false);
+      assert.equal(await cas(b.id, 'x2', ['in-use']), true);
+      assert.equal(await cas(a.id, 'x3', ['available']), true);
+      assert.equal(await cas(b.id, 'x4', ['available']), false);
+      assert.equal((await volumeGet(db, a.id))?.status, 'x3');
+      assert.equal((await volumeGet(db, b.id))?.status, 'x2');
+      // NULL allowed or not: migration_status is NULL on both.
+      assert.equal(
+        await volumeConditionalUpdate(db, a.id, { status: 'm1' }, { migration_status: ['success'] }),
+        false,
+      );
+      assert.equal(
+        await volumeConditionalUpdate(db, a.id, { status: 'm2' }, { migration_status: ['success', null] }),
+        true,
+      );
+      assert.equal(
+        await volumeConditionalUpdate(db, a.id, { status: 'm3' }, { migration_status: [null] }),
+        true,
+      );
+      // A value left undefined leaves its column alone; NULL writes NULL.
+      assert.equal(await volumeConditionalUpdate(db, b.id, { status: 'u1', host: undefined }, {}), true);
+      assert.equal((await volumeGet(db, b.id))?.host, 'h1');
+      assert.equal(await volumeConditionalUpdate(db, b.id, { status: 'u2', host: null }, {}), true);
+      const gotB = await volumeGet(db, b.id);
+      assert.deepEqual([gotB?.status, gotB?.host], ['u2', null]);
+      // An empty list of allowed values matches no row.
+      assert.equal(await volumeConditionalUpdate(db, b.id, { status: 'never' }, { status: [] }), false);
+    });
+
+    test('conditional update with a snapshot guard: the guard decides, per volume', async () => {
+      const plain = vol({ project_id: 'pg1' });
+      const withSnap = vol({ project_id: 'pg1' });
+      const withForeign = vol({ project_id: 'pg1' });
+      for (const v of [plain, withSnap, withForeign]) await volumeCreate(db, v);
+      const snap = (volumeId: string, project: string, status: string) =>
+        snapshotCreate(db, {
+          id: randomUUID(),
+          volume_id: volumeId,
+          user_id: 'u1',
+          project_id: project,
+          status,
+          progress: null,
+          volume_size: 1,
+          display_name: null,
+          display_description: null,
+          volume_type_id: DEFAULT_TYPE,
+          provider_location: null,
+          use_quota: 1,
+        });
+      await snap(withSnap.id, 'pg1', 'available');
+      await snap(withForeign.id, 'other', 'error');
+      const guarded = (id: string, guard: SnapshotGuard) =>
+        volumeConditionalUpdateGuarded(db, id, { status: 'available' }, { status: ['available'] }, guard);
+      assert.equal(await guarded(withSnap.id, 'any'), false);
+      assert.equal(await guarded(plain.id, 'any'), true);
+      assert.equal(
+        await guarded(withSnap.id, 'undeletable'),
+        true,
+        'an available snapshot does not block a cascade',
+      );
+      assert.equal(await guarded(withForeign.id, 'undeletable'), true);
+      assert.equal(await guarded(withForeign.id, 'undeletable_or_foreign'), false);
+      assert.equal(await guarded(withSnap.id, 'undeletable_or_foreign'), true);
+      assert.equal(await guarded(withForeign.id, 'none'), true);
+    });
+
+    test('quota usages: one update sets each row its own reserved and in_use, prepared per shape', async () => {
+      const project = 'pqu';
+      await quotaUsagesCreate(
+        db,
+        t.handle,
+        project,
+        ['volumes', 'gigabytes', 'snapshots'],
+        formatTimestamp(new Date()),
+      );
+      const rows = () => quotaUsagesOfProject(db, project);
+      const ids = new Map(
+        (
+          await db
+            .selectFrom('quota_usages')
+            .select(['id', 'resource'])
+            .where('project_id', '=', project)
+            .execute()
+        ).map((r) => [r.resource, r.id]),
+      );
+      const [vols, gbs, snaps] = ['volumes', 'gigabytes', 'snapshots'].map((r) => ids.get(r)!);
+      const now = formatTimestamp(new Date());
+      await quotaUsagesUpdate(
+        db,
+        new Map([
+          [vols!, { reserved: 1 }],
+          [gbs!, { reserved: 10 }],
+        ]),
+        now,
+      );
+      // The same shape again, on other rows with other values.
+      await quotaUsagesUpdate(
+        db,
+        new Map([
+          [snaps!, { reserved: 3 }],
+          [vols!, { reserved: 2 }],
+        ]),
+        now,
+      );
+      await quotaUsagesUpdate(
+        db,
+        new Map([
+          [gbs!, { in_use: 7 }],
+          [snaps!, { reserved: 0, in_use: 4 }],
+        ]),
+        now,
+      );
+      const by = Object.fromEntries((await rows()).map((r) => [r.resource, [r.in_use, r.reserved]]));
+      assert.deepEqual(by, { volumes: [0, 2], gigabytes: [7, 10], snapshots: [4, 0] });
     });
 
     test('volumes: user, image and visible admin metadata each read into their own place', async () => {

@@ -4,7 +4,7 @@ import type { Db } from './common.js';
 import { sqliteWriteLock, withDeadlockRetry } from '../retry.js';
 import { isoNow } from '../../common/time.js';
 import { PENDING_QUOTA_KEY } from './volume-quota-note.js';
-import { preparedQueries } from '../prepared-query.js';
+import { preparedQueries, preparedQuery } from '../prepared-query.js';
 import type { DialectName } from '../dialect-name.js';
 
 /** One usage number that does not match what the tables say (`cinder-manage quota check`). */
@@ -114,20 +114,53 @@ export async function quotaUsagesUpdate(
   now: string,
 ): Promise<void> {
   if (values.size === 0) return;
-  const column = (name: 'reserved' | 'in_use') => {
-    const whens = [...values]
-      .filter(([, v]) => v[name] !== undefined)
-      .map(([id, v]) => sql`WHEN ${id} THEN ${v[name]!}`);
+  const v: UsageUpdate = {
+    ids: [...values.keys()],
+    reservedIds: [],
+    reserved: [],
+    inUseIds: [],
+    inUse: [],
+    now,
+  };
+  for (const [id, u] of values) {
+    if (u.reserved !== undefined) {
+      v.reservedIds.push(id);
+      v.reserved.push(u.reserved);
+    }
+    if (u.in_use !== undefined) {
+      v.inUseIds.push(id);
+      v.inUse.push(u.in_use);
+    }
+  }
+  await updateUsages(db, v);
+}
+
+/** The rows to update, and per column the rows given a new value (in `*Ids`) and those values. */
+interface UsageUpdate {
+  ids: number[];
+  reservedIds: number[];
+  reserved: number[];
+  inUseIds: number[];
+  inUse: number[];
+  now: string;
+}
+
+const updateUsages = preparedQuery((db, v: UsageUpdate) => {
+  const column = (name: 'reserved' | 'in_use', ids: number[], news: number[]) => {
+    const whens = ids.map((id, i) => sql`WHEN ${id} THEN ${news[i]}`);
     return whens.length
       ? sql<number>`CASE id ${sql.join(whens, sql` `)} ELSE ${sql.ref(name)} END`
       : sql<number>`${sql.ref(name)}`;
   };
-  await db
+  return db
     .updateTable('quota_usages')
-    .set({ reserved: column('reserved'), in_use: column('in_use'), updated_at: now })
-    .where('id', 'in', [...values.keys()])
-    .execute();
-}
+    .set({
+      reserved: column('reserved', v.reservedIds, v.reserved),
+      in_use: column('in_use', v.inUseIds, v.inUse),
+      updated_at: v.now,
+    })
+    .where('id', 'in', v.ids);
+});
 
 /** Projects with live quota usage rows (all, or just `projectId` when it has some), sorted. */
 export async function quotaUsageProjects(db: Db, projectId?: string | null): Promise<string[]> {

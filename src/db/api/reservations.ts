@@ -5,26 +5,67 @@
  */
 import type { DatabaseHandle } from '../connection.js';
 import type { Db } from './common.js';
+import type { DialectName } from '../dialect-name.js';
+import { preparedQueries, preparedQuery } from '../prepared-query.js';
 
-/** A new reservation row. */
-export interface ReservationValues {
+/** One new reservation: its own columns. */
+export interface NewReservation {
   uuid: string;
   usage_id: number;
-  project_id: string;
   resource: string;
   delta: number;
-  expire: string;
-  created_at: string;
-  deleted: 0;
 }
 
-/** Inserts reservation rows, all in one statement. */
-export async function reservationsCreate(db: Db, rows: readonly ReservationValues[]): Promise<void> {
-  await db
-    .insertInto('reservations')
-    .values([...rows])
-    .execute();
+/** What one reserve's reservation rows share. */
+export interface ReservationBatch {
+  project_id: string;
+  expire: string;
+  created_at: string;
 }
+
+/** Inserts one reserve's reservation rows, all in one statement. */
+export async function reservationsCreate(
+  db: Db,
+  batch: ReservationBatch,
+  rows: readonly NewReservation[],
+): Promise<void> {
+  if (!rows.length) return;
+  await insertReservations(db, {
+    uuid: rows.map((r) => r.uuid),
+    usageId: rows.map((r) => r.usage_id),
+    resource: rows.map((r) => r.resource),
+    delta: rows.map((r) => r.delta),
+    projectId: batch.project_id,
+    expire: batch.expire,
+    createdAt: batch.created_at,
+  });
+}
+
+/** Reservation rows by column: row i is item i of each list; the rest is every row's. */
+interface ReservationColumns {
+  uuid: string[];
+  usageId: number[];
+  resource: string[];
+  delta: number[];
+  projectId: string;
+  expire: string;
+  createdAt: string;
+}
+
+const insertReservations = preparedQuery((db, v: ReservationColumns) =>
+  db.insertInto('reservations').values(
+    v.uuid.map((uuid, i) => ({
+      uuid,
+      usage_id: v.usageId[i]!,
+      project_id: v.projectId,
+      resource: v.resource[i]!,
+      delta: v.delta[i]!,
+      expire: v.expire,
+      created_at: v.createdAt,
+      deleted: 0 as const,
+    })),
+  ),
+);
 
 /**
  * The reservations of `uuids` a commit or rollback finishes: the open ones, and with
@@ -37,24 +78,35 @@ export function reservationsLockForFinish(
   uuids: readonly string[],
   includeFinished: boolean,
 ): Promise<{ id: number; usage_id: number; delta: number; deleted: number }[]> {
-  let q = trx
-    .selectFrom('reservations')
-    .select(['id', 'usage_id', 'delta', 'deleted'])
-    .where('uuid', 'in', [...uuids])
-    .orderBy('id');
-  if (!includeFinished) q = q.where('deleted', '=', 0);
-  if (h.dialect !== 'sqlite') q = q.forUpdate();
-  return q.execute();
+  return reservationsToFinish(`${h.dialect}/${includeFinished ? 'all' : 'open'}`)(trx, { uuids }).then(
+    (r) => r.rows,
+  );
 }
+
+/** Per dialect, and with or without the finished ones: the lock-for-finish query. */
+const reservationsToFinish = preparedQueries(
+  (key: `${DialectName}/${'all' | 'open'}`) => (db: Db, v: { uuids: readonly string[] }) => {
+    let q = db
+      .selectFrom('reservations')
+      .select(['id', 'usage_id', 'delta', 'deleted'])
+      .where('uuid', 'in', v.uuids)
+      .orderBy('id');
+    if (key.endsWith('/open')) q = q.where('deleted', '=', 0);
+    return key.startsWith('sqlite/') ? q : q.forUpdate();
+  },
+);
 
 /** Marks reservations finished (soft-deleted). */
 export async function reservationsFinish(db: Db, ids: readonly number[], now: string): Promise<void> {
-  await db
-    .updateTable('reservations')
-    .set({ deleted: 1, deleted_at: now, updated_at: now })
-    .where('id', 'in', [...ids])
-    .execute();
+  await finishReservations(db, { ids, now });
 }
+
+const finishReservations = preparedQuery((db, v: { ids: readonly number[]; now: string }) =>
+  db
+    .updateTable('reservations')
+    .set({ deleted: 1, deleted_at: v.now, updated_at: v.now })
+    .where('id', 'in', v.ids),
+);
 
 /** The uuids of open reservations whose `expire` is before `cutoff` (a formatted timestamp). */
 export async function reservationsExpiredBefore(db: Db, cutoff: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { Db, PageRequest } from './common.js';
 import { paginate, softDeleteValues, withTieBreakers } from './common.js';
-import { conditionalUpdate, rowUpdate, type Expected } from './conditional-update.js';
+import { conditionalUpdate, rowUpdate, type Expected, type NamedCondition } from './conditional-update.js';
 import {
   metadataDelete,
   metadataDeleteAll,
@@ -138,23 +138,36 @@ export function volumeConditionalUpdateGuarded(
   guard: SnapshotGuard,
 ): Promise<boolean> {
   if (guard === 'none') return conditionalUpdate(db, 'volumes', id, values, expected);
-  return conditionalUpdate(db, 'volumes', id, values, expected, (eb) =>
-    eb.not(
-      eb.exists(
-        eb
-          .selectFrom('snapshots as s')
-          .select('s.id')
-          .whereRef('s.volume_id', '=', 'volumes.id')
-          .where('s.deleted', '=', 0)
-          .where((sb) => {
-            if (guard === 'any') return sb.lit(true);
-            const undeletable = sb('s.status', 'not in', ['available', 'error']);
-            if (guard === 'undeletable') return undeletable;
-            return sb.or([undeletable, sb('s.project_id', '!=', sb.ref('volumes.project_id'))]);
-          }),
+  return conditionalUpdate(db, 'volumes', id, values, expected, NO_BLOCKING_SNAPSHOT[guard]);
+}
+
+/** Per guard: the volume has no live snapshot that the guard says stops its delete. */
+const NO_BLOCKING_SNAPSHOT = {
+  any: noBlockingSnapshot('any'),
+  undeletable: noBlockingSnapshot('undeletable'),
+  undeletable_or_foreign: noBlockingSnapshot('undeletable_or_foreign'),
+};
+
+function noBlockingSnapshot(guard: Exclude<SnapshotGuard, 'none'>): NamedCondition<'volumes'> {
+  return {
+    name: `no-snapshot-${guard}`,
+    where: (eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('snapshots as s')
+            .select('s.id')
+            .whereRef('s.volume_id', '=', 'volumes.id')
+            .where('s.deleted', '=', 0)
+            .where((sb) => {
+              if (guard === 'any') return sb.lit(true);
+              const undeletable = sb('s.status', 'not in', ['available', 'error']);
+              if (guard === 'undeletable') return undeletable;
+              return sb.or([undeletable, sb('s.project_id', '!=', sb.ref('volumes.project_id'))]);
+            }),
+        ),
       ),
-    ),
-  );
+  };
 }
 
 // ---- listing ---------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@
 import type { DatabaseHandle } from '../connection.js';
 import { sqliteWriteLock } from '../retry.js';
 import type { Db } from './common.js';
+import type { DialectName } from '../dialect-name.js';
+import { preparedQueries, preparedQuery } from '../prepared-query.js';
 
 /** The admin metadata key of the note. */
 export const PENDING_QUOTA_KEY = 'quota_reservations';
@@ -33,14 +35,7 @@ export async function volumeQuotaNoteLock(
   volumeId: string,
 ): Promise<VolumeQuotaNote | null> {
   await sqliteWriteLock(trx, h);
-  let q = trx
-    .selectFrom('volume_admin_metadata')
-    .select(['id', 'value'])
-    .where('volume_id', '=', volumeId)
-    .where('key', '=', PENDING_QUOTA_KEY)
-    .orderBy('id');
-  if (h.dialect !== 'sqlite') q = q.forUpdate();
-  const rows = await q.execute();
+  const { rows } = await noteRowsLocked(h.dialect)(trx, { volumeId, key: PENDING_QUOTA_KEY });
   if (!rows.length) return null;
   return {
     ids: rows.map((r) => r.id),
@@ -48,10 +43,27 @@ export async function volumeQuotaNoteLock(
   };
 }
 
+/** Per dialect: a volume's note rows, locked. */
+const noteRowsLocked = preparedQueries(
+  (dialect: DialectName) => (db: Db, v: { volumeId: string; key: string }) => {
+    const q = db
+      .selectFrom('volume_admin_metadata')
+      .select(['id', 'value'])
+      .where('volume_id', '=', v.volumeId)
+      .where('key', '=', v.key)
+      .orderBy('id');
+    return dialect === 'sqlite' ? q : q.forUpdate();
+  },
+);
+
 /** Removes a note (its quota settled, in the same transaction). */
 export async function volumeQuotaNoteDelete(trx: Db, note: VolumeQuotaNote): Promise<void> {
-  await trx.deleteFrom('volume_admin_metadata').where('id', 'in', note.ids).execute();
+  await deleteRows(trx, { ids: note.ids });
 }
+
+const deleteRows = preparedQuery((db, v: { ids: readonly number[] }) =>
+  db.deleteFrom('volume_admin_metadata').where('id', 'in', v.ids),
+);
 
 /** The volumes with a note written before `cutoff` (a formatted timestamp). */
 export async function volumeQuotaNotesBefore(db: Db, cutoff: string): Promise<string[]> {

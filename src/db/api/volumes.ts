@@ -373,11 +373,9 @@ export async function volumeUpdateHost(db: Db, currentHost: string, newHost: str
 
 /** Whether volume `id` has a live (not deleted) row. */
 export async function volumeIsLive(db: Db, id: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('volumes')
-    .select('id')
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await liveVolumeId(db, { id })).rows.length > 0;
 }
+
+const liveVolumeId = preparedQuery((db, v: { id: string }) =>
+  db.selectFrom('volumes').select('id').where('id', '=', v.id).where('deleted', '=', 0),
+);
