@@ -165,6 +165,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.metrics) registerMetrics(app, deps.metrics, keystone);
   registerDashboard(app, deps.core.config, keystone, log);
 
+  const projectIdPattern = new RegExp(`^(?:${deps.core.config.DEFAULT.project_id_regex})$`);
   await app.register(async (v3) => {
     // Params: the URL's project, on the routes under `/v3/:project_id` (none under `/v3`).
     v3.addHook<{ Params: { project_id?: string } }>('onRequest', async (req, reply) => {
@@ -186,7 +187,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       const urlProject = req.params.project_id ?? null;
       req.kindling = { ctx, version, links: { baseUrl: baseUrlOf(req), urlProject } };
       if (urlProject !== null) {
-        if (!new RegExp(`^(?:${deps.core.config.DEFAULT.project_id_regex})$`).test(urlProject))
+        if (!projectIdPattern.test(urlProject))
           throw new ItemNotFound();
         if (ctx.projectId !== urlProject) throw new BadRequest('Malformed request url');
       }

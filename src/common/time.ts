@@ -6,8 +6,17 @@ export function isoNow(date: Date = new Date()): string {
   return formatTimestamp(date);
 }
 
+/** The last instant formatted and its text: a busy process formats the same millisecond often. */
+let lastMs = NaN;
+let lastText = '';
+
 export function formatTimestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 23)}000`;
+  const ms = date.getTime();
+  if (ms !== lastMs) {
+    lastText = `${date.toISOString().slice(0, 23)}000`;
+    lastMs = ms;
+  }
+  return lastText;
 }
 
 export function parseTimestamp(value: string): Date {

@@ -21,6 +21,10 @@ export function isInfiniteOrUnknown(value: unknown): value is 'infinite' | 'unkn
  */
 export function round2(x: number): number {
   if (!Number.isFinite(x)) return x;
+  // NOTE: far from a tie (x * 100 not within a millionth of a half), toFixed and Python agree, and
+  // the exact digits below are not needed; below 1e9 the product's error is far smaller than that.
+  const scaled = Math.abs(x) * 100;
+  if (scaled < 1e9 && Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6) return Number(x.toFixed(2));
   const exact = Math.abs(x).toFixed(30);
   const tie = /\.\d\d50*$/.test(exact);
   if (!tie) return Number(x.toFixed(2));

@@ -12,6 +12,7 @@ import type { Db } from '../db/api/common.js';
 import {
   hostMatches,
   serviceColumnConditionalUpdate,
+  serviceFrozen,
   serviceGetAll,
   serviceIsUp,
   type ServiceRow,
@@ -186,15 +187,15 @@ export async function assertNotFrozen(
   v: { host: string | null; cluster_name?: string | null },
 ): Promise<void> {
   if (!v.host && !v.cluster_name) return;
-  const services = await serviceGetAll(db, { binary: VOLUME_BINARY });
   const clusterName = v.cluster_name ? extractHost(v.cluster_name, 'backend') : null;
   // NOTE: Cinder's `is_backend_frozen`: a clustered volume's cluster row decides (its members'
   // rows before clusters existed).
   const cluster = clusterName ? await clusterGet(db, clusterName, VOLUME_BINARY) : null;
+  const host = extractHost(v.host, 'backend');
   const frozen = clusterName
     ? cluster
       ? cluster.frozen === 1
-      : services.some((s) => s.cluster_name === clusterName && s.frozen)
-    : services.some((s) => s.host === extractHost(v.host, 'backend') && s.frozen);
+      : await serviceFrozen(db, VOLUME_BINARY, { cluster: clusterName })
+    : host !== null && (await serviceFrozen(db, VOLUME_BINARY, { host }));
   if (frozen) throw new InvalidInput('Modification operations are not allowed on frozen storage backends.');
 }

@@ -104,6 +104,21 @@ describe('round2 (Python round(x, 2))', () => {
     assert.equal(round2(9.996), 10);
     assert.equal(round2(Infinity), Infinity);
   });
+
+  test('agrees with rounding the exact decimal digits, near ties and far from them', () => {
+    // The reference: the exact value's digits decide whether it is a tie; ties go to even.
+    const reference = (x: number) => {
+      const exact = Math.abs(x).toFixed(30);
+      if (!/\.\d\d50*$/.test(exact)) return Number(x.toFixed(2));
+      const lower = Math.trunc(Math.abs(x) * 100);
+      return (Math.sign(x) * (lower % 2 === 0 ? lower : lower + 1)) / 100;
+    };
+    const values: number[] = [];
+    for (let k = -5000; k <= 5000; k++)
+      values.push(k / 1000, k / 200, k / 8, (k + 0.5) / 100, k * 12.345 + 0.005);
+    for (let i = 0; i < 20000; i++) values.push((Math.random() - 0.5) * 10 ** (i % 12));
+    for (const x of values) assert.equal(round2(x), reference(x), `round2(${x})`);
+  });
 });
 
 describe('calculateMaxOverSubscriptionRatio', () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from './common.js';
 import type { ServicesTable } from '../schema.js';
 import { formatTimestamp, isoNow, parseTimestamp } from '../../common/time.js';
+import { preparedQuery } from '../prepared-query.js';
 
 export type ServiceRow = ServicesTable & { id: number };
 
@@ -109,6 +110,44 @@ export async function serviceGetAll(
   if (filters.host) q = q.where('host', '=', filters.host);
   return (await q.orderBy('id').execute()) as ServiceRow[];
 }
+
+/**
+ * Whether a live service of `binary` on `host` (or, given `cluster`, in that cluster) is frozen:
+ * Cinder's `is_backend_frozen` on the service rows.
+ */
+export async function serviceFrozen(
+  db: Db,
+  binary: string,
+  where: { host: string } | { cluster: string },
+): Promise<boolean> {
+  const { rows } =
+    'host' in where
+      ? await frozenOnHost(db, { binary, host: where.host })
+      : await frozenInCluster(db, { binary, cluster: where.cluster });
+  return rows.length > 0;
+}
+
+const frozenOnHost = preparedQuery((db, v: { binary: string; host: string }) =>
+  db
+    .selectFrom('services')
+    .select('id')
+    .where('deleted', '=', 0)
+    .where('binary', '=', v.binary)
+    .where('host', '=', v.host)
+    .where('frozen', '=', 1)
+    .limit(1),
+);
+
+const frozenInCluster = preparedQuery((db, v: { binary: string; cluster: string }) =>
+  db
+    .selectFrom('services')
+    .select('id')
+    .where('deleted', '=', 0)
+    .where('binary', '=', v.binary)
+    .where('cluster_name', '=', v.cluster)
+    .where('frozen', '=', 1)
+    .limit(1),
+);
 
 /** The live volume services' hosts, clusters, status and heartbeats (what `/healthcheck` checks). */
 export function volumeServiceStates(

@@ -6,18 +6,14 @@ import {
   metadataDelete,
   metadataDeleteAll,
   metadataGet,
-  metadataGetMany,
   metadataInsert,
   metadataUpdate,
 } from './resource-metadata.js';
 import type { Database, VolumesTable } from '../schema.js';
 import { attachmentsByVolume, type AttachmentRecord } from './attachments.js';
-import {
-  volumeGlanceMetadataDeleteByVolume,
-  volumeGlanceMetadataListGet,
-  whereGlanceMetadata,
-} from './glance-metadata.js';
+import { volumeGlanceMetadataDeleteByVolume, whereGlanceMetadata } from './glance-metadata.js';
 import { isoNow } from '../../common/time.js';
+import { volumeKeyValuesOf } from './volume-key-values.js';
 import { preparedQuery } from '../prepared-query.js';
 
 /** A volume row with what the views and flows read beside it (admin metadata: see volumeAdminMetadataGet). */
@@ -99,24 +95,17 @@ type VolumeRowWithType = VolumesTable & { volume_type_name: string | null };
 async function hydrate(db: Db, rows: VolumeRowWithType[]): Promise<VolumeRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const byVolume = await metadataGetMany(db, 'volume_metadata', ids);
+  const { metadata, glance, visibleAdmin } = await volumeKeyValuesOf(db, ids, VISIBLE_ADMIN_METADATA_KEYS);
   const attachments = await attachmentsByVolume(db, ids);
-  const glance = await volumeGlanceMetadataListGet(db, ids);
-  const visibleByVolume = await metadataGetMany(
-    db,
-    'volume_admin_metadata',
-    ids,
-    VISIBLE_ADMIN_METADATA_KEYS,
-  );
   // NOTE: the rows are this call's own (fresh from the driver), so they are completed in place
   // rather than copied: a list of 100 volumes would otherwise copy 100 objects of 37 keys.
   return rows.map((r) => {
     const out: VolumeRecord = Object.assign(r, {
-      metadata: byVolume.get(r.id) ?? {},
+      metadata: metadata.get(r.id) ?? {},
       volume_attachment: attachments.get(r.id) ?? [],
       glance_metadata: glance.get(r.id) ?? {},
     });
-    const v = visibleByVolume.get(r.id);
+    const v = visibleAdmin.get(r.id);
     if (v) out.visible_admin_metadata = v;
     return out;
   });
