@@ -187,8 +187,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       const urlProject = req.params.project_id ?? null;
       req.kindling = { ctx, version, links: { baseUrl: baseUrlOf(req), urlProject } };
       if (urlProject !== null) {
-        if (!projectIdPattern.test(urlProject))
-          throw new ItemNotFound();
+        if (!projectIdPattern.test(urlProject)) throw new ItemNotFound();
         if (ctx.projectId !== urlProject) throw new BadRequest('Malformed request url');
       }
       // NOTE: Cinder's routes take no trailing slash (`GET /volumes/` is a 404, not the list).
