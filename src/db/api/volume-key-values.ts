@@ -29,6 +29,7 @@ export async function volumeKeyValuesOf(
   adminKeys: readonly string[],
 ): Promise<VolumeKeyValues> {
   if (ids.length === 0) return { metadata: new Map(), glance: new Map(), visibleAdmin: new Map() };
+  // NOTE: ordered by id only: each table's rows keep their order once split by kind.
   const { rows } = await liveRowsOfVolumes(db, { ids, adminKeys });
   const of = (kind: Kind) => groupMetadata(rows.filter((r) => r.kind === kind));
   return { metadata: of('user'), glance: of('glance'), visibleAdmin: of('admin') };
@@ -56,6 +57,5 @@ const liveRowsOfVolumes = preparedQuery((db, v: { ids: readonly string[]; adminK
         .where('deleted', '=', 0)
         .where('key', 'in', v.adminKeys),
     )
-    .orderBy('kind')
     .orderBy('id'),
 );
