@@ -8,7 +8,9 @@
  *
  * With `--top N` it also lists the N functions with the most samples of their own; with
  * `--last S` it reads only the samples of the profile's last S seconds (the create benchmark's
- * last phase is its `GET /volumes/detail` run: `--detail-seconds 10`, then `--last 9`).
+ * last phase is its `GET /volumes/detail` run: `--detail-seconds 10`, then `--last 9`); with
+ * `--from S --to S` only those between S and S seconds after the profile's start (a phase found
+ * in the server's log or by its busy seconds).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -73,10 +75,17 @@ function pct(part: number, whole: number): string {
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string', default: '0' }, last: { type: 'string' } },
+    options: {
+      top: { type: 'string', default: '0' },
+      last: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
   });
   if (positionals.length !== 1) {
-    console.error('usage: npx tsx bench/profile-summary.ts [--top N] [--last S] <file.cpuprofile>');
+    console.error(
+      'usage: npx tsx bench/profile-summary.ts [--top N] [--last S | --from S --to S] <file.cpuprofile>',
+    );
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as CpuProfile;
@@ -85,13 +94,19 @@ function main(): void {
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
   // NOTE: timeDeltas[i] is the time from sample i-1 to sample i (µs), so sample times are their sum.
-  const from = values.last === undefined ? -Infinity : profile.endTime - Number(values.last) * 1e6;
+  const from =
+    values.last !== undefined
+      ? profile.endTime - Number(values.last) * 1e6
+      : values.from !== undefined
+        ? profile.startTime + Number(values.from) * 1e6
+        : -Infinity;
+  const to = values.to !== undefined ? profile.startTime + Number(values.to) * 1e6 : Infinity;
   const timeOf = new Map<number, number>();
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
     at += dt;
-    if (at >= from) timeOf.set(id, (timeOf.get(id) ?? 0) + dt);
+    if (at >= from && at <= to) timeOf.set(id, (timeOf.get(id) ?? 0) + dt);
   });
   let total = 0;
   const byPart = new Map<string, number>();

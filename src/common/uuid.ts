@@ -10,6 +10,20 @@ export function newUuid(): string {
 }
 
 /**
+ * A new time-ordered UUID (version 7, RFC 9562): the Unix time in milliseconds in its first 48 bits,
+ * random bits after. For internal rows inserted in bulk (reservations, flow traces): ids made one
+ * after another sort together, so their index entries go to the same last page of the index instead
+ * of each to a random page, and a commit writes one page for them, not one per row.
+ */
+export function newTimeOrderedUuid(nowMs: number = Date.now()): string {
+  const random = randomUUID();
+  const time = Math.trunc(nowMs).toString(16).padStart(12, '0');
+  // NOTE: random is xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: its variant and 74 random bits are kept,
+  // the version nibble becomes 7 and the first 48 bits the time.
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+}
+
+/**
  * Normalise a candidate the way both Python's `uuid.UUID()` and oslo's `_format_uuid_string`
  * do: drop every `urn:` then every `uuid:`, strip braces at both ends, drop dashes, lower-case.
  */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newTimeOrderedUuid } from '../common/uuid.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { Db } from '../db/api/common.js';
 import {
@@ -212,7 +212,7 @@ export class QuotaEngine {
     }
     const now = isoNow();
     const rows = resources.map((resource) => ({
-      uuid: randomUUID(),
+      uuid: newTimeOrderedUuid(),
       usage_id: usages.get(resource)!.id,
       resource,
       delta: deltas[resource]!,

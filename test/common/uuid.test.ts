@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { isUuidLike, newUuid } from '../../src/common/uuid.js';
+import { isUuidLike, newTimeOrderedUuid, newUuid } from '../../src/common/uuid.js';
 
 const CANON = 'c0a1b2c3-d4e5-4f60-8a7b-9c8d7e6f5a4b';
 
@@ -48,4 +48,16 @@ test('newUuid returns distinct canonical v4 UUIDs', () => {
   assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.notEqual(a, b);
   assert.equal(isUuidLike(a), true);
+});
+
+test('newTimeOrderedUuid: canonical v7 UUIDs whose text sorts by the time they carry', () => {
+  const at = Date.UTC(2026, 11, 8, 1, 2, 3, 456);
+  const a = newTimeOrderedUuid(at);
+  assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(isUuidLike(a), true);
+  assert.equal(parseInt(a.slice(0, 8) + a.slice(9, 13), 16), at, 'the first 48 bits are the time in ms');
+  assert.notEqual(newTimeOrderedUuid(at), a, 'the rest is random');
+  const times = [at - 86_400_000, at - 1, at, at + 1, at + 1000, Date.UTC(2100, 0, 1)];
+  const ids = times.map((t) => newTimeOrderedUuid(t));
+  assert.deepEqual([...ids].sort(), ids);
 });

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pbkdf2 } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +220,31 @@ describe('GroupCommitSqliteDialect', () => {
     const reopened = new SQLite(filename);
     assert.deepEqual(reopened.prepare('SELECT count(*) AS n FROM t').get(), { n: 20 });
     reopened.close();
+  });
+
+  test('with walSyncPath: commits made while a sync is in flight wait for it and share one COMMIT', async () => {
+    const h = open({ walSyncPath: (f) => `${f}-wal` });
+    // NOTE: the thread pool (4 threads) is kept busy, so the first batch's WAL sync stays in
+    // flight for a while, whatever the disk.
+    const busy = Array.from(
+      { length: 4 },
+      () => new Promise((r) => pbkdf2('kindling', 'salt', 400_000, 32, 'sha256', r)),
+    );
+    const first = h.db.insertInto('t').values({ id: 0, v: 'first' }).execute();
+    while (h.batches.length === 0) await new Promise((r) => setImmediate(r));
+    const later: Promise<unknown>[] = [];
+    for (let i = 1; i <= 5; i++) {
+      // Each in its own turn of the event loop: without waiting, each would be a batch of its own.
+      await new Promise((r) => setImmediate(r));
+      later.push(
+        h.db.transaction().execute((trx) => trx.insertInto('t').values({ id: i, v: 'later' }).execute()),
+      );
+    }
+    assert.equal(h.visible(5), false, 'committed while the first sync was in flight');
+    await Promise.all([first, ...later, ...busy]);
+    assert.deepEqual(h.batches, [1, 5]);
+    assert.equal(h.visible(5), true);
+    await h.close();
   });
 
   test('with walSyncPath: a failed sync fails the batch, nothing is acknowledged', async () => {

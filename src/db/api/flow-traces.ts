@@ -2,11 +2,11 @@
  * Flow traces (migration 011, Kindling's own): one row per run of a volume's create flow, written
  * once at the flow's end, read by the trace endpoint, removed once expired.
  */
-import { randomUUID } from 'node:crypto';
 import type { Db } from './common.js';
 import type { FlowTracesTable } from '../schema.js';
 import { formatTimestamp, isoNow } from '../../common/time.js';
 import { preparedQuery } from '../prepared-query.js';
+import { newTimeOrderedUuid } from '../../common/uuid.js';
 
 /** What a stored trace holds, JSON columns parsed. */
 export type StoredFlowTrace = Omit<FlowTracesTable, 'tasks' | 'decision'> & {
@@ -33,8 +33,8 @@ const insertTrace = preparedQuery((db, row: FlowTracesTable) => db.insertInto('f
 
 /** Stores one flow run; it expires `ttlSeconds` from now. Returns its id. */
 export async function flowTraceCreate(db: Db, v: FlowTraceValues, ttlSeconds: number): Promise<string> {
-  const id = randomUUID();
   const now = new Date();
+  const id = newTimeOrderedUuid(now.getTime());
   const row: FlowTracesTable = {
     id,
     volume_id: v.volume_id,

@@ -248,6 +248,14 @@ export class GroupCommitSqliteDriver implements Driver {
   /** Commits `batch` now if the connection is free, else after those already waiting for it. */
   #flushSoon(batch: Batch): void {
     if (batch !== this.#batch) return;
+    // NOTE: committed while a WAL sync is in flight, the batch would wait for the next sync
+    // anyway: it stays open until this one is over (or it is due), gathering the commits made
+    // meanwhile, so the pages they share (a table's last page, the quota rows) go to the WAL once.
+    const walSync = this.#walSync;
+    if (walSync?.syncing && !this.#isDue(batch)) {
+      walSync.whenIdle(() => this.#flushSoon(batch));
+      return;
+    }
     const flush = () => {
       if (batch === this.#batch) this.#finish(batch);
       this.#handOn();

@@ -23,6 +23,8 @@ export class WalSync {
   /** Committed batches waiting for the next WAL sync. */
   #unsynced: Batch[] = [];
   #syncing = false;
+  /** Told once the sync in flight is over (see {@link whenIdle}). */
+  #idle: (() => void)[] = [];
   #dirSynced = false;
   /**
    * The WAL's descriptor, opened at the first sync and kept: SQLite resets a WAL by rewriting it
@@ -35,6 +37,16 @@ export class WalSync {
 
   constructor(walSyncPath: string) {
     this.#walSyncPath = walSyncPath;
+  }
+
+  /** Whether a sync is in flight. */
+  get syncing(): boolean {
+    return this.#syncing;
+  }
+
+  /** Calls `cb` once the sync in flight is over (its batches acknowledged), before the next starts. */
+  whenIdle(cb: () => void): void {
+    this.#idle.push(cb);
   }
 
   /** `batch` was just committed: acknowledged once a WAL sync started after now returns. */
@@ -60,6 +72,9 @@ export class WalSync {
         }
       }
       this.#syncing = false;
+      // NOTE: those waiting commit now, so the next sync carries their batches too.
+      for (const cb of this.#idle.splice(0)) cb();
+      if (this.#syncing) return;
       if (this.#unsynced.length > 0) this.#syncWal();
       else if (this.#closed) this.#closeFd();
     };
