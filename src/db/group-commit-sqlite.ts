@@ -29,9 +29,12 @@
  *   error: none of them was acknowledged yet.
  * - With `walSyncPath` the fsync leaves the event loop: SQLite runs at `synchronous=NORMAL` and the
  *   driver syncs the WAL itself after each COMMIT, on the thread pool, acknowledging the batch
- *   only then; batches committed while a sync is in flight share the next one. Acknowledged work
- *   is exactly as durable as with `synchronous=FULL` (which differs from NORMAL in WAL mode only
- *   by that sync at each commit; checkpoints sync the same way in both).
+ *   only then. A batch whose COMMIT falls while a sync is in flight (its acknowledgement would
+ *   wait for the next sync anyway) stays open until that sync is over, unless it is due first,
+ *   and commits with whatever joined it meanwhile: pages several of its transactions changed (a
+ *   table's last page, the quota rows) are written to the WAL once, not once per batch.
+ *   Acknowledged work is exactly as durable as with `synchronous=FULL` (which differs from NORMAL
+ *   in WAL mode only by that sync at each commit; checkpoints sync the same way in both).
  * - `BEGIN IMMEDIATE` does not busy-wait inside SQLite (which would block the event loop, and
  *   deadlock two connections of one process): it fails at once and is retried on a timer, up to
  *   the connection's `busy_timeout`.
