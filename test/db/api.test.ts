@@ -236,31 +236,21 @@ for (const dialect of DIALECTS) {
       );
       const [vols, gbs, snaps] = ['volumes', 'gigabytes', 'snapshots'].map((r) => ids.get(r)!);
       const now = formatTimestamp(new Date());
-      await quotaUsagesUpdate(
-        db,
-        new Map([
-          [vols!, { reserved: 1 }],
-          [gbs!, { reserved: 10 }],
-        ]),
-        now,
-      );
+      const update = (entries: [number, { reserved?: number; in_use?: number }][]) =>
+        quotaUsagesUpdate(db, new Map(entries), now);
+      await update([
+        [vols!, { reserved: 1 }],
+        [gbs!, { reserved: 10 }],
+      ]);
       // The same shape again, on other rows with other values.
-      await quotaUsagesUpdate(
-        db,
-        new Map([
-          [snaps!, { reserved: 3 }],
-          [vols!, { reserved: 2 }],
-        ]),
-        now,
-      );
-      await quotaUsagesUpdate(
-        db,
-        new Map([
-          [gbs!, { in_use: 7 }],
-          [snaps!, { reserved: 0, in_use: 4 }],
-        ]),
-        now,
-      );
+      await update([
+        [snaps!, { reserved: 3 }],
+        [vols!, { reserved: 2 }],
+      ]);
+      await update([
+        [gbs!, { in_use: 7 }],
+        [snaps!, { reserved: 0, in_use: 4 }],
+      ]);
       const by = Object.fromEntries((await rows()).map((r) => [r.resource, [r.in_use, r.reserved]]));
       assert.deepEqual(by, { volumes: [0, 2], gigabytes: [7, 10], snapshots: [4, 0] });
     });

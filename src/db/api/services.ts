@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from './common.js';
 import type { ServicesTable } from '../schema.js';
 import { formatTimestamp, isoNow, parseTimestamp } from '../../common/time.js';
-import { preparedQuery } from '../prepared-query.js';
+import { preparedQueries } from '../prepared-query.js';
 
 export type ServiceRow = ServicesTable & { id: number };
 
@@ -122,31 +122,22 @@ export async function serviceFrozen(
 ): Promise<boolean> {
   const { rows } =
     'host' in where
-      ? await frozenOnHost(db, { binary, host: where.host })
-      : await frozenInCluster(db, { binary, cluster: where.cluster });
+      ? await frozenServiceAt('host')(db, { binary, location: where.host })
+      : await frozenServiceAt('cluster_name')(db, { binary, location: where.cluster });
   return rows.length > 0;
 }
 
-const frozenOnHost = preparedQuery((db, v: { binary: string; host: string }) =>
-  db
-    .selectFrom('services')
-    .select('id')
-    .where('deleted', '=', 0)
-    .where('binary', '=', v.binary)
-    .where('host', '=', v.host)
-    .where('frozen', '=', 1)
-    .limit(1),
-);
-
-const frozenInCluster = preparedQuery((db, v: { binary: string; cluster: string }) =>
-  db
-    .selectFrom('services')
-    .select('id')
-    .where('deleted', '=', 0)
-    .where('binary', '=', v.binary)
-    .where('cluster_name', '=', v.cluster)
-    .where('frozen', '=', 1)
-    .limit(1),
+/** Per column (host or cluster): a frozen live service of a binary at a location, if any. */
+const frozenServiceAt = preparedQueries(
+  (column: 'host' | 'cluster_name') => (db: Db, v: { binary: string; location: string }) =>
+    db
+      .selectFrom('services')
+      .select('id')
+      .where('deleted', '=', 0)
+      .where('binary', '=', v.binary)
+      .where(column, '=', v.location)
+      .where('frozen', '=', 1)
+      .limit(1),
 );
 
 /** The live volume services' hosts, clusters, status and heartbeats (what `/healthcheck` checks). */
