@@ -46,3 +46,11 @@ export async function sqliteWriteLock(
   if (h.dialect === 'sqlite' && !h.transactionsHoldWriteLock)
     await sql`UPDATE quota_usages SET id = id WHERE 0 = 1`.execute(trx);
 }
+
+/**
+ * `q` with `FOR UPDATE` on PostgreSQL and MySQL; as it is on SQLite, which has no row locks (the
+ * transaction's database write lock, {@link sqliteWriteLock}, stands in for them).
+ */
+export function lockedUnlessSqlite<Q extends { forUpdate(): Q }>(dialect: DialectName, q: Q): Q {
+  return dialect === 'sqlite' ? q : q.forUpdate();
+}

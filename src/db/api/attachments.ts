@@ -10,6 +10,7 @@ import { conditionalUpdate, type Expected } from './conditional-update.js';
 import type { VolumeAttachmentTable } from '../schema.js';
 import { isoNow } from '../../common/time.js';
 import { preparedQuery } from '../prepared-query.js';
+import { lockedUnlessSqlite } from '../retry.js';
 
 /** An attachment with its JSON columns parsed. */
 export interface AttachmentRecord extends Omit<VolumeAttachmentTable, 'connection_info' | 'connector'> {
@@ -297,13 +298,14 @@ export async function volumeDetached(
   attachmentId: string | null,
 ): Promise<{ status?: string; attach_status: string }> {
   return h.db.transaction().execute(async (trx) => {
-    let vq = trx
-      .selectFrom('volumes')
-      .select(['status', 'migration_status'])
-      .where('id', '=', volumeId)
-      .where('deleted', '=', 0);
-    if (h.dialect !== 'sqlite') vq = vq.forUpdate();
-    const volume = await vq.executeTakeFirst();
+    const volume = await lockedUnlessSqlite(
+      h.dialect,
+      trx
+        .selectFrom('volumes')
+        .select(['status', 'migration_status'])
+        .where('id', '=', volumeId)
+        .where('deleted', '=', 0),
+    ).executeTakeFirst();
     if (attachmentId) await attachmentDestroy(trx, attachmentId);
     const { status, attach_status } = await statusesFromAttachments(trx, volumeId);
     if (!volume) return { attach_status };

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../connection.js';
 import type { Db } from './common.js';
-import { sqliteWriteLock, withDeadlockRetry } from '../retry.js';
+import { lockedUnlessSqlite, sqliteWriteLock, withDeadlockRetry } from '../retry.js';
 import { isoNow } from '../../common/time.js';
 import { PENDING_QUOTA_KEY } from './volume-quota-note.js';
 import { preparedQueries, preparedQuery } from '../prepared-query.js';
@@ -57,7 +57,7 @@ const usagesOfProjectLocked = preparedQueries(
       .where('resource', 'in', v.resources)
       .where('deleted', '=', 0)
       .orderBy('id');
-    return dialect === 'sqlite' ? q : q.forUpdate();
+    return lockedUnlessSqlite(dialect, q);
   },
 );
 
@@ -76,7 +76,7 @@ const usagesLocked = preparedQueries((dialect: DialectName) => (db: Db, v: { ids
     .select(['id', 'in_use', 'reserved'])
     .where('id', 'in', v.ids)
     .orderBy('id');
-  return dialect === 'sqlite' ? q : q.forUpdate();
+  return lockedUnlessSqlite(dialect, q);
 });
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { DatabaseHandle } from '../connection.js';
 import type { Db } from './common.js';
+import { lockedUnlessSqlite } from '../retry.js';
 import type { DialectName } from '../dialect-name.js';
 import { preparedQueries, preparedQuery } from '../prepared-query.js';
 
@@ -78,23 +79,28 @@ export function reservationsLockForFinish(
   uuids: readonly string[],
   includeFinished: boolean,
 ): Promise<{ id: number; usage_id: number; delta: number; deleted: number }[]> {
-  return reservationsToFinish(`${h.dialect}/${includeFinished ? 'all' : 'open'}`)(trx, { uuids }).then(
+  return reservationsToFinish[includeFinished ? 'all' : 'open'](h.dialect)(trx, { uuids }).then(
     (r) => r.rows,
   );
 }
 
-/** Per dialect, and with or without the finished ones: the lock-for-finish query. */
-const reservationsToFinish = preparedQueries(
-  (key: `${DialectName}/${'all' | 'open'}`) => (db: Db, v: { uuids: readonly string[] }) => {
+/** The lock-for-finish query, per dialect: of the open reservations only, or of all. */
+const reservationsToFinish = {
+  open: reservationsLocked(false),
+  all: reservationsLocked(true),
+};
+
+function reservationsLocked(includeFinished: boolean) {
+  return preparedQueries((dialect: DialectName) => (db: Db, v: { uuids: readonly string[] }) => {
     let q = db
       .selectFrom('reservations')
       .select(['id', 'usage_id', 'delta', 'deleted'])
       .where('uuid', 'in', v.uuids)
       .orderBy('id');
-    if (key.endsWith('/open')) q = q.where('deleted', '=', 0);
-    return key.startsWith('sqlite/') ? q : q.forUpdate();
-  },
-);
+    if (!includeFinished) q = q.where('deleted', '=', 0);
+    return lockedUnlessSqlite(dialect, q);
+  });
+}
 
 /** Marks reservations finished (soft-deleted). */
 export async function reservationsFinish(db: Db, ids: readonly number[], now: string): Promise<void> {

@@ -5,7 +5,7 @@
  * queries (quota-usages.ts) leave a noted volume out of `in_use`.
  */
 import type { DatabaseHandle } from '../connection.js';
-import { sqliteWriteLock } from '../retry.js';
+import { lockedUnlessSqlite, sqliteWriteLock } from '../retry.js';
 import type { Db } from './common.js';
 import type { DialectName } from '../dialect-name.js';
 import { preparedQueries, preparedQuery } from '../prepared-query.js';
@@ -52,7 +52,7 @@ const noteRowsLocked = preparedQueries(
       .where('volume_id', '=', v.volumeId)
       .where('key', '=', v.key)
       .orderBy('id');
-    return dialect === 'sqlite' ? q : q.forUpdate();
+    return lockedUnlessSqlite(dialect, q);
   },
 );
 
